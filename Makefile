@@ -1,0 +1,38 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint docs samples template clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -m sep_pipeline.env_check
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/sep-pipeline check-intake --intake data_raw
+
+# pytest exits 5 when it collects no tests: that is not a failure.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q; status=$$?; [ $$status -eq 5 ] && exit 0; exit $$status
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+docs: $(STAMP)
+	$(BIN)/sep-pipeline docs --out docs/standard.md
+
+samples: $(STAMP)
+	$(BIN)/sep-pipeline samples --out data_raw
+
+template: $(STAMP)
+	$(BIN)/sep-pipeline template --lang en --out out/sep_return_template_en.xlsx
+	$(BIN)/sep-pipeline template --lang cy --out out/sep_return_template_cy.xlsx
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis out

@@ -1,0 +1,171 @@
+"""`sep-pipeline`: the command line for partners, analysts and operators."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="The Wales Public Bodies Equality Partnership data pipeline.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+DEFAULT_INTAKE = Path("data_raw")
+
+
+def _lang(value: str) -> str:
+    if value not in ("en", "cy"):
+        raise typer.BadParameter("use en (English) or cy (Cymraeg)")
+    return value
+
+
+@app.command()
+def template(
+    lang: Annotated[str, typer.Option(help="en (English) or cy (Cymraeg).", callback=_lang)] = "en",
+    out: Annotated[Path | None, typer.Option(help="Where to write the blank return.")] = None,
+) -> None:
+    """Write the blank return workbook, with dropdowns and guidance."""
+    from .template import write_template
+
+    path = write_template(out or Path(f"sep_return_template_{lang}.xlsx"), lang)
+    console.print(f"Blank return written to [bold]{path}[/bold]")
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="The return (.xlsx) to check.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Also write a report workbook with the problems marked.")
+    ] = None,
+    body: Annotated[
+        str | None, typer.Option(help="The body code the return must carry (its intake folder).")
+    ] = None,
+    lang: Annotated[str, typer.Option(help="Language of the report.", callback=_lang)] = "en",
+) -> None:
+    """Check a return as the pipeline will: exit 0 when it would be accepted, 1 when rejected."""
+    from .validate import validate_file
+
+    if not file.is_file():
+        console.print(f"[red]No such file: {file}[/red]")
+        raise typer.Exit(2)
+    result = validate_file(file, expected_body=body)
+    if report:
+        _write_report(result, report, lang)
+    if json_out:
+        sys.stdout.write(result.to_json() + "\n")
+    else:
+        _print_result(result, lang)
+        if report:
+            console.print(f"Report written to [bold]{report}[/bold]")
+    raise typer.Exit(0 if result.status == "accepted" else 1)
+
+
+@app.command("check-intake")
+def check_intake(
+    intake: Annotated[Path, typer.Option(help="The intake folder, one sub-folder per body.")] = (
+        DEFAULT_INTAKE
+    ),
+) -> None:
+    """Validate every return in the intake folder and print a summary per body and quarter."""
+    from .validate import validate_file
+
+    files = sorted(p for p in intake.glob("*/*.xlsx") if not p.name.startswith("~$"))
+    if not files:
+        console.print(f"[yellow]No returns found under {intake}/<BODY>/[/yellow]")
+        raise typer.Exit(0)
+    table = Table(title=f"Returns in {intake}")
+    for col in ("Body", "Period", "File", "Status", "Errors", "Warnings", "Main issue"):
+        table.add_column(col)
+    counts: Counter[str] = Counter()
+    for path in files:
+        r = validate_file(path, expected_body=path.parent.name)
+        counts[r.status] += 1
+        top = Counter(i.code for i in (r.errors or r.warnings)).most_common(1)
+        table.add_row(
+            r.body_code or path.parent.name,
+            r.period.label if r.period else "?",
+            path.name,
+            "[green]accepted[/green]" if r.status == "accepted" else "[red]rejected[/red]",
+            str(len(r.errors)),
+            str(len(r.warnings)),
+            f"{top[0][0]} ×{top[0][1]}" if top else "",
+        )
+    console.print(table)
+    console.print(
+        f"{len(files)} returns: {counts['accepted']} accepted, {counts['rejected']} rejected. "
+        f"Check one in detail with: sep-pipeline validate FILE --report report.xlsx"
+    )
+
+
+@app.command()
+def samples(
+    out: Annotated[Path, typer.Option(help="Intake folder to write into.")] = DEFAULT_INTAKE,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = (
+        2026
+    ),
+) -> None:
+    """(Re)generate the synthetic sample returns (fictional bodies, clearly marked synthetic)."""
+    from .samples import generate_samples
+
+    paths = generate_samples(out, seed=seed)
+    console.print(f"{len(paths)} synthetic sample returns written under [bold]{out}[/bold]")
+
+
+@app.command()
+def docs(
+    out: Annotated[Path, typer.Option(help="Where to write the reference page.")] = Path(
+        "docs/standard.md"
+    ),
+) -> None:
+    """Regenerate the standard's reference page from the standard module."""
+    from .docs_gen import standard_markdown
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(standard_markdown(), encoding="utf-8")
+    console.print(f"Reference page written to [bold]{out}[/bold]")
+
+
+def _write_report(result, path: Path, lang: str) -> None:  # noqa: ANN001
+    from .feedback_report import write_report
+
+    sheets = {n: s.rows for n, s in result.raw.sheets.items()} if result.raw else None
+    write_report(path, result.issues, sheets, file_name=result.file_name, status=result.status,
+                 lang=lang)
+
+
+def _print_result(result, lang: str) -> None:  # noqa: ANN001
+    cy = lang == "cy"
+    if result.issues:
+        table = Table(show_lines=False)
+        for col in ("", "Code", "Sheet", "Cell", "Column", "Value", "Message"):
+            table.add_column(col, overflow="fold")
+        for i in result.errors + result.warnings:
+            table.add_row(
+                "[red]error[/red]" if i.is_error else "[yellow]warning[/yellow]",
+                i.code, i.sheet or "", i.cell or (str(i.row) if i.row else ""), i.column or "",
+                i.value or "", i.message_cy if cy else i.message_en,
+            )
+        console.print(table)
+    errors, warnings = len(result.errors), len(result.warnings)
+    if result.status == "accepted":
+        console.print(
+            f"[green bold]Accepted[/green bold] ({warnings} warnings): {result.file_name} "
+            "would be loaded."
+        )
+    else:
+        console.print(
+            f"[red bold]Rejected[/red bold]: {errors} errors, {warnings} warnings. Nothing from "
+            f"{result.file_name} would be loaded: fix the errors and check it again."
+        )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,185 @@
+"""Plain-English and Welsh messages for every validation issue code, each saying how to fix it.
+
+Placeholders: {sheet} {column} {value} and per-language {expected_en}/{expected_cy} plus any
+extra keyword. File-level refusals (file.*) carry their own messages in `safe_read.py`.
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "sheet.missing": (
+        "The {sheet} sheet is missing. Add a sheet called '{sheet}' (copy it from the blank "
+        "template) and send the file again.",
+        "Mae'r daflen {sheet_cy} ar goll. Ychwanegwch daflen o'r enw '{sheet_cy}' (copïwch hi o'r "
+        "templed gwag) ac anfonwch y ffeil eto.",
+    ),
+    "sheet.duplicate": (
+        "Two sheets are both the {sheet_std} sheet ('{value}' and '{other}'). Keep one, delete "
+        "the other.",
+        "Mae dwy daflen yr un fath â'r daflen {sheet_std_cy} ('{value}' a '{other}'). Cadwch un a "
+        "dilëwch y llall.",
+    ),
+    "sheet.unknown": (
+        "The sheet '{value}' is not part of the return and was ignored.",
+        "Nid yw'r daflen '{value}' yn rhan o'r ffurflen ac fe'i hanwybyddwyd.",
+    ),
+    "sheet.no_header": (
+        "No row of column headers was found in the first 10 rows of the {sheet} sheet. Put the "
+        "headers from the template in one row near the top.",
+        "Ni chafwyd rhes o benawdau colofn yn 10 rhes gyntaf y daflen {sheet}. Rhowch y penawdau "
+        "o'r templed mewn un rhes ger y brig.",
+    ),
+    "column.missing": (
+        "The column '{expected_en}' is missing from the {sheet} sheet and it is required. Add it "
+        "(copy the header from the template).",
+        "Mae'r golofn '{expected_cy}' ar goll o'r daflen {sheet} ac mae'n ofynnol. Ychwanegwch hi "
+        "(copïwch y pennawd o'r templed).",
+    ),
+    "column.missing_optional": (
+        "The column '{expected_en}' is missing from the {sheet} sheet, so every row was read as "
+        "blank for it. Add it if you hold this information.",
+        "Mae'r golofn '{expected_cy}' ar goll o'r daflen {sheet}, felly darllenwyd pob rhes fel "
+        "un wag ar ei chyfer. Ychwanegwch hi os oes gennych yr wybodaeth hon.",
+    ),
+    "column.duplicate": (
+        "The columns '{other}' and '{column}' are both '{expected_en}'. Delete one of them.",
+        "Mae'r colofnau '{other}' a '{column}' ill dwy yn '{expected_cy}'. Dilëwch un ohonynt.",
+    ),
+    "column.identifier": (
+        "The column '{column}' looks like personal information. The partnership collects no "
+        "names, dates of birth, National Insurance numbers, addresses, emails or phone numbers: "
+        "delete this column and send the file again. Nothing from this file was loaded.",
+        "Mae'r golofn '{column}' yn edrych fel gwybodaeth bersonol. Nid yw'r bartneriaeth yn "
+        "casglu enwau, dyddiadau geni, rhifau Yswiriant Gwladol, cyfeiriadau, negeseuon e-bost na "
+        "rhifau ffôn: dilëwch y golofn hon ac anfonwch y ffeil eto. Ni lwythwyd dim o'r ffeil hon.",
+    ),
+    "column.unknown": (
+        "The column '{column}' is not part of the standard and was ignored (nothing from it is "
+        "stored).",
+        "Nid yw'r golofn '{column}' yn rhan o'r safon ac fe'i hanwybyddwyd (ni chedwir dim "
+        "ohoni).",
+    ),
+    "about.missing": (
+        "The About sheet has no {expected_en}. Fill it in, in column B beside '{expected_en}'.",
+        "Nid oes {expected_cy} ar y daflen Ynghylch. Llenwch ef yng ngholofn B wrth ymyl "
+        "'{expected_cy}'.",
+    ),
+    "about.period_invalid": (
+        "'{value}' is not a quarter. Write the period like 2025-26 Q2.",
+        "Nid yw '{value}' yn chwarter. Ysgrifennwch y cyfnod fel 2025-26 Q2.",
+    ),
+    "about.period_not_ended": (
+        "The quarter {value} has not ended yet (it ends on {end}). Send this return after the "
+        "quarter has ended.",
+        "Nid yw chwarter {value} wedi dod i ben eto (mae'n gorffen ar {end}). Anfonwch y ffurflen "
+        "hon ar ôl i'r chwarter ddod i ben.",
+    ),
+    "about.period_too_early": (
+        "Returns start at 2020-21 Q1; {value} is earlier. Check the period.",
+        "Mae ffurflenni'n dechrau yn 2020-21 Q1; mae {value} yn gynharach. Gwiriwch y cyfnod.",
+    ),
+    "about.body_code_invalid": (
+        "'{value}' is not a body code. Use your body's short code in capitals, e.g. BGCBC.",
+        "Nid yw '{value}' yn god corff. Defnyddiwch god byr eich corff mewn priflythrennau, e.e. "
+        "BGCBC.",
+    ),
+    "about.body_mismatch": (
+        "The body code '{value}' does not match the folder this file was sent to ({expected_en}). "
+        "Correct the body code, or put the file in your own body's folder.",
+        "Nid yw cod y corff '{value}' yn cyfateb i'r ffolder yr anfonwyd y ffeil hon iddi "
+        "({expected_cy}). Cywirwch god y corff, neu rhowch y ffeil yn ffolder eich corff eich hun.",
+    ),
+    "about.template_version": (
+        "This return says template version '{value}'; the current version is {expected_en}. It "
+        "was read as the current version: please use the new template next time.",
+        "Mae'r ffurflen hon yn nodi fersiwn templed '{value}'; y fersiwn gyfredol yw "
+        "{expected_cy}. Fe'i darllenwyd fel y fersiwn gyfredol: defnyddiwch y templed newydd y tro "
+        "nesaf.",
+    ),
+    "value.required": (
+        "'{column}' must be filled in on every row.",
+        "Rhaid llenwi '{column}' ar bob rhes.",
+    ),
+    "value.code": (
+        "'{value}' is not an allowed value for '{column}'. Use one of: {expected_en}.",
+        "Nid yw '{value}' yn werth a ganiateir ar gyfer '{column}'. Defnyddiwch un o: "
+        "{expected_cy}.",
+    ),
+    "value.yes_no": (
+        "'{value}' is not Yes or No. Enter Yes or No in '{column}'.",
+        "Nid yw '{value}' yn Ie neu Na. Rhowch Ie neu Na yn '{column}'.",
+    ),
+    "value.date": (
+        "'{value}' is not a date. Enter a date such as 30/06/2025 (day first) in '{column}'.",
+        "Nid yw '{value}' yn ddyddiad. Rhowch ddyddiad fel 30/06/2025 (y diwrnod yn gyntaf) yn "
+        "'{column}'.",
+    ),
+    "value.number": (
+        "'{value}' is not a number. Enter {expected_en} in '{column}'.",
+        "Nid yw '{value}' yn rhif. Rhowch {expected_cy} yn '{column}'.",
+    ),
+    "value.integer": (
+        "'{value}' is not a whole number. Enter a whole number in '{column}'.",
+        "Nid yw '{value}' yn rhif cyfan. Rhowch rif cyfan yn '{column}'.",
+    ),
+    "value.age": (
+        "'{value}' is not a working age. Enter an age band such as 30-39, or an age of 16 or over.",
+        "Nid yw '{value}' yn oedran gweithio. Rhowch fand oedran fel 30-39, neu oedran 16 neu'n "
+        "hŷn.",
+    ),
+    "value.range": (
+        "{value} is out of range for '{column}': it must be {expected_en}.",
+        "Mae {value} y tu allan i'r ystod ar gyfer '{column}': rhaid iddo fod yn {expected_cy}.",
+    ),
+    "value.duplicate": (
+        "'{value}' appears more than once in '{column}' (first on row {other}). Each row needs "
+        "its own reference.",
+        "Mae '{value}' yn ymddangos fwy nag unwaith yn '{column}' (gyntaf ar res {other}). Mae "
+        "angen cyfeirnod ei hun ar bob rhes.",
+    ),
+    "value.formula_no_value": (
+        "This cell has a formula with no saved result. Open the file in Excel, let it calculate, "
+        "save it, and send it again (or type the value in).",
+        "Mae gan y gell hon fformiwla heb ganlyniad wedi'i gadw. Agorwch y ffeil yn Excel, "
+        "gadewch iddi gyfrifo, cadwch hi, ac anfonwch hi eto (neu teipiwch y gwerth).",
+    ),
+    "value.codes_note": (
+        "'{value}' is not one of the standard's characteristics; it was kept as a note. Use the "
+        "names in the guidance if you meant a characteristic.",
+        "Nid yw '{value}' yn un o nodweddion y safon; fe'i cadwyd fel nodyn. Defnyddiwch yr enwau "
+        "yn y canllawiau os oeddech yn golygu nodwedd.",
+    ),
+    # Cross-field rules carry their own text from the standard in {rule_en}/{rule_cy}.
+    **{
+        code: ("{rule_en}", "{rule_cy}")
+        for code in ("rule.required", "rule.blank", "rule.implies", "rule.date_order",
+                     "rule.in_period", "rule.reference", "rule.category")
+    },
+    "warn.not_known_share": (
+        "{share}% of the answers in '{column}' are Not known (more than {limit}%). Not known "
+        "means never asked or not recorded: check whether your records hold more.",
+        "Mae {share}% o'r atebion yn '{column}' yn Ddim yn hysbys (mwy na {limit}%). Mae Ddim yn "
+        "hysbys yn golygu na ofynnwyd neu na chofnodwyd: gwiriwch a oes gan eich cofnodion fwy.",
+    ),
+    "warn.pay_outlier": (
+        "Hourly pay of {value} is far from this body's median of {median}. Check it is an hourly "
+        "rate (not an annual salary) and has no typing error.",
+        "Mae cyflog yr awr o {value} ymhell o ganolrif y corff hwn, sef {median}. Gwiriwch ei fod "
+        "yn gyfradd yr awr (nid cyflog blynyddol) ac nad oes camgymeriad teipio.",
+    ),
+    "warn.headcount_change": (
+        "Staff in post changed from {previous} last quarter to {current} ({change}%). Check that "
+        "everyone employed in the quarter is on the Workforce sheet.",
+        "Newidiodd nifer y staff mewn swydd o {previous} y chwarter diwethaf i {current} "
+        "({change}%). Gwiriwch fod pawb a gyflogwyd yn y chwarter ar y daflen Gweithlu.",
+    ),
+}
+
+
+def render(code: str, **kw: object) -> tuple[str, str]:
+    """English and Welsh message for an issue code."""
+    en, cy = MESSAGES[code]
+    kw.setdefault("expected_en", "")
+    kw.setdefault("expected_cy", kw["expected_en"])
+    kw.setdefault("sheet_cy", kw.get("sheet", ""))
+    return en.format(**kw), cy.format(**kw)

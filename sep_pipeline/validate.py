@@ -1,0 +1,486 @@
+"""Validate a return: every problem of a file found in one pass, located as the partner sees it.
+
+The steps: safe read -> sheets matched -> About read -> per data sheet: header row found, columns
+matched, values normalised -> Pandera model (lazy) -> cross-field and cross-sheet rules ->
+plausibility warnings. Any error rejects the whole return.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from . import matching, plausibility, rules, schemas
+from . import standard as std
+from .issues import Issue, Severity, cell_address
+from .messages import render
+from .periods import FIRST, Period
+from .safe_read import FileRefused, Limits, RawSheet, RawWorkbook, read_workbook
+
+HEADER_SEARCH_ROWS = 10
+_BODY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,15}$")
+
+
+@dataclass
+class SheetLayout:
+    """Where a data sheet's fields sit in the partner's file."""
+
+    name: str  # as written
+    header_row: int  # 1-based Excel row of the headers
+    columns: dict[str, tuple[int, str]]  # field -> (0-based column, header as written)
+
+
+@dataclass
+class ValidationResult:
+    file_name: str
+    issues: list[Issue] = field(default_factory=list)
+    about: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # warehouse table -> frame
+    layouts: dict[str, SheetLayout] = field(default_factory=dict)  # standard sheet -> layout
+    raw: RawWorkbook | None = None
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    @property
+    def status(self) -> str:
+        return "rejected" if self.errors else "accepted"
+
+    @property
+    def body_code(self) -> str | None:
+        return self.about.get("body_code")
+
+    @property
+    def period(self) -> Period | None:
+        return self.about.get("period")
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "status": self.status,
+                "file": self.file_name,
+                "body_code": self.body_code,
+                "period": self.period.label if self.period else None,
+                "errors": [i.to_dict() for i in self.errors],
+                "warnings": [i.to_dict() for i in self.warnings],
+            },
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        )
+
+
+class _Issues:
+    """Collects issues, and which cells already have one so a cell is reported once."""
+
+    def __init__(self) -> None:
+        self.items: list[Issue] = []
+        self.flagged: set[tuple[str, int, str]] = set()
+
+    def add(
+        self,
+        severity: Severity,
+        code: str,
+        *,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+        cell: str | None = None,
+        **fmt: object,
+    ) -> None:
+        shown = None if matching.is_blank(value) else matching.as_text(value)
+        fmt.setdefault("sheet", sheet or "")
+        fmt.setdefault("column", column or "")
+        fmt.setdefault("value", shown or "")
+        en, cy = render(code, **fmt)
+        self.items.append(Issue(severity, code, en, cy, sheet, row, column, shown, cell))
+
+
+def validate_file(
+    path: Path,
+    *,
+    expected_body: str | None = None,
+    today: date | None = None,
+    previous_headcount: int | None = None,
+    limits: Limits | None = None,
+) -> ValidationResult:
+    """Validate one return file; never raises for a bad file (that is an issue)."""
+    path = Path(path)
+    try:
+        raw = read_workbook(path, limits or Limits())
+    except FileRefused as refused:
+        return ValidationResult(path.name, [refused.issue])
+    return validate_workbook(
+        raw, file_name=path.name, expected_body=expected_body, today=today,
+        previous_headcount=previous_headcount,
+    )
+
+
+def validate_workbook(
+    raw: RawWorkbook,
+    *,
+    file_name: str,
+    expected_body: str | None = None,
+    today: date | None = None,
+    previous_headcount: int | None = None,
+) -> ValidationResult:
+    out = _Issues()
+    result = ValidationResult(file_name, out.items, raw=raw)
+    found = _match_sheets(raw, out)
+    for s in std.SHEETS:
+        if s.required and s.name not in found:
+            out.add("error", "sheet.missing", sheet=s.name, sheet_cy=s.cy)
+    if std.ABOUT.name in found:
+        result.about = _read_about(found[std.ABOUT.name], out, expected_body, today or date.today())
+    period = result.period
+    for s in std.DATA_SHEETS:
+        if s.name not in found:
+            continue
+        got = _read_sheet(s, found[s.name], out)
+        if got is not None:
+            result.layouts[s.name], result.tables[s.table] = got
+    frames = {s.name: result.tables[s.table] for s in std.DATA_SHEETS if s.table in result.tables}
+    for s in std.DATA_SHEETS:
+        if s.name in frames:
+            _check_rules(s, frames, result.layouts[s.name], period, out)
+            _check_plausibility(s, frames[s.name], result.layouts[s.name], previous_headcount, out)
+    return result
+
+
+# --- Sheets ----------------------------------------------------------------------------------
+
+
+def _match_sheets(raw: RawWorkbook, out: _Issues) -> dict[str, RawSheet]:
+    found: dict[str, RawSheet] = {}
+    for name, sheet in raw.sheets.items():
+        std_name = matching.match_sheet(name)
+        if std_name is None:
+            if not matching.is_template_sheet(name):
+                out.add("warning", "sheet.unknown", sheet=name, value=name)
+        elif std_name in found:
+            out.add("error", "sheet.duplicate", sheet=name, value=found[std_name].name,
+                    other=name, sheet_std=std_name, sheet_std_cy=std.sheet(std_name).cy)
+        else:
+            found[std_name] = sheet
+    return found
+
+
+def _read_about(
+    sheet: RawSheet, out: _Issues, expected_body: str | None, today: date
+) -> dict[str, Any]:
+    values: dict[str, tuple[int, object]] = {}
+    for i, row in enumerate(sheet.rows):
+        cells = list(row) + [None, None]
+        name = matching.match_header(std.ABOUT.name, cells[0])
+        if name and name not in values:
+            values[name] = (i + 1, cells[1])
+    about: dict[str, Any] = {}
+
+    def at(name: str) -> dict[str, Any]:
+        row = values.get(name, (None, None))[0]
+        return {"sheet": sheet.name, "row": row, "cell": f"B{row}" if row else None,
+                "column": std.ABOUT.field(name).en}
+
+    for f in std.ABOUT.fields:
+        value = values.get(f.name, (None, None))[1]
+        if matching.is_blank(value):
+            if f.required:
+                out.add("error", "about.missing", **at(f.name), expected_en=f.en, expected_cy=f.cy)
+            about[f.name] = f.blank
+        else:
+            about[f.name] = matching.as_text(value)
+
+    if about.get("body_code"):
+        code = about["body_code"].upper()
+        if not _BODY_CODE.match(code):
+            out.add("error", "about.body_code_invalid", **at("body_code"), value=code)
+        elif expected_body and code != expected_body.upper():
+            out.add("error", "about.body_mismatch", **at("body_code"), value=code,
+                    expected_en=expected_body.upper())
+        about["body_code"] = code
+    if about.get("period"):
+        text = about["period"]
+        about["period"] = None
+        try:
+            period = Period.parse(text)
+        except ValueError:
+            out.add("error", "about.period_invalid", **at("period"), value=text)
+        else:
+            if period < FIRST:
+                out.add("error", "about.period_too_early", **at("period"), value=period.label)
+            elif not period.has_ended(today):
+                out.add("error", "about.period_not_ended", **at("period"), value=period.label,
+                        end=period.end.strftime("%d/%m/%Y"))
+            else:
+                about["period"] = period
+    version = about.get("template_version")
+    if version and version != std.TEMPLATE_VERSION:
+        out.add("warning", "about.template_version", **at("template_version"), value=version,
+                expected_en=std.TEMPLATE_VERSION)
+    return about
+
+
+def _find_header(sheet: std.Sheet, rows: list[list[object]]) -> int | None:
+    """0-based index of the row (in the first 10) that matches most of the sheet's headers."""
+    best, best_hits = None, 0
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        hits = len({matching.match_header(sheet.name, c) for c in row} - {None})
+        if hits > best_hits:
+            best, best_hits = i, hits
+    return best
+
+
+def _read_sheet(
+    sheet: std.Sheet, raw: RawSheet, out: _Issues
+) -> tuple[SheetLayout, pd.DataFrame] | None:
+    header_idx = _find_header(sheet, raw.rows)
+    if header_idx is None:
+        out.add("error", "sheet.no_header", sheet=raw.name)
+        return None
+    header_row = header_idx + 1
+    layout = SheetLayout(raw.name, header_row, {})
+    for col, header in enumerate(raw.rows[header_idx]):
+        if matching.is_blank(header):
+            continue
+        shown = matching.as_text(header)
+        where = {"sheet": raw.name, "row": header_row, "column": shown,
+                 "cell": cell_address(header_row, col)}
+        name = matching.match_header(sheet.name, header)
+        if name is None:
+            if matching.looks_like_identifier(header):
+                out.add("error", "column.identifier", **where)
+            else:
+                out.add("warning", "column.unknown", **where)
+        elif name in layout.columns:
+            f = sheet.field(name)
+            out.add("error", "column.duplicate", **where, other=layout.columns[name][1],
+                    expected_en=f.en, expected_cy=f.cy)
+        else:
+            layout.columns[name] = (col, shown)
+    for f in sheet.fields:
+        if f.name not in layout.columns:
+            code = "column.missing" if f.required else "column.missing_optional"
+            out.add("error" if f.required else "warning", code, sheet=raw.name,
+                    expected_en=f.en, expected_cy=f.cy)
+    df = _normalise(sheet, raw, layout, out)
+    _check_schema(sheet, df, layout, out)
+    return layout, df
+
+
+# --- Values ----------------------------------------------------------------------------------
+
+
+def _normalise(sheet: std.Sheet, raw: RawSheet, layout: SheetLayout, out: _Issues) -> pd.DataFrame:
+    """Typed frame of standard codes, indexed by Excel row; unreadable cells become NA + issue."""
+    body = [
+        (i + 1, row) for i, row in enumerate(raw.rows[layout.header_row:], start=layout.header_row)
+        if any(not matching.is_blank(v) for v in row)
+    ]
+    index = [r for r, _ in body]
+    data: dict[str, list[object]] = {}
+    for f in sheet.fields:
+        col, header = layout.columns.get(f.name, (None, f.en))
+        values: list[object] = []
+        notes: list[object] = []
+        for excel_row, row in body:
+            raw_value = row[col] if col is not None and col < len(row) else None
+            where = {"sheet": raw.name, "row": excel_row, "column": header,
+                     "cell": cell_address(excel_row, col) if col is not None else None}
+            if col is not None and (excel_row - 1, col) in raw.formulas_without_value:
+                out.add("error", "value.formula_no_value", **where)
+                out.flagged.add((raw.name, excel_row, f.name))
+                values.append(None)
+                notes.append(None)
+                continue
+            value, note = _parse(f, raw_value, where, out)
+            if value is None and where.get("flag"):
+                out.flagged.add((raw.name, excel_row, f.name))
+            values.append(value)
+            notes.append(note)
+        data[f.name] = values
+        if f.kind == "codes":
+            data[f.name + std.NOTE_SUFFIX] = notes
+    df = pd.DataFrame(data, index=pd.Index(index, dtype="int64", name="excel_row"))
+    for f in sheet.fields:
+        df[f.name] = _typed(df[f.name], f.kind)
+        if f.kind == "codes":
+            note = f.name + std.NOTE_SUFFIX
+            df[note] = df[note].astype(schemas.STRING)
+    return df[schemas.columns(sheet)]
+
+
+def _typed(series: pd.Series, kind: str) -> pd.Series:
+    if kind == "date":
+        return pd.to_datetime(series, errors="coerce").astype("datetime64[ns]")
+    return series.astype(schemas.DTYPES[kind])  # type: ignore[call-overload]
+
+
+def _parse(
+    f: std.Field, value: object, where: dict[str, Any], out: _Issues
+) -> tuple[object, object]:
+    """(stored value, note) for one cell; an unreadable cell is reported and becomes None.
+
+    Code-list values that do not match are kept as written, so the Pandera model reports them
+    against the list (one place says which values are allowed).
+    """
+    if matching.is_blank(value):
+        return f.blank, None
+    try:
+        match f.kind:
+            case "text" | "ref":
+                return matching.as_text(value), None
+            case "code":
+                try:
+                    return matching.parse_code(value, f.codes), None  # type: ignore[arg-type]
+                except matching.ValueError_:
+                    return matching.as_text(value), None
+            case "age_band":
+                try:
+                    return matching.parse_age_band(value, f.codes), None  # type: ignore[arg-type]
+                except matching.ValueError_ as e:
+                    if e.code != "value.code":
+                        raise
+                    return matching.as_text(value), None
+            case "codes":
+                parsed = matching.parse_codes(value, f.codes)  # type: ignore[arg-type]
+                if parsed.note:
+                    out.add("warning", "value.codes_note", **where, value=parsed.note)
+                return schemas.CODES_SEPARATOR.join(parsed.codes) or None, parsed.note
+            case "bool":
+                return matching.parse_bool(value), None
+            case "date":
+                return pd.Timestamp(matching.parse_date(value)), None
+            case "number" | "money" | "integer":
+                return matching.parse_number(value, f.kind), None
+    except matching.ValueError_ as e:
+        out.add("error", e.code, **where, value=value, expected_en=e.expected_en,
+                expected_cy=e.expected_cy)
+        where["flag"] = True
+        return None, None
+    raise AssertionError(f.kind)
+
+
+def _expected_range(f: std.Field) -> tuple[str, str]:
+    en: list[str] = []
+    cy: list[str] = []
+    if f.min is not None:
+        en.append(f"{'more than' if f.min_exclusive else 'at least'} {f.min:g}")
+        cy.append(f"{'mwy na' if f.min_exclusive else 'o leiaf'} {f.min:g}")
+    if f.max is not None:
+        en.append(f"{'less than' if f.max_exclusive else 'at most'} {f.max:g}")
+        cy.append(f"{'llai na' if f.max_exclusive else 'dim mwy na'} {f.max:g}")
+    return " and ".join(en), " a ".join(cy)
+
+
+def _allowed(f: std.Field) -> tuple[str, str]:
+    codes = f.codes.codes if f.codes else ()
+    return ", ".join(c.en for c in codes), ", ".join(c.cy for c in codes)
+
+
+_CHECK_CODES = (
+    ("not_nullable", "value.required"),
+    ("field_uniqueness", "value.duplicate"),
+    ("isin", "value.code"),
+    ("codes_in", "value.code"),
+    ("greater_than", "value.range"),
+    ("less_than", "value.range"),
+    ("in_range", "value.range"),
+)
+
+
+def _check_schema(sheet: std.Sheet, df: pd.DataFrame, layout: SheetLayout, out: _Issues) -> None:
+    try:
+        schemas.model(sheet.name).validate(df, lazy=True)
+        return
+    except pa.errors.SchemaErrors as e:
+        failures = e.failure_cases
+    first_seen: dict[tuple[str, object], int] = {}
+    for _, fc in failures.sort_values("index", kind="stable").iterrows():
+        name, row = fc["column"], fc["index"]
+        if name not in df.columns or pd.isna(row):
+            raise AssertionError(f"schema failure outside the data: {fc.to_dict()}")
+        row = int(row)
+        f = sheet.field(name)
+        if (layout.name, row, name) in out.flagged:
+            continue
+        code = next((c for prefix, c in _CHECK_CODES if str(fc["check"]).startswith(prefix)), None)
+        if code is None:
+            raise AssertionError(f"unmapped schema check {fc['check']}")
+        col, header = layout.columns.get(name, (None, f.en))
+        where = {"sheet": layout.name, "row": row, "column": header,
+                 "cell": cell_address(row, col) if col is not None else None}
+        value = fc["failure_case"]
+        if code == "value.duplicate":
+            key = (name, value)
+            if key not in first_seen:
+                first_seen[key] = row
+                continue
+            out.add("error", code, **where, value=value, other=first_seen[key])
+        elif code == "value.range":
+            en, cy = _expected_range(f)
+            out.add("error", code, **where, value=value, expected_en=en, expected_cy=cy)
+        elif code == "value.code":
+            en, cy = _allowed(f)
+            out.add("error", code, **where, value=value, expected_en=en, expected_cy=cy)
+        else:
+            out.add("error", code, **where, value=None if pd.isna(value) else value)
+        out.flagged.add((layout.name, row, name))
+
+
+# --- Rules and warnings ----------------------------------------------------------------------
+
+
+def _where(layout: SheetLayout, f: std.Field, row: int | None) -> dict[str, Any]:
+    col, header = layout.columns.get(f.name, (None, f.en))
+    cell = None
+    if col is not None:
+        cell = cell_address(row, col) if row is not None else cell_address(layout.header_row, col)
+    return {"sheet": layout.name, "row": row, "column": header, "cell": cell}
+
+
+def _check_rules(
+    sheet: std.Sheet,
+    frames: Mapping[str, pd.DataFrame],
+    layout: SheetLayout,
+    period: Period | None,
+    out: _Issues,
+) -> None:
+    df = frames[sheet.name]
+    for rule in sheet.rules:
+        for row, name, value in rules.check(rule, df, period, frames):
+            if (layout.name, row, name) in out.flagged:
+                continue
+            out.add(rule.severity, rules.RULE_CODES[type(rule)],
+                    **_where(layout, sheet.field(name), row), value=value,
+                    rule_en=rule.en, rule_cy=rule.cy)
+            out.flagged.add((layout.name, row, name))
+
+
+def _check_plausibility(
+    sheet: std.Sheet,
+    df: pd.DataFrame,
+    layout: SheetLayout,
+    previous_headcount: int | None,
+    out: _Issues,
+) -> None:
+    findings = list(plausibility.not_known_shares(sheet, df, set(layout.columns)))
+    if sheet is std.WORKFORCE:
+        findings += plausibility.pay_outliers(df)
+        findings += plausibility.headcount_change(df, previous_headcount)
+    for code, row, name, value, extra in findings:
+        where = _where(layout, sheet.field(name), row) if name else {"sheet": layout.name}
+        out.add("warning", code, **where, value=extra.pop("value", value), **extra)
