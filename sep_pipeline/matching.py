@@ -78,12 +78,17 @@ def looks_like_identifier(header: object) -> bool:
     k = key(header)
     if any(p in k for p in std.IDENTIFIER_PHRASES):
         return True
-    words = _WORDS.findall(_fold(header))
+    words = [w for w in _WORDS.findall(_fold(header)) if w != "r"]  # Welsh "enw'r" = "enw"
     for i, w in enumerate(words):
-        if w in std.IDENTIFIER_WORDS:
-            if w in ("name", "names", "enw") and i > 0 and words[i - 1] in std.THING_WORDS:
-                continue
-            return True
+        if w not in std.IDENTIFIER_WORDS:
+            continue
+        before = words[i - 1] if i > 0 else None
+        after = words[i + 1] if i + 1 < len(words) else None
+        if w in ("name", "names") and before in std.THING_WORDS:
+            continue  # "grade name"
+        if w == "enw" and after in std.THING_WORDS:
+            continue  # "enw'r corff"
+        return True
     return False
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 _PERIOD = re.compile(
-    r"^\s*(?:(?:q|ch)\s*(?P<q1>[1-4])\s*[,/ ]*\s*)?(?P<y>20\d\d)\s*[-/–]\s*(?P<y2>\d\d(?:\d\d)?)"
+    r"^\s*(?:(?:q|ch)\s*(?P<q1>[1-4])\s*[,/ ]*\s*)?(?P<y>2\d\d\d)\s*[-/–]\s*(?P<y2>\d\d(?:\d\d)?)"
     r"\s*(?:[,/ ]*\s*(?:q|ch)\s*(?P<q2>[1-4]))?\s*$",
     re.IGNORECASE,
 )

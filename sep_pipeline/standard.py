@@ -937,21 +937,23 @@ def sheet(name: str) -> Sheet:
 
 
 # Headers that look like a direct identifier (checked after the known fields): a header is one
-# when it contains an identifier phrase, or has an identifier word — except "name" after a word
-# for a thing ("grade name", "team name"), which names a thing, not a person.
+# when it contains an identifier phrase, or has an identifier word — except a name that names a
+# thing, not a person: "grade name" in English, "enw'r corff" (the body's name) in Welsh.
 IDENTIFIER_PHRASES = (
     "dateofbirth", "birthdate", "nationalinsurance", "ninumber", "nino", "email",
     "phonenumber", "homeaddress", "postcode", "dyddiadgeni", "yswiriantgwladol", "codpost",
-    "cyfeiriadebost", "rhifffon",
+    "rhifffon",
 )
 IDENTIFIER_WORDS = (
     "name", "names", "surname", "forename", "forenames", "firstname", "lastname", "fullname",
-    "dob", "nino", "email", "phone", "telephone", "mobile", "address", "tel",
+    "dob", "nino", "phone", "telephone", "mobile", "address", "tel",
     "enw", "cyfenw", "ebost", "ffon", "cyfeiriad",
 )
 THING_WORDS = (
     "grade", "job", "vacancy", "post", "role", "team", "department", "service", "site",
     "activity", "course", "training", "body", "organisation", "contract", "supplier", "project",
+    "gradd", "swydd", "tim", "adran", "gwasanaeth", "safle", "gweithgaredd", "cwrs", "corff",
+    "sefydliad", "cyflenwr", "prosiect",
 )
 
 # Sheets the template adds for the partner's benefit; ignored when a return is read.

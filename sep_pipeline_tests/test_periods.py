@@ -1,0 +1,42 @@
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sep_pipeline.periods import FIRST, Period
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "start", "end"),
+    [
+        ("2025-26 Q1", "2025-26 Q1", date(2025, 4, 1), date(2025, 6, 30)),
+        ("2025/26 q2", "2025-26 Q2", date(2025, 7, 1), date(2025, 9, 30)),
+        ("Q3 2025-26", "2025-26 Q3", date(2025, 10, 1), date(2025, 12, 31)),
+        ("Ch4 2025-2026", "2025-26 Q4", date(2026, 1, 1), date(2026, 3, 31)),
+        ("2099-00 Q4", "2099-00 Q4", date(2100, 1, 1), date(2100, 3, 31)),
+    ],
+)
+def test_parse_and_dates(text, label, start, end):
+    p = Period.parse(text)
+    assert (p.label, p.start, p.end) == (label, start, end)
+
+
+@pytest.mark.parametrize("text", ["2025 Q2", "2025-27 Q1", "2025-26", "2025-26 Q5", "Q1 2025-26 Q1"])
+def test_not_periods(text):
+    with pytest.raises(ValueError):
+        Period.parse(text)
+
+
+def test_quarter_ends_the_day_before_the_next_one_starts():
+    p = Period(2025, 4)
+    assert p.has_ended(date(2026, 4, 1)) and not p.has_ended(date(2026, 3, 31))
+    assert FIRST.label == "2020-21 Q1"
+
+
+@given(st.integers(2000, 2200), st.integers(1, 4))
+def test_label_round_trip_and_quarters_tile_the_year(year, quarter):
+    p = Period(year, quarter)
+    assert Period.parse(p.label) == p
+    assert p.next().start == date.fromordinal(p.end.toordinal() + 1)
+    assert p.next().previous() == p
