@@ -23,6 +23,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from .issues import Issue
+from .matching import is_template_sheet
 
 Grid = list[list[object]]
 
@@ -273,10 +274,13 @@ def write_report(
     taken = {"history"}  # reserved by Excel
     summary_ws = wb.add_worksheet(_sheet_title(_t("summary", lang), taken))
     issues_ws = wb.add_worksheet(_sheet_title(_t("issues", lang), taken))
-    sheets = dict(sheets) if sheets is not None else None
+    if sheets is not None:
+        # The template's own Guidance and Lists sheets are not the partner's data: no copy,
+        # unless an issue points into one.
+        named = {i.sheet for i in issues}
+        sheets = {n: g for n, g in sheets.items() if n in named or not is_template_sheet(n)}
 
     # Where each issue points, in the partner's own sheets.
-    titles: dict[str, str] = {}
     headers = {name: _header_positions(grid) for name, grid in (sheets or {}).items()}
     located: list[tuple[Issue, str | None, tuple[int, int] | None]] = []
     for issue in issues:
@@ -291,9 +295,7 @@ def write_report(
 
     _write_summary(summary_ws, fmts, [x[0] for x in located], file_name, status, lang,
                    readable=sheets is not None, issues_title=issues_ws.name)
-    if sheets is not None:
-        for name in sheets:
-            titles[name] = _sheet_title(name, taken)
+    titles = {name: _sheet_title(name, taken) for name in sheets or {}}
     _write_issues(issues_ws, fmts, located, titles, lang)
 
     marks: dict[str, dict[tuple[int, int], list[Issue]]] = defaultdict(lambda: defaultdict(list))

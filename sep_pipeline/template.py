@@ -1,0 +1,434 @@
+"""The blank partner return, generated entirely from `standard.py`.
+
+Nothing here names a field, a label or a code: every sheet, header, dropdown and hint comes from
+`SHEETS`, so a change to the standard changes the template with no edit here. Only the template's
+own words (titles, "required", "Pick from the list") are kept below, in English and Welsh.
+
+Readers must ignore the Guidance and Lists sheets (`TEMPLATE_SHEETS`, either language) and, on
+About, the header row ("Field"/"Value"/"Guidance") and column C.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .standard import (
+    PROFILE_CHARACTERISTICS,
+    SHEETS,
+    TEMPLATE_SHEETS,
+    TEMPLATE_VERSION,
+    YES_NO_CODES,
+    CategoryOf,
+    CodeList,
+    Field,
+    Sheet,
+)
+
+LAST_ROW = 20000  # data validation reaches this row: ample for a quarter, cheap for Excel
+PROMPT_MAX, TITLE_MAX = 255, 32  # Excel rejects (repairs) longer input/error messages
+LIST_NAME = "list_{}"  # defined name of a code list on the Lists sheet, e.g. list_sex
+DATE_FORMAT = "DD/MM/YYYY"
+MONEY_FORMAT = '"£"#,##0.00'
+
+# The template's own words. Everything about the data comes from the standard instead.
+_UI: dict[str, tuple[str, str]] = {
+    "field": ("Field", "Maes"),
+    "value": ("Value", "Gwerth"),
+    "guidance": ("Guidance", "Canllawiau"),
+    "required": ("required", "gofynnol"),
+    "optional": ("optional", "dewisol"),
+    "title": (
+        "Wales Public Bodies Equality Partnership — quarterly return",
+        "Partneriaeth Cydraddoldeb Cyrff Cyhoeddus Cymru — ffurflen chwarterol",
+    ),
+    "version": ("Template version {}", "Fersiwn y templed {}"),
+    "intro": (
+        "This workbook is your body's quarterly return to the partnership. Fill in the required "
+        "sheets ({}) and any other sheet you have data for, one row per record below the "
+        "headers, save it as .xlsx and drop it into your body's intake folder. A feedback report "
+        "appears beside it within minutes: accepted, or exactly what to fix, in English and Welsh.",
+        "Y llyfr gwaith hwn yw ffurflen chwarterol eich corff i'r bartneriaeth. Llenwch y "
+        "taflenni gofynnol ({}) ac unrhyw daflen arall y mae gennych ddata ar ei chyfer, un rhes "
+        "i bob cofnod o dan y penawdau, cadwch ef fel .xlsx a'i roi yn ffolder derbyn eich corff. "
+        "Bydd adroddiad adborth yn ymddangos wrth ei ymyl o fewn munudau: wedi'i dderbyn, neu'n "
+        "union beth i'w gywiro, yn Gymraeg ac yn Saesneg.",
+    ),
+    "empty": (
+        "A sheet with headers and no rows means nothing to report; a missing optional sheet "
+        "means not submitted (its figures are published as [x], never as 0).",
+        "Mae taflen â phenawdau a dim rhesi yn golygu dim i'w adrodd; mae taflen ddewisol sydd ar "
+        "goll yn golygu na chafodd ei chyflwyno (cyhoeddir ei ffigurau fel [x], byth fel 0).",
+    ),
+    "values": (
+        "Pick values from the dropdowns or type them: English and Welsh labels are both accepted. "
+        "Dates: a real date, or day first (30/06/2025). Amounts: numbers, with or without £. "
+        "Required columns have a dark header; hover over a header for its notes.",
+        "Dewiswch werthoedd o'r cwymplenni neu teipiwch nhw: derbynnir labeli Cymraeg a Saesneg. "
+        "Dyddiadau: dyddiad go iawn, neu'r diwrnod yn gyntaf (30/06/2025). Symiau: rhifau, gyda "
+        "neu heb £. Mae gan golofnau gofynnol bennawd tywyll; hofrwch dros bennawd i weld ei "
+        "nodiadau.",
+    ),
+    "identifiers": (
+        "Never add a column of names, dates of birth, National Insurance numbers, addresses, "
+        "email addresses or phone numbers: a return with such a column is rejected whole. Staff "
+        "and application references are replaced by a pseudonym on receipt.",
+        "Peidiwch byth ag ychwanegu colofn o enwau, dyddiadau geni, rhifau Yswiriant Gwladol, "
+        "cyfeiriadau, cyfeiriadau e-bost na rhifau ffôn: gwrthodir ffurflen â cholofn o'r fath yn "
+        "gyfan. Rhoddir ffugenw yn lle cyfeirnodau staff a chyfeirnodau ceisiadau wrth eu derbyn.",
+    ),
+    "ignored": (
+        "The {} and {} sheets are ignored when your return is read. Keep the headers in row 1 of "
+        "each data sheet; extra columns are dropped with a warning.",
+        "Anwybyddir y taflenni {} a {} wrth ddarllen eich ffurflen. Cadwch y penawdau yn rhes 1 "
+        "pob taflen ddata; caiff colofnau ychwanegol eu hepgor gyda rhybudd.",
+    ),
+    "sheets": ("Sheets", "Taflenni"),
+    "sheet": ("Sheet", "Taflen"),
+    "row_per": ("One row per", "Un rhes i bob"),
+    "required_h": ("Required", "Gofynnol"),
+    "column": ("Column", "Colofn"),
+    "type": ("Type", "Math"),
+    "allowed": ("Allowed values or range", "Gwerthoedd a ganiateir neu ystod"),
+    "notes": ("Notes", "Nodiadau"),
+    "rules": ("Checks across columns", "Gwiriadau ar draws colofnau"),
+    "categories": ("Categories for each characteristic", "Categorïau ar gyfer pob nodwedd"),
+    "pick": ("Pick a value from the list.", "Dewiswch werth o'r rhestr."),
+    "not_in_list": ("Not in the list", "Ddim yn y rhestr"),
+    "check": ("Check this value", "Gwiriwch y gwerth hwn"),
+    "blank_no": ("Blank means {}.", "Mae cell wag yn golygu {}."),
+    "and": (" and ", " a "),
+    "min": ("at least {}", "o leiaf {}"),
+    "min_x": ("more than {}", "mwy na {}"),
+    "max": ("at most {}", "dim mwy na {}"),
+    "max_x": ("less than {}", "llai na {}"),
+    "k_text": ("Text", "Testun"),
+    "k_ref": ("Reference (text or number)", "Cyfeirnod (testun neu rif)"),
+    "k_code": ("One value from the list", "Un gwerth o'r rhestr"),
+    "k_codes": (
+        "One or more values from the list, separated by ;",
+        "Un neu fwy o werthoedd o'r rhestr, wedi'u gwahanu gan ;",
+    ),
+    "k_bool": ("{} / {}", "{} / {}"),
+    "k_date": ("Date (day first)", "Dyddiad (y diwrnod yn gyntaf)"),
+    "k_number": ("Number", "Rhif"),
+    "k_money": ("Amount in £", "Swm mewn £"),
+    "k_integer": ("Whole number", "Rhif cyfan"),
+    "k_age_band": (
+        "Age band from the list, or age in whole years",
+        "Band oedran o'r rhestr, neu oedran mewn blynyddoedd cyfan",
+    ),
+}
+
+_BOLD = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_REQUIRED_FILL = PatternFill("solid", fgColor="9BC2E6")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def ui(key: str, lang: str) -> str:
+    en, cy = _UI[key]
+    return cy if lang == "cy" else en
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _clip(text: str, limit: int) -> str:
+    """Cut to Excel's length limit, marking the cut so nobody mistakes it for the whole text."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def kind_words(f: Field, lang: str) -> str:
+    if f.kind == "bool":
+        return ui("k_bool", lang).format(*code_labels(YES_NO_CODES, lang))
+    return ui(f"k_{f.kind}", lang)
+
+
+def range_words(f: Field, lang: str) -> str:
+    """'more than 0 and at most 1.5' — the field's bounds with their strictness, or ''."""
+    parts = []
+    if f.min is not None:
+        parts.append(ui("min_x" if f.min_exclusive else "min", lang).format(_fmt(f.min)))
+    if f.max is not None:
+        parts.append(ui("max_x" if f.max_exclusive else "max", lang).format(_fmt(f.max)))
+    return ui("and", lang).join(parts)
+
+
+def code_labels(codes: CodeList, lang: str) -> list[str]:
+    return [c.cy if lang == "cy" else c.en for c in codes.codes]
+
+
+def allowed_values(f: Field, lang: str) -> str:
+    """Labels of the field's codes, or its range. '; ' separates labels because some labels
+    (ethnicity) contain commas; numeric codes are shown too, since "1" is accepted for them."""
+    if f.codes is None:
+        return range_words(f, lang)
+    labels = code_labels(f.codes, lang)
+    return "; ".join(
+        f"{c.code}: {label}" if c.code.isdigit() else label
+        for c, label in zip(f.codes.codes, labels, strict=True)
+    )
+
+
+def notes(f: Field, lang: str) -> str:
+    """The standard's own hint for a field, plus what a blank Yes/No cell means."""
+    parts = [f.hint_cy if lang == "cy" else f.hint_en]
+    if isinstance(f.blank, bool):
+        meaning = YES_NO_CODES.label("yes" if f.blank else "no", lang)
+        parts.append(ui("blank_no", lang).format(meaning))
+    return " ".join(p for p in parts if p)
+
+
+def field_hint(f: Field, lang: str, *, with_values: bool = False,
+               with_required: bool = True) -> str:
+    """One line of help for a column: type, required, range, notes (and the allowed values)."""
+    head = kind_words(f, lang)
+    if with_required:
+        head += f"; {ui('required' if f.required else 'optional', lang)}"
+    rng = range_words(f, lang)
+    parts = [head + (f", {rng}" if rng else "") + ".", notes(f, lang)]
+    if with_values and f.codes is not None:
+        parts.append(allowed_values(f, lang))
+    return " ".join(p for p in parts if p)
+
+
+def code_lists() -> dict[str, CodeList]:
+    """Every code list of the standard, by name, in first-use order: those of the fields, then
+    the characteristics EngagementProfile categories may come from (e.g. ethnicity_group)."""
+    found: dict[str, CodeList] = {}
+    candidates = [f.codes for s in SHEETS for f in s.fields if f.codes is not None]
+    for cl in [*candidates, *PROFILE_CHARACTERISTICS.values()]:
+        if found.setdefault(cl.name, cl) != cl:  # one defined name must mean one list
+            raise ValueError(f"two different code lists are both named {cl.name!r}")
+    return found
+
+
+def _write_lists(wb: Workbook, lang: str) -> None:
+    ws = wb.create_sheet(TEMPLATE_SHEETS["lists"][lang == "cy"])
+    ws.sheet_state = "hidden"
+    for col, (name, cl) in enumerate(code_lists().items(), start=1):
+        letter = get_column_letter(col)
+        ws.cell(1, col, name).font = _BOLD
+        labels = code_labels(cl, lang)
+        for row, label in enumerate(labels, start=2):
+            ws.cell(row, col, label)
+        ref = f"{quote_sheetname(ws.title)}!${letter}$2:${letter}${len(labels) + 1}"
+        wb.defined_names[LIST_NAME.format(name)] = DefinedName(
+            LIST_NAME.format(name), attr_text=ref
+        )
+        ws.column_dimensions[letter].width = min(60, max(len(x) for x in [name, *labels]) + 2)
+
+
+def _validation(f: Field, lang: str, letter: str) -> DataValidation | None:
+    """The Excel check for one column; None for free text."""
+    k = f.kind
+    if k in ("code", "codes", "bool", "age_band") and f.codes is not None:
+        # Always the Lists range: inline lists are capped at 255 characters by Excel.
+        dv = DataValidation(type="list", formula1=LIST_NAME.format(f.codes.name))
+        # Several codes separated by ";", or an integer age, are valid but not in the list.
+        dv.showErrorMessage = k not in ("codes", "age_band")
+    elif k in ("number", "money", "integer"):
+        dv = _number_validation(f, letter)
+        dv.errorStyle = "warning"  # "£12.34" typed as text is still accepted by the reader
+        dv.showErrorMessage = True
+    elif k == "date":
+        # Serial 1 is 1900-01-01: anything Excel takes for a date passes.
+        dv = DataValidation(type="date", operator="greaterThan", formula1="1")
+        dv.errorStyle = "warning"  # a day-first date typed as text is still accepted
+        dv.showErrorMessage = True
+    else:
+        return None
+    dv.allow_blank = True
+    dv.showInputMessage = True
+    dv.promptTitle = _clip(f.label(lang), TITLE_MAX)
+    dv.prompt = _clip(field_hint(f, lang), PROMPT_MAX)
+    dv.errorTitle = _clip(ui("not_in_list" if dv.type == "list" else "check", lang), TITLE_MAX)
+    dv.error = _clip(field_hint(f, lang) if dv.type != "list" else ui("pick", lang), PROMPT_MAX)
+    dv.add(f"{letter}2:{letter}{LAST_ROW}")
+    return dv
+
+
+def _number_validation(f: Field, letter: str) -> DataValidation:
+    whole = f.kind == "integer"
+    lo, hi = f.min, f.max
+    if whole:  # strict bounds on whole numbers become inclusive ones: > 0 is >= 1
+        if lo is not None:
+            lo = math.floor(lo) + 1 if f.min_exclusive else math.ceil(lo)
+        if hi is not None:
+            hi = math.ceil(hi) - 1 if f.max_exclusive else math.floor(hi)
+        lo_x = hi_x = False
+    else:
+        lo_x, hi_x = f.min_exclusive, f.max_exclusive
+    vtype = "whole" if whole else "decimal"
+    if lo is None and hi is None:  # still a check that it is a number at all
+        return DataValidation(type=vtype, operator="between", formula1="-1E+307", formula2="1E+307")
+    if lo is not None and hi is not None:
+        if not (lo_x or hi_x):
+            return DataValidation(type=vtype, operator="between", formula1=_fmt(lo),
+                                  formula2=_fmt(hi))
+        # Excel's "between" is inclusive only: a strict bound needs a custom formula.
+        cell = f"{letter}2"
+        return DataValidation(
+            type="custom",
+            formula1=f"AND(ISNUMBER({cell}),{cell}{'>' if lo_x else '>='}{_fmt(lo)},"
+            f"{cell}{'<' if hi_x else '<='}{_fmt(hi)})",
+        )
+    if lo is not None:
+        op = "greaterThan" if lo_x else "greaterThanOrEqual"
+        return DataValidation(type=vtype, operator=op, formula1=_fmt(lo))
+    op = "lessThan" if hi_x else "lessThanOrEqual"
+    return DataValidation(type=vtype, operator=op, formula1=_fmt(hi))
+
+
+def _header(ws: Worksheet, col: int, text: str, *, required: bool = False) -> None:
+    c = ws.cell(1, col, text)
+    c.font = _BOLD
+    c.fill = _REQUIRED_FILL if required else _HEADER_FILL
+    c.alignment = Alignment(wrap_text=True, vertical="center")
+
+
+def _write_data_sheet(wb: Workbook, s: Sheet, lang: str) -> None:
+    ws = wb.create_sheet(s.label(lang))
+    ws.freeze_panes = "A2"
+    for col, f in enumerate(s.fields, start=1):
+        letter = get_column_letter(col)
+        _header(ws, col, f.label(lang), required=f.required)
+        text = f"{f.label(lang)}\n{field_hint(f, lang, with_values=True)}"
+        comment = Comment(text, "SEP")
+        # Size the box to the text (about 50 characters a line at this width).
+        comment.width, comment.height = 320, 20 + 15 * (len(text) // 50 + 2)
+        ws.cell(1, col).comment = comment
+        longest = max([len(f.label(lang)), *map(len, code_labels(f.codes, lang))] if f.codes
+                      else [len(f.label(lang))])
+        ws.column_dimensions[letter].width = min(45, max(12, longest + 3))
+        # Column styles make typed values look right and keep leading zeros of references.
+        fmt = {"date": DATE_FORMAT, "money": MONEY_FORMAT, "ref": "@"}.get(f.kind)
+        if fmt:
+            ws.column_dimensions[letter].number_format = fmt
+        dv = _validation(f, lang, letter)
+        if dv is not None:
+            ws.add_data_validation(dv)
+
+
+def _write_about(wb: Workbook, s: Sheet, lang: str) -> None:
+    ws = wb.create_sheet(s.label(lang))
+    ws.freeze_panes = "A2"
+    for col, key in enumerate(("field", "value", "guidance"), start=1):
+        _header(ws, col, ui(key, lang))
+    for row, f in enumerate(s.fields, start=2):
+        # Column A is matched as the key, so "(required)" goes in column C, never here.
+        ws.cell(row, 1, f.label(lang)).font = Font(bold=f.required)
+        if f.name == "template_version":
+            ws.cell(row, 2, TEMPLATE_VERSION)
+        hint = field_hint(f, lang, with_required=False)
+        c = ws.cell(row, 3, f"({ui('required', lang)}) {hint}" if f.required else hint)
+        c.alignment = _WRAP
+    for letter, width in zip("ABC", (28, 36, 80), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.column_dimensions["B"].number_format = "@"  # a period typed as 2025-26 must stay text
+
+
+class _Page:
+    """Appends rows to the Guidance sheet: paragraphs across all columns, or table rows."""
+
+    WIDTHS = (30, 12, 30, 60, 50)
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws, self.row = ws, 1
+        for i, w in enumerate(self.WIDTHS, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = w
+
+    def para(self, text: str = "", *, size: int = 11, bold: bool = False) -> None:
+        if text:
+            c = self.ws.cell(self.row, 1, text)
+            c.font, c.alignment = Font(bold=bold, size=size), _WRAP
+            last = len(self.WIDTHS)
+            self.ws.merge_cells(start_row=self.row, start_column=1, end_row=self.row,
+                                end_column=last)
+            # Excel never auto-fits merged cells: estimate the lines the text needs.
+            lines = math.ceil(len(text) * size / 11 / (sum(self.WIDTHS) * 0.95))
+            self.ws.row_dimensions[self.row].height = max(1, lines) * (size + 4)
+        self.row += 1
+
+    def table(self, cells: list[str], *, header: bool = False) -> None:
+        for col, text in enumerate(cells, start=1):
+            c = self.ws.cell(self.row, col, text)
+            c.alignment = _WRAP
+            if header:
+                c.font, c.fill = _BOLD, _HEADER_FILL
+        self.row += 1
+
+
+def _guidance_rows(page: _Page, lang: str) -> None:
+    cy = lang == "cy"
+    page.para(ui("title", lang), size=14, bold=True)
+    page.para(ui("version", lang).format(TEMPLATE_VERSION))
+    page.para()
+    page.para(ui("intro", lang).format(", ".join(s.label(lang) for s in SHEETS if s.required)))
+    page.para(ui("empty", lang))
+    page.para(ui("values", lang))
+    page.para(ui("identifiers", lang))
+    page.para(ui("ignored", lang).format(*(v[cy] for v in TEMPLATE_SHEETS.values())))
+    page.para()
+    page.para(ui("sheets", lang), size=12, bold=True)
+    page.table([ui("sheet", lang), ui("required_h", lang), ui("row_per", lang)], header=True)
+    for s in SHEETS:
+        page.table([s.label(lang), YES_NO_CODES.label("yes" if s.required else "no", lang),
+                    s.row_cy if cy else s.row_en])
+    for s in SHEETS:
+        page.para()
+        page.para(f"{ui('sheet', lang)}: {s.label(lang)}", size=12, bold=True)
+        page.para(f"{ui('row_per', lang)}: {s.row_cy if cy else s.row_en}")
+        page.table([ui(k, lang) for k in ("column", "required_h", "type", "allowed", "notes")],
+                   header=True)
+        for f in s.fields:
+            page.table([
+                f.label(lang), YES_NO_CODES.label("yes" if f.required else "no", lang),
+                kind_words(f, lang), allowed_values(f, lang),
+                notes(f, lang),
+            ])
+        if s.rules:
+            page.para(ui("rules", lang), bold=True)
+            for r in s.rules:
+                page.para(f"• {r.cy if cy else r.en}")
+        for r in s.rules:
+            if isinstance(r, CategoryOf):
+                page.para(ui("categories", lang), bold=True)
+                for name, cl in PROFILE_CHARACTERISTICS.items():
+                    label = _characteristic_label(s, r.characteristic_field, name, lang)
+                    page.table([label, "", "", "; ".join(code_labels(cl, lang))])
+
+
+def _characteristic_label(s: Sheet, field_name: str, code: str, lang: str) -> str:
+    codes = s.field(field_name).codes
+    try:
+        return codes.label(code, lang) if codes else code
+    except KeyError:
+        return code
+
+
+def write_template(path: Path, lang: str = "en") -> Path:
+    """Write the blank return in English ("en") or Welsh ("cy") to `path`; return the path."""
+    if lang not in ("en", "cy"):
+        raise ValueError(f"lang must be 'en' or 'cy', not {lang!r}")
+    path = Path(path)
+    wb = Workbook()
+    guidance = wb.active
+    guidance.title = TEMPLATE_SHEETS["guidance"][lang == "cy"]
+    _guidance_rows(_Page(guidance), lang)
+    for s in SHEETS:
+        (_write_about if s is SHEETS[0] else _write_data_sheet)(wb, s, lang)
+    _write_lists(wb, lang)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path

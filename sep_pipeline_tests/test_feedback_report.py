@@ -1,0 +1,244 @@
+"""The feedback workbook: right content, right marks, and partner text never becomes a formula."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+from python_calamine import CalamineWorkbook
+
+from sep_pipeline.feedback_report import REPLACEMENT, clean_text, write_report
+from sep_pipeline.issues import Issue
+
+RED, AMBER = "FFFFC7CE", "FFFFEB9C"
+HOSTILE = ["=1+1", "@cmd", "+44", "-2", '=HYPERLINK("http://evil","x")', "\t=1", "@SUM(1)"]
+
+SHEETS: dict[str, list[list[object]]] = {
+    "Workforce": [
+        ["Staff reference", "Sex", "Start date", "Hourly pay", "Shoe size", "In post"],
+        ["E1", "=1+1", dt.date(2024, 5, 1), 12.5, 9, True],
+        ["E2", "@cmd", dt.datetime(2025, 4, 2, 9, 30), "+44", "-2", False],
+        ["E3", "Female", None, 1e6, '=HYPERLINK("http://evil","x")', None],
+    ],
+    "About": [["Field", "Value"], ["Body code", "@SUM(1)"], ["Period", "2025-26 Q1"]],
+}
+ISSUES = [
+    Issue("warning", "unknown_column", "Unknown column dropped.", "Colofn anhysbys.",
+          sheet="Workforce", column="Shoe size"),
+    Issue("error", "bad_code", "Not a code for Sex.", "Nid yw'n god Rhyw.", sheet="Workforce",
+          row=2, column="Sex", value="=1+1"),
+    Issue("warning", "pay_outlier", "Pay is far from the median.", "Cyflog ymhell o'r canolrif.",
+          sheet="Workforce", row=4, column="Hourly pay", value="1000000"),
+    Issue("error", "bad_date", "Start date after the quarter.", "Dyddiad ar ôl y chwarter.",
+          sheet="Workforce", row=3, column="Start date", cell="C3", value="2025-04-02"),
+    Issue("error", "missing_value", "Enter the start date.", "Rhowch y dyddiad dechrau.",
+          sheet="Workforce", row=4, column="Start date"),  # a blank cell
+    Issue("error", "required_when", "Enter the leave date.", "Rhowch y dyddiad gadael.",
+          sheet="Workforce", row=4, cell="G4"),  # beyond the data
+    Issue("error", "bad_period", "Not a period.", "Nid cyfnod.", sheet="About", row=3, cell="B3",
+          value="2025-26 Q1"),
+    Issue("error", "missing_column", "Add a Leave date column.", "Ychwanegwch golofn.",
+          sheet="Workforce", column="Leave date"),  # no such header: listed only
+    Issue("error", "identifier_column", "Remove names.", "Tynnwch enwau.",
+          sheet="Workforce", row=3),  # a whole row: its first cell
+    Issue("error", "no_sheet", "No Workforce sheet.", "Dim taflen Gweithlu."),  # file level
+]
+# Workforce cell -> expected fill (errors win over warnings).
+MARKED = {"E1": AMBER, "B2": RED, "D4": AMBER, "C3": RED, "C4": RED, "G4": RED, "A3": RED}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> openpyxl.Workbook:
+    path = tmp_path_factory.mktemp("r") / "feedback.xlsx"
+    write_report(path, ISSUES, SHEETS, file_name="=cmd|'/c calc'!A1.xlsx", status="rejected")
+    return openpyxl.load_workbook(path)
+
+
+def _cells(ws):
+    return [c for row in ws.iter_rows() for c in row]
+
+
+def _text(ws) -> str:
+    return "\n".join(str(c.value) for c in _cells(ws) if c.value is not None)
+
+
+def test_sheets_in_order(report):
+    assert report.sheetnames == ["Summary", "Issues", "Workforce", "About"]
+
+
+def test_summary_status_counts_and_welsh(report):
+    ws = report["Summary"]
+    text = _text(ws)
+    assert "Rejected — nothing from this file was loaded." in text
+    assert "Gwrthodwyd — ni lwythwyd dim o'r ffeil hon." in text
+    assert "=cmd|'/c calc'!A1.xlsx" in text  # the file name, as text
+    values = {c.value: ws.cell(c.row, 2).value for c in ws["A"] if c.value}
+    assert values["Errors"] == 8 and values["Warnings"] == 2
+    assert "Gwallau" in values and "Rhybuddion" in values
+    codes = {c.value: ws.cell(c.row, 3).value for c in ws["A"] if c.value}
+    assert all(codes[i.code] == 1 for i in ISSUES)
+
+
+def test_issues_sheet_order_and_messages(report):
+    ws = report["Issues"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(ISSUES)
+    assert [r[1] for r in rows] == [
+        "no_sheet",  # errors: file level first, then by sheet (as in the file), row, column
+        "missing_column", "bad_code", "identifier_column", "bad_date", "missing_value",
+        "required_when", "bad_period",
+        "unknown_column", "pay_outlier",  # then warnings
+    ]
+    by_code = {i.code: i for i in ISSUES}
+    for sev, code, sheet, row, _column, _cell, value, en, cy in rows:
+        i = by_code[code]
+        assert (sev, sheet, row, value, en, cy) == (
+            i.severity.title(), i.sheet, i.row, i.value, i.message_en, i.message_cy)
+    cells = {r[1]: r[5] for r in rows}
+    assert cells["bad_code"] == "B2" and cells["missing_value"] == "C4"
+    assert cells["unknown_column"] == "E1" and cells["missing_column"] is None
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:I11"
+    link = next(c for c in ws["F"] if c.value == "B2").hyperlink
+    assert link.location == "'Workforce'!B2"
+
+
+def test_marked_cells_have_fill_and_comment_and_others_do_not(report):
+    ws = report["Workforce"]
+    for cell in _cells(ws):
+        expected = MARKED.get(cell.coordinate)
+        if expected:
+            assert cell.fill.fill_type == "solid" and cell.fill.fgColor.rgb == expected
+            assert cell.comment is not None
+        else:
+            assert cell.fill.fill_type is None and cell.comment is None, cell.coordinate
+    assert {c.coordinate for c in _cells(ws) if c.comment} == set(MARKED)
+    comment = ws["B2"].comment.text
+    assert "Not a code for Sex." in comment and "Nid yw'n god Rhyw." in comment
+    assert ws["C3"].comment.text.startswith("Error (bad_date): Start date after")
+    assert report["About"]["B3"].fill.fgColor.rgb == RED
+
+
+def test_values_keep_their_type_and_text_is_never_a_formula(report):
+    ws = report["Workforce"]
+    for coord, value in [("B2", "=1+1"), ("B3", "@cmd"), ("D3", "+44"), ("E3", "-2"),
+                         ("E4", '=HYPERLINK("http://evil","x")'), ("A2", "E1")]:
+        assert ws[coord].data_type == "s" and ws[coord].value == value
+    assert report["About"]["B2"].value == "@SUM(1)" and report["About"]["B2"].data_type == "s"
+    assert ws["C2"].value == dt.datetime(2024, 5, 1) and ws["C2"].is_date
+    assert ws["C2"].number_format == "dd/mm/yyyy"
+    assert ws["C3"].value == dt.datetime(2025, 4, 2, 9, 30) and ws["C3"].is_date
+    assert ws["D2"].value == 12.5 and ws["D2"].data_type == "n"
+    assert ws["D4"].value == 1e6
+    assert ws["F2"].value is True and ws["F2"].data_type == "b"
+    for sheet in report:
+        assert all(c.data_type != "f" for c in _cells(sheet)), sheet.title
+
+
+def test_report_is_readable_by_calamine(report, tmp_path):
+    path = write_report(tmp_path / "r.xlsx", ISSUES, SHEETS, file_name="f", status="rejected")
+    cal = CalamineWorkbook.from_path(str(path))
+    assert cal.sheet_names == report.sheetnames
+    assert cal.get_sheet_by_name("Workforce").to_python()[1][1] == "=1+1"
+
+
+def test_unreadable_file_has_summary_and_issues_only(tmp_path):
+    issues = [Issue("error", "corrupt", "The file is not a workbook.", "Nid llyfr gwaith.")]
+    wb = openpyxl.load_workbook(
+        write_report(tmp_path / "r.xlsx", issues, None, file_name="x.xlsx", status="rejected"))
+    assert wb.sheetnames == ["Summary", "Issues"]
+    assert "no copy of its sheets" in _text(wb["Summary"])
+    assert wb["Issues"]["B2"].value == "corrupt"
+
+
+def test_issue_cells_without_copies_are_still_listed(tmp_path):
+    issues = [Issue("error", "x", "m", "n", sheet="Workforce", row=5, column="Sex", cell="B5")]
+    wb = openpyxl.load_workbook(
+        write_report(tmp_path / "r.xlsx", issues, None, file_name="x.xlsx", status="rejected"))
+    assert wb["Issues"]["F2"].value == "B5" and wb["Issues"]["F2"].hyperlink is None
+
+
+def test_welsh_report(tmp_path):
+    wb = openpyxl.load_workbook(write_report(
+        tmp_path / "r.xlsx", ISSUES[:2], SHEETS, file_name="f.xlsx", status="accepted",
+        lang="cy"))
+    assert wb.sheetnames[:2] == ["Crynodeb", "Problemau"]
+    ws = wb["Crynodeb"]
+    status_row = next(c.row for c in ws["A"] if c.value == "Statws")
+    assert ws.cell(status_row, 2).value == "Derbyniwyd"
+    assert ws.cell(status_row + 1, 2).value == "Accepted"  # English under the Welsh
+    assert wb["Problemau"]["A2"].value == "Gwall"
+    assert wb["Workforce"]["B2"].comment.text.startswith(
+        "Gwall (bad_code): Nid yw'n god Rhyw.")
+
+
+def test_template_sheets_are_not_copied(tmp_path):
+    sheets = {"Guidance": [["How to fill in"]], **SHEETS, "Lists": [["sex"], ["Female"]]}
+    wb = openpyxl.load_workbook(write_report(
+        tmp_path / "r.xlsx", ISSUES, sheets, file_name="f", status="rejected"))
+    assert wb.sheetnames == ["Summary", "Issues", "Workforce", "About"]
+
+
+def test_accepted_without_issues(tmp_path):
+    wb = openpyxl.load_workbook(write_report(
+        tmp_path / "r.xlsx", [], {"Workforce": [["Staff reference"]]}, file_name="f.xlsx",
+        status="accepted"))
+    text = _text(wb["Summary"])
+    assert "Accepted" in text and "Nothing more to do" in text
+    assert wb["Issues"].max_row == 1
+
+
+def test_sheet_names_made_valid_and_unique(tmp_path):
+    long = "A very long sheet name that Excel would refuse"
+    sheets = {long: [["a"]], long + " too": [["b"]], "Issues": [["c"]], "x/y:[z]?": [["d"]],
+              "'quoted'": [["e"]]}
+    issues = [Issue("error", "e", "m", "n", sheet="Issues", row=1, column="c")]
+    wb = openpyxl.load_workbook(write_report(
+        tmp_path / "r.xlsx", issues, sheets, file_name="f", status="rejected"))
+    names = wb.sheetnames
+    assert len(names) == len({n.casefold() for n in names}) == 7
+    assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
+    assert names[2] == long[:31] and names[3].endswith("(2)")
+    assert wb["Issues (2)"]["A1"].comment is not None  # the partner's "Issues", marked
+
+
+def test_clean_text():
+    assert clean_text("a\x00b\x1fc\r\nd\re\ud800f\uffff") == (
+        f"a{REPLACEMENT}b{REPLACEMENT}c\nd\ne{REPLACEMENT}f{REPLACEMENT}")
+    assert clean_text("tab\tand\nline") == "tab\tand\nline"
+    assert len(clean_text("x" * 40000)) == 32767
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=8))
+@example(["_x0041_", "\x7f\x85\u2028", " lead ", "\n", "😀", "&lt;<>&\"'", "a\x00b\r\nc"])
+def test_any_text_reads_back_as_the_same_string(values):
+    # openpyxl's reader deletes every "x005F_" (its half of Excel's _xHHHH_ escaping), so text
+    # containing that sequence cannot be checked with it; xlsxwriter escapes it correctly.
+    assume(all("x005F_" not in v for v in values))
+    sheets = {"S": [[v] for v in values]}
+    issues = [Issue("error", "c", values[0], values[-1], sheet="S", row=1, column="x",
+                    value=values[0])]
+    with tempfile.TemporaryDirectory() as tmp:
+        wb = openpyxl.load_workbook(write_report(
+            Path(tmp) / "r.xlsx", issues, sheets, file_name=values[0], status="rejected"))
+    row = wb["Issues"][2]
+    for cell, v in [*((wb["S"].cell(r, 1), v) for r, v in enumerate(values, start=1)),
+                    (row[6], values[0]), (row[7], values[0]), (row[8], values[-1])]:
+        expected = clean_text(v)
+        if expected == "":
+            assert cell.value in ("", None)  # an empty string may be stored as an empty cell
+        else:
+            assert cell.data_type == "s" and cell.value == expected
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",),
+                                      blacklist_characters="\r")))
+def test_clean_text_keeps_xml_legal_text(v):
+    legal = all(c in "\t\n" or 0x20 <= ord(c) <= 0xD7FF or 0xE000 <= ord(c) <= 0xFFFD
+                or ord(c) >= 0x10000 for c in v)
+    assert (clean_text(v) == v) == legal
