@@ -18,7 +18,8 @@ FIRST_PERIOD = "2020-21 Q1"
 NOT_KNOWN_WARN_SHARE = 0.20  # share of "Not known" in a characteristic column ...
 NOT_KNOWN_MIN_ROWS = 10  # ... of a sheet with at least this many rows (fewer is noise)
 HEADCOUNT_CHANGE_WARN_SHARE = 0.20  # change in headcount against the previous quarter
-PAY_OUTLIER_FACTOR = 4.0  # hourly pay more than 4x, or less than 1/4 of, the body's median
+PAY_OUTLIER_FACTOR = 8.0  # pay over 8x or under 1/8 of the median: a salary or a slipped digit,
+# while a chief executive on ~7x a council's median is real
 PAY_OUTLIER_MIN_STAFF = 10  # too few staff for a meaningful median below this
 
 Kind = Literal[
