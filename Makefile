@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/sep-pipeline check-intake --intake data_raw
+	$(BIN)/sep-pipeline check-intake --intake data_raw --reports out/reports
 
 # pytest exits 5 when it collects no tests: that is not a failure.
 test: $(STAMP)

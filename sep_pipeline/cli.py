@@ -73,6 +73,9 @@ def check_intake(
     intake: Annotated[Path, typer.Option(help="The intake folder, one sub-folder per body.")] = (
         DEFAULT_INTAKE
     ),
+    reports: Annotated[
+        Path | None, typer.Option(help="Write each return's report workbook under this folder.")
+    ] = None,
 ) -> None:
     """Validate every return in the intake folder and print a summary per body and quarter."""
     from .validate import validate_file
@@ -82,7 +85,7 @@ def check_intake(
         console.print(f"[yellow]No returns found under {intake}/<BODY>/[/yellow]")
         raise typer.Exit(0)
     table = Table(title=f"Returns in {intake}")
-    for col in ("Body", "Period", "File", "Status", "Errors", "Warnings", "Main issue"):
+    for col in ("Body", "Period", "Status", "Errors", "Warnings", "Most frequent issue"):
         table.add_column(col)
     counts: Counter[str] = Counter()
     for path in files:
@@ -91,18 +94,21 @@ def check_intake(
         top = Counter(i.code for i in (r.errors or r.warnings)).most_common(1)
         table.add_row(
             r.body_code or path.parent.name,
-            r.period.label if r.period else "?",
-            path.name,
+            r.period.label if r.period else path.stem,
             "[green]accepted[/green]" if r.status == "accepted" else "[red]rejected[/red]",
             str(len(r.errors)),
             str(len(r.warnings)),
-            f"{top[0][0]} ×{top[0][1]}" if top else "",
+            f"{top[0][0]} ({top[0][1]})" if top else "",
         )
+        if reports:
+            _write_report(r, reports / path.parent.name / f"{path.stem}_report.xlsx", "en")
     console.print(table)
     console.print(
-        f"{len(files)} returns: {counts['accepted']} accepted, {counts['rejected']} rejected. "
-        f"Check one in detail with: sep-pipeline validate FILE --report report.xlsx"
+        f"{len(files)} returns: {counts['accepted']} accepted, {counts['rejected']} rejected."
     )
+    if reports:
+        console.print(f"Report workbooks, every issue marked: [bold]{reports}/<BODY>/[/bold]")
+    console.print("Check one file in detail: sep-pipeline validate FILE --report report.xlsx")
 
 
 @app.command()
@@ -136,6 +142,7 @@ def docs(
 def _write_report(result, path: Path, lang: str) -> None:  # noqa: ANN001
     from .feedback_report import write_report
 
+    path.parent.mkdir(parents=True, exist_ok=True)
     sheets = {n: s.rows for n, s in result.raw.sheets.items()} if result.raw else None
     write_report(path, result.issues, sheets, file_name=result.file_name, status=result.status,
                  lang=lang)

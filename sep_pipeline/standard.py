@@ -8,7 +8,7 @@ or a code is a change here and nowhere else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 TEMPLATE_VERSION = "1.0"
@@ -120,7 +120,7 @@ class BlankWhen:
 
 @dataclass(frozen=True)
 class Implies:
-    """When `field` is `value`, `then_field` must be `then_value` (e.g. appointed => shortlisted)."""
+    """When `field` is `value`, `then_field` must be `then_value` (appointed => shortlisted)."""
 
     field: str
     value: object
@@ -145,7 +145,7 @@ class DateOrder:
 @dataclass(frozen=True)
 class InPeriod:
     """A date that must fall in the return's quarter (`bound="quarter"`), or not after its
-    snapshot date (`bound="snapshot"`); optionally only for rows where `when_field` is `when_value`."""
+    snapshot date (`bound="snapshot"`); optionally only where `when_field` is `when_value`."""
 
     field: str
     bound: Literal["quarter", "snapshot"]
@@ -373,7 +373,9 @@ CHARACTERISTICS: dict[str, CodeList] = {
     "welsh_language": WELSH_LANGUAGE,
 }
 # EngagementProfile may also break participants down by broad ethnic group.
-PROFILE_CHARACTERISTICS: dict[str, CodeList] = {**CHARACTERISTICS, "ethnicity_group": ETHNICITY_GROUP}
+PROFILE_CHARACTERISTICS: dict[str, CodeList] = {
+    **CHARACTERISTICS, "ethnicity_group": ETHNICITY_GROUP,
+}
 
 LEAVING_REASON = CodeList(
     "leaving_reason",
@@ -657,7 +659,8 @@ _RECRUITMENT_CHARS = tuple(
 
 ABOUT = Sheet(
     "About", "Ynghylch", "about", True,
-    "key and value (column A key, column B value)", "allwedd a gwerth (colofn A allwedd, colofn B gwerth)",
+    "key and value (column A key, column B value)",
+    "allwedd a gwerth (colofn A allwedd, colofn B gwerth)",
     (
         Field("body_code", "Body code", "Cod y corff", "ref", required=True,
               hint_en="Your body's code, the name of your intake folder, e.g. BGCBC.",
@@ -740,8 +743,8 @@ WORKFORCE = Sheet(
         BlankWhen("leave_date", "in_post_at_snapshot", (True,),
                   "Someone in post at the snapshot date cannot have left: clear the leave date or "
                   "set In post to No.",
-                  "Ni all rhywun mewn swydd ar y dyddiad cipolwg fod wedi gadael: cliriwch y dyddiad "
-                  "gadael neu newidiwch Mewn swydd i Na."),
+                  "Ni all rhywun mewn swydd ar y dyddiad cipolwg fod wedi gadael: cliriwch y "
+                  "dyddiad gadael neu newidiwch Mewn swydd i Na."),
         InPeriod("leave_date", "quarter",
                  "A leaver's leave date must fall in this quarter; earlier leavers belong in "
                  "earlier returns.",

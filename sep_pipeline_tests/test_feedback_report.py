@@ -28,24 +28,84 @@ SHEETS: dict[str, list[list[object]]] = {
     "About": [["Field", "Value"], ["Body code", "@SUM(1)"], ["Period", "2025-26 Q1"]],
 }
 ISSUES = [
-    Issue("warning", "unknown_column", "Unknown column dropped.", "Colofn anhysbys.",
-          sheet="Workforce", column="Shoe size"),
-    Issue("error", "bad_code", "Not a code for Sex.", "Nid yw'n god Rhyw.", sheet="Workforce",
-          row=2, column="Sex", value="=1+1"),
-    Issue("warning", "pay_outlier", "Pay is far from the median.", "Cyflog ymhell o'r canolrif.",
-          sheet="Workforce", row=4, column="Hourly pay", value="1000000"),
-    Issue("error", "bad_date", "Start date after the quarter.", "Dyddiad ar ôl y chwarter.",
-          sheet="Workforce", row=3, column="Start date", cell="C3", value="2025-04-02"),
-    Issue("error", "missing_value", "Enter the start date.", "Rhowch y dyddiad dechrau.",
-          sheet="Workforce", row=4, column="Start date"),  # a blank cell
-    Issue("error", "required_when", "Enter the leave date.", "Rhowch y dyddiad gadael.",
-          sheet="Workforce", row=4, cell="G4"),  # beyond the data
-    Issue("error", "bad_period", "Not a period.", "Nid cyfnod.", sheet="About", row=3, cell="B3",
-          value="2025-26 Q1"),
-    Issue("error", "missing_column", "Add a Leave date column.", "Ychwanegwch golofn.",
-          sheet="Workforce", column="Leave date"),  # no such header: listed only
-    Issue("error", "identifier_column", "Remove names.", "Tynnwch enwau.",
-          sheet="Workforce", row=3),  # a whole row: its first cell
+    Issue(
+        "warning",
+        "unknown_column",
+        "Unknown column dropped.",
+        "Colofn anhysbys.",
+        sheet="Workforce",
+        column="Shoe size",
+    ),
+    Issue(
+        "error",
+        "bad_code",
+        "Not a code for Sex.",
+        "Nid yw'n god Rhyw.",
+        sheet="Workforce",
+        row=2,
+        column="Sex",
+        value="=1+1",
+    ),
+    Issue(
+        "warning",
+        "pay_outlier",
+        "Pay is far from the median.",
+        "Cyflog ymhell o'r canolrif.",
+        sheet="Workforce",
+        row=4,
+        column="Hourly pay",
+        value="1000000",
+    ),
+    Issue(
+        "error",
+        "bad_date",
+        "Start date after the quarter.",
+        "Dyddiad ar ôl y chwarter.",
+        sheet="Workforce",
+        row=3,
+        column="Start date",
+        cell="C3",
+        value="2025-04-02",
+    ),
+    Issue(
+        "error",
+        "missing_value",
+        "Enter the start date.",
+        "Rhowch y dyddiad dechrau.",
+        sheet="Workforce",
+        row=4,
+        column="Start date",
+    ),  # a blank cell
+    Issue(
+        "error",
+        "required_when",
+        "Enter the leave date.",
+        "Rhowch y dyddiad gadael.",
+        sheet="Workforce",
+        row=4,
+        cell="G4",
+    ),  # beyond the data
+    Issue(
+        "error",
+        "bad_period",
+        "Not a period.",
+        "Nid cyfnod.",
+        sheet="About",
+        row=3,
+        cell="B3",
+        value="2025-26 Q1",
+    ),
+    Issue(
+        "error",
+        "missing_column",
+        "Add a Leave date column.",
+        "Ychwanegwch golofn.",
+        sheet="Workforce",
+        column="Leave date",
+    ),  # no such header: listed only
+    Issue(
+        "error", "identifier_column", "Remove names.", "Tynnwch enwau.", sheet="Workforce", row=3
+    ),  # a whole row: its first cell
     Issue("error", "no_sheet", "No Workforce sheet.", "Dim taflen Gweithlu."),  # file level
 ]
 # Workforce cell -> expected fill (errors win over warnings).
@@ -90,15 +150,27 @@ def test_issues_sheet_order_and_messages(report):
     assert len(rows) == len(ISSUES)
     assert [r[1] for r in rows] == [
         "no_sheet",  # errors: file level first, then by sheet (as in the file), row, column
-        "missing_column", "bad_code", "identifier_column", "bad_date", "missing_value",
-        "required_when", "bad_period",
-        "unknown_column", "pay_outlier",  # then warnings
+        "missing_column",
+        "bad_code",
+        "identifier_column",
+        "bad_date",
+        "missing_value",
+        "required_when",
+        "bad_period",
+        "unknown_column",
+        "pay_outlier",  # then warnings
     ]
     by_code = {i.code: i for i in ISSUES}
     for sev, code, sheet, row, _column, _cell, value, en, cy in rows:
         i = by_code[code]
         assert (sev, sheet, row, value, en, cy) == (
-            i.severity.title(), i.sheet, i.row, i.value, i.message_en, i.message_cy)
+            i.severity.title(),
+            i.sheet,
+            i.row,
+            i.value,
+            i.message_en,
+            i.message_cy,
+        )
     cells = {r[1]: r[5] for r in rows}
     assert cells["bad_code"] == "B2" and cells["missing_value"] == "C4"
     assert cells["unknown_column"] == "E1" and cells["missing_column"] is None
@@ -125,8 +197,14 @@ def test_marked_cells_have_fill_and_comment_and_others_do_not(report):
 
 def test_values_keep_their_type_and_text_is_never_a_formula(report):
     ws = report["Workforce"]
-    for coord, value in [("B2", "=1+1"), ("B3", "@cmd"), ("D3", "+44"), ("E3", "-2"),
-                         ("E4", '=HYPERLINK("http://evil","x")'), ("A2", "E1")]:
+    for coord, value in [
+        ("B2", "=1+1"),
+        ("B3", "@cmd"),
+        ("D3", "+44"),
+        ("E3", "-2"),
+        ("E4", '=HYPERLINK("http://evil","x")'),
+        ("A2", "E1"),
+    ]:
         assert ws[coord].data_type == "s" and ws[coord].value == value
     assert report["About"]["B2"].value == "@SUM(1)" and report["About"]["B2"].data_type == "s"
     assert ws["C2"].value == dt.datetime(2024, 5, 1) and ws["C2"].is_date
@@ -149,7 +227,8 @@ def test_report_is_readable_by_calamine(report, tmp_path):
 def test_unreadable_file_has_summary_and_issues_only(tmp_path):
     issues = [Issue("error", "corrupt", "The file is not a workbook.", "Nid llyfr gwaith.")]
     wb = openpyxl.load_workbook(
-        write_report(tmp_path / "r.xlsx", issues, None, file_name="x.xlsx", status="rejected"))
+        write_report(tmp_path / "r.xlsx", issues, None, file_name="x.xlsx", status="rejected")
+    )
     assert wb.sheetnames == ["Summary", "Issues"]
     assert "no copy of its sheets" in _text(wb["Summary"])
     assert wb["Issues"]["B2"].value == "corrupt"
@@ -158,35 +237,49 @@ def test_unreadable_file_has_summary_and_issues_only(tmp_path):
 def test_issue_cells_without_copies_are_still_listed(tmp_path):
     issues = [Issue("error", "x", "m", "n", sheet="Workforce", row=5, column="Sex", cell="B5")]
     wb = openpyxl.load_workbook(
-        write_report(tmp_path / "r.xlsx", issues, None, file_name="x.xlsx", status="rejected"))
+        write_report(tmp_path / "r.xlsx", issues, None, file_name="x.xlsx", status="rejected")
+    )
     assert wb["Issues"]["F2"].value == "B5" and wb["Issues"]["F2"].hyperlink is None
 
 
 def test_welsh_report(tmp_path):
-    wb = openpyxl.load_workbook(write_report(
-        tmp_path / "r.xlsx", ISSUES[:2], SHEETS, file_name="f.xlsx", status="accepted",
-        lang="cy"))
+    wb = openpyxl.load_workbook(
+        write_report(
+            tmp_path / "r.xlsx",
+            ISSUES[:2],
+            SHEETS,
+            file_name="f.xlsx",
+            status="accepted",
+            lang="cy",
+        )
+    )
     assert wb.sheetnames[:2] == ["Crynodeb", "Problemau"]
     ws = wb["Crynodeb"]
     status_row = next(c.row for c in ws["A"] if c.value == "Statws")
     assert ws.cell(status_row, 2).value == "Derbyniwyd"
     assert ws.cell(status_row + 1, 2).value == "Accepted"  # English under the Welsh
     assert wb["Problemau"]["A2"].value == "Gwall"
-    assert wb["Workforce"]["B2"].comment.text.startswith(
-        "Gwall (bad_code): Nid yw'n god Rhyw.")
+    assert wb["Workforce"]["B2"].comment.text.startswith("Gwall (bad_code): Nid yw'n god Rhyw.")
 
 
 def test_template_sheets_are_not_copied(tmp_path):
     sheets = {"Guidance": [["How to fill in"]], **SHEETS, "Lists": [["sex"], ["Female"]]}
-    wb = openpyxl.load_workbook(write_report(
-        tmp_path / "r.xlsx", ISSUES, sheets, file_name="f", status="rejected"))
+    wb = openpyxl.load_workbook(
+        write_report(tmp_path / "r.xlsx", ISSUES, sheets, file_name="f", status="rejected")
+    )
     assert wb.sheetnames == ["Summary", "Issues", "Workforce", "About"]
 
 
 def test_accepted_without_issues(tmp_path):
-    wb = openpyxl.load_workbook(write_report(
-        tmp_path / "r.xlsx", [], {"Workforce": [["Staff reference"]]}, file_name="f.xlsx",
-        status="accepted"))
+    wb = openpyxl.load_workbook(
+        write_report(
+            tmp_path / "r.xlsx",
+            [],
+            {"Workforce": [["Staff reference"]]},
+            file_name="f.xlsx",
+            status="accepted",
+        )
+    )
     text = _text(wb["Summary"])
     assert "Accepted" in text and "Nothing more to do" in text
     assert wb["Issues"].max_row == 1
@@ -194,11 +287,17 @@ def test_accepted_without_issues(tmp_path):
 
 def test_sheet_names_made_valid_and_unique(tmp_path):
     long = "A very long sheet name that Excel would refuse"
-    sheets = {long: [["a"]], long + " too": [["b"]], "Issues": [["c"]], "x/y:[z]?": [["d"]],
-              "'quoted'": [["e"]]}
+    sheets = {
+        long: [["a"]],
+        long + " too": [["b"]],
+        "Issues": [["c"]],
+        "x/y:[z]?": [["d"]],
+        "'quoted'": [["e"]],
+    }
     issues = [Issue("error", "e", "m", "n", sheet="Issues", row=1, column="c")]
-    wb = openpyxl.load_workbook(write_report(
-        tmp_path / "r.xlsx", issues, sheets, file_name="f", status="rejected"))
+    wb = openpyxl.load_workbook(
+        write_report(tmp_path / "r.xlsx", issues, sheets, file_name="f", status="rejected")
+    )
     names = wb.sheetnames
     assert len(names) == len({n.casefold() for n in names}) == 7
     assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
@@ -208,7 +307,8 @@ def test_sheet_names_made_valid_and_unique(tmp_path):
 
 def test_clean_text():
     assert clean_text("a\x00b\x1fc\r\nd\re\ud800f\uffff") == (
-        f"a{REPLACEMENT}b{REPLACEMENT}c\nd\ne{REPLACEMENT}f{REPLACEMENT}")
+        f"a{REPLACEMENT}b{REPLACEMENT}c\nd\ne{REPLACEMENT}f{REPLACEMENT}"
+    )
     assert clean_text("tab\tand\nline") == "tab\tand\nline"
     assert len(clean_text("x" * 40000)) == 32767
 
@@ -221,14 +321,22 @@ def test_any_text_reads_back_as_the_same_string(values):
     # containing that sequence cannot be checked with it; xlsxwriter escapes it correctly.
     assume(all("x005F_" not in v for v in values))
     sheets = {"S": [[v] for v in values]}
-    issues = [Issue("error", "c", values[0], values[-1], sheet="S", row=1, column="x",
-                    value=values[0])]
+    issues = [
+        Issue("error", "c", values[0], values[-1], sheet="S", row=1, column="x", value=values[0])
+    ]
     with tempfile.TemporaryDirectory() as tmp:
-        wb = openpyxl.load_workbook(write_report(
-            Path(tmp) / "r.xlsx", issues, sheets, file_name=values[0], status="rejected"))
+        wb = openpyxl.load_workbook(
+            write_report(
+                Path(tmp) / "r.xlsx", issues, sheets, file_name=values[0], status="rejected"
+            )
+        )
     row = wb["Issues"][2]
-    for cell, v in [*((wb["S"].cell(r, 1), v) for r, v in enumerate(values, start=1)),
-                    (row[6], values[0]), (row[7], values[0]), (row[8], values[-1])]:
+    for cell, v in [
+        *((wb["S"].cell(r, 1), v) for r, v in enumerate(values, start=1)),
+        (row[6], values[0]),
+        (row[7], values[0]),
+        (row[8], values[-1]),
+    ]:
         expected = clean_text(v)
         if expected == "":
             assert cell.value in ("", None)  # an empty string may be stored as an empty cell
@@ -236,9 +344,10 @@ def test_any_text_reads_back_as_the_same_string(values):
             assert cell.data_type == "s" and cell.value == expected
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",),
-                                      blacklist_characters="\r")))
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r")))
 def test_clean_text_keeps_xml_legal_text(v):
-    legal = all(c in "\t\n" or 0x20 <= ord(c) <= 0xD7FF or 0xE000 <= ord(c) <= 0xFFFD
-                or ord(c) >= 0x10000 for c in v)
+    legal = all(
+        c in "\t\n" or 0x20 <= ord(c) <= 0xD7FF or 0xE000 <= ord(c) <= 0xFFFD or ord(c) >= 0x10000
+        for c in v
+    )
     assert (clean_text(v) == v) == legal

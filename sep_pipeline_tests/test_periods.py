@@ -22,7 +22,9 @@ def test_parse_and_dates(text, label, start, end):
     assert (p.label, p.start, p.end) == (label, start, end)
 
 
-@pytest.mark.parametrize("text", ["2025 Q2", "2025-27 Q1", "2025-26", "2025-26 Q5", "Q1 2025-26 Q1"])
+@pytest.mark.parametrize(
+    "text", ["2025 Q2", "2025-27 Q1", "2025-26", "2025-26 Q5", "Q1 2025-26 Q1"]
+)
 def test_not_periods(text):
     with pytest.raises(ValueError):
         Period.parse(text)

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 from python_calamine import CalamineWorkbook
+from typer.testing import CliRunner
 
 from sep_pipeline import standard as std
+from sep_pipeline.cli import app
 from sep_pipeline.periods import Period
 from sep_pipeline.samples import BODIES, PERIODS, generate_samples, return_path
 
@@ -58,8 +60,9 @@ def _decode(f: std.Field, value: Any) -> Any:
             text = str(int(value))
         for c in f.codes.codes:
             if text in {x.lower() for x in (c.code, c.en, c.cy, *c.synonyms)}:
-                return {"yes": True, "no": False}.get(c.code, c.code) if f.kind == "bool" \
-                    else c.code
+                return (
+                    {"yes": True, "no": False}.get(c.code, c.code) if f.kind == "bool" else c.code
+                )
         raise AssertionError(f"{f.name}: {value!r} is not a label of {f.codes.name}")
     return value
 
@@ -86,23 +89,30 @@ def read_return(path: Path) -> dict[str, Any]:
         out["_header_row"][sheet.name] = h + 1
         header = [hmap.get(_norm(c)) for c in rows[h]]
         records = []
-        for row in rows[h + 1:]:
+        for row in rows[h + 1 :]:
             if all(c == "" for c in row):
                 continue
-            records.append({name: _decode(sheet.field(name), v)
-                            for name, v in zip(header, row, strict=False) if name})
+            records.append(
+                {
+                    name: _decode(sheet.field(name), v)
+                    for name, v in zip(header, row, strict=False)
+                    if name
+                }
+            )
         out[sheet.name] = records
-        out["_raw"][sheet.name] = (rows[h], rows[h + 1:])
+        out["_raw"][sheet.name] = (rows[h], rows[h + 1 :])
     return out
 
 
 @pytest.fixture(scope="module")
 def committed() -> dict[tuple[str, int], dict[str, Any]]:
     """The committed data_raw samples, read back: (body, quarter) -> return."""
-    if not (DATA_RAW / "CSEN").is_dir():
-        pytest.skip("data_raw samples not generated yet")
-    return {(b.code, p.quarter): read_return(return_path(DATA_RAW, b, p))
-            for b in BODIES for p in PERIODS}
+    assert (DATA_RAW / "CSEN").is_dir(), "data_raw samples missing: run `make samples`"
+    return {
+        (b.code, p.quarter): read_return(return_path(DATA_RAW, b, p))
+        for b in BODIES
+        for p in PERIODS
+    }
 
 
 def _sha(path: Path) -> str:
@@ -113,16 +123,18 @@ def _sha(path: Path) -> str:
 
 
 def test_committed_samples_equal_a_fresh_generation(tmp_path: Path) -> None:
-    if not (DATA_RAW / "CSEN").is_dir():
-        pytest.skip("data_raw samples not generated yet")
-    paths = generate_samples(tmp_path)
+    # Through the command line, as `make samples` does.
+    result = CliRunner().invoke(app, ["samples", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    paths = sorted(tmp_path.glob("*/*.xlsx"))
     assert len(paths) == 4 * len(BODIES)
     for p in paths:
         committed_file = DATA_RAW / p.relative_to(tmp_path)
         assert committed_file.is_file(), committed_file
         assert _sha(p) == _sha(committed_file), (
             f"{committed_file} differs from a fresh generation: run `make samples` (after a "
-            "change to samples.py, or a new numpy/xlsxwriter version) and commit data_raw")
+            "change to samples.py, or a new numpy/xlsxwriter version) and commit data_raw"
+        )
     assert (tmp_path / "README.md").read_text() == (DATA_RAW / "README.md").read_text()
 
 
@@ -132,8 +144,7 @@ def test_same_seed_gives_identical_files_and_another_seed_does_not(tmp_path: Pat
     c = generate_samples(tmp_path / "c", seed=7, bodies=["MGNPA", "TCG"], scale=0.1)
     assert [_sha(p) for p in a] == [_sha(p) for p in b]
     assert [_sha(p) for p in a] != [_sha(p) for p in c]
-    assert [p.relative_to(tmp_path / "a") for p in a] == [
-        p.relative_to(tmp_path / "b") for p in b]
+    assert [p.relative_to(tmp_path / "a") for p in a] == [p.relative_to(tmp_path / "b") for p in b]
 
 
 def test_a_body_does_not_depend_on_the_others(tmp_path: Path) -> None:
@@ -169,11 +180,16 @@ def test_layout_and_about(committed: dict) -> None:
 
 
 def test_optional_sheets_missing_and_empty(committed: dict) -> None:
-    missing = {b.code for b in BODIES for s in std.DATA_SHEETS
-               if s.name not in committed[(b.code, 1)]}
+    missing = {
+        b.code for b in BODIES for s in std.DATA_SHEETS if s.name not in committed[(b.code, 1)]
+    }
     assert missing, "some body must omit an optional sheet (not submitted)"
-    empty = [(k, s.name) for k, r in committed.items() for s in std.DATA_SHEETS
-             if s.name in r and r[s.name] == []]
+    empty = [
+        (k, s.name)
+        for k, r in committed.items()
+        for s in std.DATA_SHEETS
+        if s.name in r and r[s.name] == []
+    ]
     assert empty, "some body must send an optional sheet with headers and no rows"
     for (code, q), name in empty:
         header, _ = committed[(code, q)]["_raw"][name]
@@ -214,8 +230,9 @@ def test_workforce_is_consistent_across_quarters(committed: dict) -> None:
             cur = committed[(b.code, p.quarter)]["Workforce"]
             leavers = {x["staff_ref"] for x in cur if not x["in_post_at_snapshot"]}
             starters = {x["staff_ref"] for x in cur if x["start_date"] >= p.start}
-            assert _in_post(committed[(b.code, p.quarter)]) == (
-                _in_post(prev) - leavers) | starters, f"{b.code} Q{p.quarter}"
+            assert (
+                _in_post(committed[(b.code, p.quarter)]) == (_in_post(prev) - leavers) | starters
+            ), f"{b.code} Q{p.quarter}"
             assert {x["staff_ref"] for x in cur} == _in_post(prev) | starters
             n_prev = len(_in_post(prev))
             assert abs(len(_in_post(committed[(b.code, p.quarter)])) - n_prev) <= 0.2 * n_prev
@@ -224,14 +241,19 @@ def test_workforce_is_consistent_across_quarters(committed: dict) -> None:
 
 
 def _pooled(committed: dict, quarter: int = 4) -> list[dict]:
-    return [x for b in BODIES for x in committed[(b.code, quarter)]["Workforce"]
-            if x["in_post_at_snapshot"]]
+    return [
+        x
+        for b in BODIES
+        for x in committed[(b.code, quarter)]["Workforce"]
+        if x["in_post_at_snapshot"]
+    ]
 
 
 def test_distributions_look_like_wales(committed: dict) -> None:
     staff = _pooled(committed)
-    eth = [x["ethnicity"] for x in staff if x["ethnicity"] not in ("not_known",
-                                                                   "prefer_not_to_say")]
+    eth = [
+        x["ethnicity"] for x in staff if x["ethnicity"] not in ("not_known", "prefer_not_to_say")
+    ]
     white = sum(std.ETHNICITY.get(e).group == "white" for e in eth) / len(eth)
     assert 0.85 <= white <= 0.97
     assert len(set(eth)) >= 17  # (nearly) all 19 detailed groups occur
@@ -260,11 +282,13 @@ def test_men_are_paid_more_on_average(committed: dict) -> None:
         gap = (statistics.mean(men) - statistics.mean(women)) / statistics.mean(men)
         assert 0.03 < gap < 0.2
     for b in BODIES:
-        pay = [x["hourly_pay"] for x in committed[(b.code, 4)]["Workforce"]
-               if x["in_post_at_snapshot"]]
+        pay = [
+            x["hourly_pay"] for x in committed[(b.code, 4)]["Workforce"] if x["in_post_at_snapshot"]
+        ]
         median = statistics.median(pay)
-        assert all(median / std.PAY_OUTLIER_FACTOR < v < median * std.PAY_OUTLIER_FACTOR
-                   for v in pay), b.code
+        assert all(
+            median / std.PAY_OUTLIER_FACTOR < v < median * std.PAY_OUTLIER_FACTOR for v in pay
+        ), b.code
         assert all(round(v, 2) == v for v in pay)
 
 
@@ -295,8 +319,9 @@ def test_event_sheets(committed: dict) -> None:
             assert p.start <= x["received_date"] <= p.end
             assert (x["working_days_to_close"] is None) == (x["outcome"] == "open")
             assert x["equality_related"] == (x["characteristic"] is not None)
-    texts = [x["you_said_we_did"] or "" for r in committed.values()
-             for x in r.get("Engagement", [])]
+    texts = [
+        x["you_said_we_did"] or "" for r in committed.values() for x in r.get("Engagement", [])
+    ]
     assert any(t.startswith("-") for t in texts) and any(t.startswith("=") for t in texts)
 
 
@@ -330,12 +355,22 @@ def test_messy_body_writes_like_a_welsh_partner(committed: dict) -> None:
     assert {"Benyw", "Gwryw"} <= sex
     in_post = {row[col[std.WORKFORCE.field("in_post_at_snapshot").cy]] for row in rows}
     assert in_post == {"Ie", "Na"}
-    money = [v for q in PERIODS for v in committed[(MESSY, q.quarter)]["_raw"]["Procurement"][1]
-             for v in v if isinstance(v, str) and v.startswith("£")]
+    money = [
+        v
+        for q in PERIODS
+        for v in committed[(MESSY, q.quarter)]["_raw"]["Procurement"][1]
+        for v in v
+        if isinstance(v, str) and v.startswith("£")
+    ]
     assert any("," in v for v in money)
-    padded = [v for q in PERIODS for s in ("Workforce", "Recruitment")
-              for row in committed[(MESSY, q.quarter)]["_raw"][s][1] for v in row
-              if isinstance(v, str) and v != v.strip()]
+    padded = [
+        v
+        for q in PERIODS
+        for s in ("Workforce", "Recruitment")
+        for row in committed[(MESSY, q.quarter)]["_raw"][s][1]
+        for v in row
+        if isinstance(v, str) and v != v.strip()
+    ]
     assert padded
 
 
@@ -377,8 +412,9 @@ def test_every_committed_sample_is_accepted_by_the_validator(committed: dict) ->
             path = return_path(DATA_RAW, b, p)
             result = validate_file(path, expected_body=b.code, previous_headcount=previous)
             assert result.status == "accepted", path.name
-            assert result.errors == [], [(i.code, i.sheet, i.row, i.column, i.value)
-                                         for i in result.errors[:5]]
+            assert result.errors == [], [
+                (i.code, i.sheet, i.row, i.column, i.value) for i in result.errors[:5]
+            ]
             warned[b.code] |= {str(i.column) for i in result.warnings}
             previous = len(_in_post(committed[(b.code, p.quarter)]))
     # The intended warnings, and no others: an unknown column dropped (CSEN), "Race focus

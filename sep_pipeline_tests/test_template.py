@@ -73,8 +73,11 @@ def _in_range(f: Field, x: float) -> bool:
 def test_sheet_names_and_order(book):
     lang, _, wb = book
     cy = lang == "cy"
-    expected = [TEMPLATE_SHEETS["guidance"][cy], *(s.label(lang) for s in SHEETS),
-                TEMPLATE_SHEETS["lists"][cy]]
+    expected = [
+        TEMPLATE_SHEETS["guidance"][cy],
+        *(s.label(lang) for s in SHEETS),
+        TEMPLATE_SHEETS["lists"][cy],
+    ]
     assert wb.sheetnames == expected
     assert wb[TEMPLATE_SHEETS["lists"][cy]].sheet_state == "hidden"
     assert all(wb[n].sheet_state == "visible" for n in expected[:-1])

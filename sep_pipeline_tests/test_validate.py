@@ -55,16 +55,24 @@ def test_valid_return_is_accepted_and_stored_as_codes(tmp_path):
     # The free-text focus is kept as a note, with a warning naming the cell.
     note = only(r, "value.codes_note")
     assert (note.sheet, note.row, note.column, note.severity) == (
-        "Actions", 2, "Characteristics", "warning")
+        "Actions",
+        2,
+        "Characteristics",
+        "warning",
+    )
 
 
 def test_welsh_sheets_headers_and_values(tmp_path):
     sheets = valid_sheets()
     for row in sheets["Workforce"]:
-        row.update(sex="Benyw", disability="Ddim yn anabl", in_post_at_snapshot=(
-            "Ie" if row["in_post_at_snapshot"] == "Yes" else "Na"),
-            ethnicity="Gwyn: Cymreig, Seisnig, Albanaidd, Gwyddelig Gogledd Iwerddon neu "
-                      "Brydeinig", welsh_language="Hyfedr", contract_type="Parhaol")
+        row.update(
+            sex="Benyw",
+            disability="Ddim yn anabl",
+            in_post_at_snapshot=("Ie" if row["in_post_at_snapshot"] == "Yes" else "Na"),
+            ethnicity="Gwyn: Cymreig, Seisnig, Albanaidd, Gwyddelig Gogledd Iwerddon neu Brydeinig",
+            welsh_language="Hyfedr",
+            contract_type="Parhaol",
+        )
     r = check(write_return(tmp_path / "cy.xlsx", sheets, lang="cy"))
     assert r.status == "accepted", [i.message_en for i in r.errors]
     wf = r.tables["workforce"]
@@ -83,8 +91,9 @@ def test_header_row_anywhere_in_first_ten_rows_any_order_any_spelling(tmp_path):
 
 
 def test_header_beyond_row_ten_is_not_found(tmp_path):
-    r = check(write_return(tmp_path / "r.xlsx", {"Workforce": valid_sheets()["Workforce"]},
-                           header_row=12))
+    r = check(
+        write_return(tmp_path / "r.xlsx", {"Workforce": valid_sheets()["Workforce"]}, header_row=12)
+    )
     issue = only(r, "sheet.no_header")
     assert issue.sheet == "Workforce" and r.status == "rejected"
 
@@ -134,8 +143,9 @@ def test_month_first_dates_are_never_guessed(tmp_path):
         ("Engagement", 0, "activity_name", None, "value.required", "B2"),
     ],
 )
-def test_type_range_and_code_errors_name_the_cell(tmp_path, sheet, index, field, value, code,
-                                                  expected_cell):
+def test_type_range_and_code_errors_name_the_cell(
+    tmp_path, sheet, index, field, value, code, expected_cell
+):
     sheets = valid_sheets()
     sheets[sheet][index][field] = value
     r = check(write_return(tmp_path / "r.xlsx", sheets))
@@ -143,7 +153,11 @@ def test_type_range_and_code_errors_name_the_cell(tmp_path, sheet, index, field,
     issue = only(r, code)
     header = std.sheet(sheet).field(field).en
     assert (issue.sheet, issue.row, issue.column, issue.cell) == (
-        sheet, index + 2, header, expected_cell)
+        sheet,
+        index + 2,
+        header,
+        expected_cell,
+    )
     assert issue.message_en and issue.message_cy and issue.message_en != issue.message_cy
     assert [i for i in r.errors if i is not issue] == []
 
@@ -172,33 +186,99 @@ def test_duplicate_reference_names_the_repeat_and_the_first(tmp_path):
         ("Workforce", 11, {"leave_date": None}, "rule.required", "leave_date", "error"),
         # ... someone in post must have pay and full-pay status, and no leave date.
         ("Workforce", 0, {"hourly_pay": None}, "rule.required", "hourly_pay", "error"),
-        ("Workforce", 0, {"full_pay_relevant": None}, "rule.required", "full_pay_relevant",
-         "error"),
+        (
+            "Workforce",
+            0,
+            {"full_pay_relevant": None},
+            "rule.required",
+            "full_pay_relevant",
+            "error",
+        ),
         ("Workforce", 0, {"leave_date": date(2025, 8, 1)}, "rule.blank", "leave_date", "error"),
         # A leaver's leave date is in the quarter; a start date is not after the snapshot.
-        ("Workforce", 11, {"leave_date": date(2025, 6, 30)}, "rule.in_period", "leave_date",
-         "error"),
-        ("Workforce", 0, {"start_date": date(2025, 10, 1)}, "rule.in_period", "start_date",
-         "error"),
-        ("Workforce", 11, {"start_date": date(2025, 9, 1)}, "rule.date_order", "leave_date",
-         "error"),
-        ("Workforce", 0, {"position_change_successful": "Yes"}, "rule.implies",
-         "applied_for_position_change", "error"),
-        ("Workforce", 0, {"applied_for_training": "No"}, "rule.implies", "applied_for_training",
-         "error"),
+        (
+            "Workforce",
+            11,
+            {"leave_date": date(2025, 6, 30)},
+            "rule.in_period",
+            "leave_date",
+            "error",
+        ),
+        (
+            "Workforce",
+            0,
+            {"start_date": date(2025, 10, 1)},
+            "rule.in_period",
+            "start_date",
+            "error",
+        ),
+        (
+            "Workforce",
+            11,
+            {"start_date": date(2025, 9, 1)},
+            "rule.date_order",
+            "leave_date",
+            "error",
+        ),
+        (
+            "Workforce",
+            0,
+            {"position_change_successful": "Yes"},
+            "rule.implies",
+            "applied_for_position_change",
+            "error",
+        ),
+        (
+            "Workforce",
+            0,
+            {"applied_for_training": "No"},
+            "rule.implies",
+            "applied_for_training",
+            "error",
+        ),
         ("Recruitment", 0, {"shortlisted": "No"}, "rule.implies", "shortlisted", "error"),
-        ("Engagement", 0, {"activity_date": date(2025, 10, 1)}, "rule.in_period",
-         "activity_date", "error"),
-        ("EngagementProfile", 1, {"activity_ref": "ACT9"}, "rule.reference", "activity_ref",
-         "error"),
+        (
+            "Engagement",
+            0,
+            {"activity_date": date(2025, 10, 1)},
+            "rule.in_period",
+            "activity_date",
+            "error",
+        ),
+        (
+            "EngagementProfile",
+            1,
+            {"activity_ref": "ACT9"},
+            "rule.reference",
+            "activity_ref",
+            "error",
+        ),
         ("EngagementProfile", 0, {"category": "Purple"}, "rule.category", "category", "error"),
-        ("Procurement", 0, {"award_date": date(2025, 6, 30)}, "rule.in_period", "award_date",
-         "error"),
+        (
+            "Procurement",
+            0,
+            {"award_date": date(2025, 6, 30)},
+            "rule.in_period",
+            "award_date",
+            "error",
+        ),
         ("Feedback", 0, {"characteristic": None}, "rule.required", "characteristic", "error"),
-        ("Feedback", 1, {"working_days_to_close": 3}, "rule.blank", "working_days_to_close",
-         "error"),
-        ("Feedback", 0, {"working_days_to_close": None}, "rule.required",
-         "working_days_to_close", "warning"),
+        (
+            "Feedback",
+            1,
+            {"working_days_to_close": 3},
+            "rule.blank",
+            "working_days_to_close",
+            "error",
+        ),
+        (
+            "Feedback",
+            0,
+            {"working_days_to_close": None},
+            "rule.required",
+            "working_days_to_close",
+            "warning",
+        ),
     ],
 )
 def test_cross_field_rules(tmp_path, sheet, index, changes, code, field, severity):
@@ -207,7 +287,11 @@ def test_cross_field_rules(tmp_path, sheet, index, changes, code, field, severit
     r = check(write_return(tmp_path / "r.xlsx", sheets))
     issue = only(r, code)
     assert (issue.severity, issue.sheet, issue.row, issue.column) == (
-        severity, sheet, index + 2, std.sheet(sheet).field(field).en)
+        severity,
+        sheet,
+        index + 2,
+        std.sheet(sheet).field(field).en,
+    )
     assert r.status == ("rejected" if severity == "error" else "accepted")
     rule = next(x for x in std.sheet(sheet).rules if x.en == issue.message_en)
     assert rule.cy == issue.message_cy
@@ -229,12 +313,14 @@ def test_sheet_with_headers_and_no_rows_is_a_true_zero(tmp_path):
     r = check(write_return(tmp_path / "r.xlsx", sheets))
     assert r.status == "accepted"
     assert r.tables["procurement"].empty and list(r.tables["procurement"].columns)[0] == (
-        "contract_ref")
+        "contract_ref"
+    )
 
 
 def test_missing_columns(tmp_path):
-    r = check(write_return(tmp_path / "r.xlsx",
-                           drop_columns={"Workforce": ["staff_ref", "religion"]}))
+    r = check(
+        write_return(tmp_path / "r.xlsx", drop_columns={"Workforce": ["staff_ref", "religion"]})
+    )
     missing = only(r, "column.missing")
     assert missing.sheet == "Workforce" and "Staff reference" in missing.message_en
     optional = only(r, "column.missing_optional")
@@ -242,25 +328,52 @@ def test_missing_columns(tmp_path):
 
 
 def test_identifier_column_rejects_the_whole_return(tmp_path):
-    r = check(write_return(tmp_path / "r.xlsx", extra_columns={
-        "Workforce": {"Employee Name": [f"Person {i}" for i in range(12)]}}))
+    r = check(
+        write_return(
+            tmp_path / "r.xlsx",
+            extra_columns={"Workforce": {"Employee Name": [f"Person {i}" for i in range(12)]}},
+        )
+    )
     issue = only(r, "column.identifier")
     assert (issue.severity, issue.sheet, issue.row, issue.column, issue.cell) == (
-        "error", "Workforce", 1, "Employee Name", "AG1")
+        "error",
+        "Workforce",
+        1,
+        "Employee Name",
+        "AG1",
+    )
     assert r.status == "rejected"
 
 
-@pytest.mark.parametrize("header", ["Date of birth", "NI number", "Home address", "E-mail",
-                                    "Mobile phone", "Surname", "Cyfeiriad", "Postcode"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Date of birth",
+        "NI number",
+        "Home address",
+        "E-mail",
+        "Mobile phone",
+        "Surname",
+        "Cyfeiriad",
+        "Postcode",
+    ],
+)
 def test_identifier_headers(tmp_path, header):
-    r = check(write_return(tmp_path / "r.xlsx", extra_columns={
-        "Recruitment": {header: ["x", "y"]}}))
+    r = check(
+        write_return(tmp_path / "r.xlsx", extra_columns={"Recruitment": {header: ["x", "y"]}})
+    )
     assert only(r, "column.identifier").column == header
 
 
 def test_unknown_column_dropped_with_warning_and_thing_names_allowed(tmp_path):
-    r = check(write_return(tmp_path / "r.xlsx", extra_columns={
-        "Workforce": {"Favourite colour": ["blue"] * 12, "Team name": ["Housing"] * 12}}))
+    r = check(
+        write_return(
+            tmp_path / "r.xlsx",
+            extra_columns={
+                "Workforce": {"Favourite colour": ["blue"] * 12, "Team name": ["Housing"] * 12}
+            },
+        )
+    )
     assert r.status == "accepted"
     unknown = [i for i in r.issues if i.code == "column.unknown"]
     assert {i.column for i in unknown} == {"Favourite colour", "Team name"}
@@ -269,8 +382,9 @@ def test_unknown_column_dropped_with_warning_and_thing_names_allowed(tmp_path):
 
 
 def test_duplicate_column(tmp_path):
-    r = check(write_return(tmp_path / "r.xlsx", extra_columns={
-        "Workforce": {"SEX": ["Male"] * 12}}))
+    r = check(
+        write_return(tmp_path / "r.xlsx", extra_columns={"Workforce": {"SEX": ["Male"] * 12}})
+    )
     issue = only(r, "column.duplicate")
     assert issue.column == "SEX" and "Sex" in issue.message_en
 
@@ -342,8 +456,9 @@ def test_pay_outlier_warning(tmp_path):
 
 def test_headcount_change_warning(tmp_path):
     path = write_return(tmp_path / "r.xlsx")
-    assert not [i for i in check(path, previous_headcount=10).issues
-                if i.code == "warn.headcount_change"]  # 11 in post vs 10: +10%
+    assert not [
+        i for i in check(path, previous_headcount=10).issues if i.code == "warn.headcount_change"
+    ]  # 11 in post vs 10: +10%
     issue = only(check(path, previous_headcount=20), "warn.headcount_change")
     assert "-45%" in issue.message_en  # 11 vs 20
 
@@ -355,8 +470,13 @@ def test_every_problem_found_in_one_pass(tmp_path):
     sheets["Recruitment"][1]["appointed"] = "Yes"
     sheets["Feedback"][0]["received_date"] = "yesterday"
     r = check(write_return(tmp_path / "r.xlsx", sheets, about={**ABOUT, "period": "2025 Q2"}))
-    assert error_codes(r) == {"value.code", "value.range", "rule.implies", "value.date",
-                              "about.period_invalid"}
+    assert error_codes(r) == {
+        "value.code",
+        "value.range",
+        "rule.implies",
+        "value.date",
+        "about.period_invalid",
+    }
 
 
 def test_not_a_workbook_is_an_issue_not_a_traceback(tmp_path):
