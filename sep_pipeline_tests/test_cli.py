@@ -93,9 +93,8 @@ def test_validate_report_and_human_output(tmp_path):
     sheets["Workforce"][3]["fte"] = 3
     bad = write_return(tmp_path / "bad.xlsx", sheets)
     report = tmp_path / "report.xlsx"
-    result = runner.invoke(
-        app, ["validate", str(bad), "--report", str(report), "--body", "TEST"], env={"COLUMNS": "250"}
-    )
+    args = ["validate", str(bad), "--report", str(report), "--body", "TEST"]
+    result = runner.invoke(app, args, env={"COLUMNS": "250"})
     assert result.exit_code == 1
     assert "Rejected" in result.output and "value.range" in result.output
     wb = load_workbook(report)
