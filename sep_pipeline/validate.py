@@ -300,15 +300,17 @@ def _normalise(sheet: std.Sheet, raw: RawSheet, layout: SheetLayout, out: _Issue
             raw_value = row[col] if col is not None and col < len(row) else None
             where = {"sheet": raw.name, "row": excel_row, "column": header,
                      "cell": cell_address(excel_row, col) if col is not None else None}
+            value, note = None, None
             if col is not None and (excel_row - 1, col) in raw.formulas_without_value:
                 out.add("error", "value.formula_no_value", **where)
                 out.flagged.add((raw.name, excel_row, f.name))
-                values.append(None)
-                notes.append(None)
-                continue
-            value, note = _parse(f, raw_value, where, out)
-            if value is None and where.get("flag"):
-                out.flagged.add((raw.name, excel_row, f.name))
+            else:
+                try:
+                    value, note = _parse(f, raw_value, where, out)
+                except matching.ValueError_ as e:
+                    out.add("error", e.code, **where, value=raw_value,
+                            expected_en=e.expected_en, expected_cy=e.expected_cy)
+                    out.flagged.add((raw.name, excel_row, f.name))
             values.append(value)
             notes.append(note)
         data[f.name] = values
@@ -332,45 +334,39 @@ def _typed(series: pd.Series, kind: str) -> pd.Series:
 def _parse(
     f: std.Field, value: object, where: dict[str, Any], out: _Issues
 ) -> tuple[object, object]:
-    """(stored value, note) for one cell; an unreadable cell is reported and becomes None.
+    """(stored value, note) for one cell; raises `matching.ValueError_` when unreadable.
 
     Code-list values that do not match are kept as written, so the Pandera model reports them
     against the list (one place says which values are allowed).
     """
     if matching.is_blank(value):
         return f.blank, None
-    try:
-        match f.kind:
-            case "text" | "ref":
+    match f.kind:
+        case "text" | "ref":
+            return matching.as_text(value), None
+        case "code":
+            try:
+                return matching.parse_code(value, f.codes), None  # type: ignore[arg-type]
+            except matching.ValueError_:
                 return matching.as_text(value), None
-            case "code":
-                try:
-                    return matching.parse_code(value, f.codes), None  # type: ignore[arg-type]
-                except matching.ValueError_:
-                    return matching.as_text(value), None
-            case "age_band":
-                try:
-                    return matching.parse_age_band(value, f.codes), None  # type: ignore[arg-type]
-                except matching.ValueError_ as e:
-                    if e.code != "value.code":
-                        raise
-                    return matching.as_text(value), None
-            case "codes":
-                parsed = matching.parse_codes(value, f.codes)  # type: ignore[arg-type]
-                if parsed.note:
-                    out.add("warning", "value.codes_note", **where, value=parsed.note)
-                return schemas.CODES_SEPARATOR.join(parsed.codes) or None, parsed.note
-            case "bool":
-                return matching.parse_bool(value), None
-            case "date":
-                return pd.Timestamp(matching.parse_date(value)), None
-            case "number" | "money" | "integer":
-                return matching.parse_number(value, f.kind), None
-    except matching.ValueError_ as e:
-        out.add("error", e.code, **where, value=value, expected_en=e.expected_en,
-                expected_cy=e.expected_cy)
-        where["flag"] = True
-        return None, None
+        case "age_band":
+            try:
+                return matching.parse_age_band(value, f.codes), None  # type: ignore[arg-type]
+            except matching.ValueError_ as e:
+                if e.code != "value.code":
+                    raise
+                return matching.as_text(value), None
+        case "codes":
+            parsed = matching.parse_codes(value, f.codes)  # type: ignore[arg-type]
+            if parsed.note:
+                out.add("warning", "value.codes_note", **where, value=parsed.note)
+            return schemas.CODES_SEPARATOR.join(parsed.codes) or None, parsed.note
+        case "bool":
+            return matching.parse_bool(value), None
+        case "date":
+            return pd.Timestamp(matching.parse_date(value)), None
+        case "number" | "money" | "integer":
+            return matching.parse_number(value, f.kind), None
     raise AssertionError(f.kind)
 
 
