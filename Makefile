@@ -36,3 +36,11 @@ template: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis out
+
+# After changing the standard: write the warehouse migration, then read and commit it.
+#   make migration MSG="add field x"
+.PHONY: migration
+migration: $(STAMP)
+	@test -n "$(MSG)" || { echo 'usage: make migration MSG="add field x"' >&2; exit 2; }
+	rm -f var/migration_scratch.sqlite var/migration_scratch.sqlite-wal var/migration_scratch.sqlite-shm
+	$(BIN)/python -m sep_pipeline.migrations autogenerate "$(MSG)" --url sqlite:///var/migration_scratch.sqlite

@@ -112,6 +112,76 @@ def check_intake(
 
 
 @app.command()
+def run(
+    intake: Annotated[
+        Path | None, typer.Option(help="The intake folder (default SEP_INTAKE_DIR or data_raw).")
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option(help="Only returns for this quarter, e.g. '2025-26 Q4'.")
+    ] = None,
+) -> None:
+    """Process every pending return, from intake to warehouse, and print a summary.
+
+    Uses the same Dagster jobs as the intake sensor; the runs appear in the Dagster UI. A rejected
+    return is a normal outcome: the exit status is 0 unless the pipeline itself failed.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from .config import ConfigError
+    from .periods import Period
+    from .runner import prepare_environment, run_pending
+
+    try:
+        cfg = prepare_environment(intake)
+        label = Period.parse(period).label if period else None
+    except (ConfigError, ValueError) as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    if cfg.demo:
+        console.print("[yellow]Demo mode: SEP_PSEUDONYM_KEY is not set, so a public demo key "
+                      "makes the pseudonyms. Set it before loading real data.[/yellow]")
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("Scanning the intake folder", total=None)
+
+        def started(total: int) -> None:
+            progress.update(task, total=total, description="Processing returns")
+
+        def done(result) -> None:  # noqa: ANN001
+            progress.update(task, advance=1, description=f"{result.body} {result.period or ''}")
+
+        results = run_pending(label, on_start=started, on_file=done)
+    _print_run_summary(results, cfg)
+    if any(r.status == "failed" for r in results):
+        raise typer.Exit(1)
+
+
+def _print_run_summary(results, cfg) -> None:  # noqa: ANN001
+    table = Table(title=f"Returns in {cfg.intake_dir}")
+    for col in ("Body", "Period", "File", "Outcome", "Errors", "Warnings"):
+        table.add_column(col)
+    colours = {"accepted": "green", "rejected": "red", "failed": "red bold",
+               "duplicate": "yellow", "done": "dim"}
+    labels = {"done": "already processed"}
+    for r in sorted(results, key=lambda r: (r.body, r.period or "", r.file_name)):
+        c = colours.get(r.status, "white")
+        table.add_row(r.body, r.period or "?", r.file_name,
+                      f"[{c}]{labels.get(r.status, r.status)}[/{c}]", str(r.errors),
+                      str(r.warnings))
+    console.print(table)
+    counts = Counter(r.status for r in results)
+    console.print(
+        f"{len(results)} files: {counts['accepted']} accepted, {counts['rejected']} rejected, "
+        f"{counts['duplicate']} duplicate, {counts['done']} already processed"
+        + (f", [red]{counts['failed']} failed[/red]" if counts["failed"] else "") + "."
+    )
+    console.print(f"Warehouse: [bold]{cfg.warehouse_url}[/bold]")
+    console.print(f"Archive: [bold]{cfg.archive_dir}[/bold]   Partner feedback: "
+                  f"[bold]{cfg.intake_dir}/<BODY>/feedback/[/bold]")
+    console.print("Dagster runs and assets: [bold]sep-pipeline ui[/bold]")
+
+
+@app.command()
 def samples(
     out: Annotated[Path, typer.Option(help="Intake folder to write into.")] = DEFAULT_INTAKE,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = (

@@ -1,3 +1,378 @@
-from dagster import Definitions
+"""Dagster definitions: a thin layer of assets, a sensor, a schedule and jobs around `ingest.py`.
 
-defs = Definitions()
+The UI reads like the flow: raw return -> validated return -> standardised tables (one asset per
+warehouse table) -> partnership figures per quarter.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the context and input annotations.
+import json
+import warnings
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import dagster as dg
+import sqlalchemy as sa
+
+from . import ingest as steps
+from . import intake, warehouse
+from . import standard as std
+from .config import Settings, settings
+from .periods import FIRST, Period
+
+OWNERS = ["team:equality-data"]
+
+
+def known_periods(today: date | None = None) -> list[str]:
+    """Every quarter from 2020-21 Q1 to the current one: the period dimension of the partitions."""
+    today = today or date.today()
+    out, p = [], FIRST
+    while p.start <= today:
+        out.append(p.label)
+        p = p.next()
+    return out
+
+
+PERIODS = dg.StaticPartitionsDefinition(known_periods())
+BODIES = dg.DynamicPartitionsDefinition(name="body")
+RETURNS = dg.MultiPartitionsDefinition({"period": PERIODS, "body": BODIES})
+# Beta in name only for our use (stable since Dagster 1.5); keep the logs readable.
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+BY_PERIOD = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="period")
+
+
+class SepConfig(dg.ConfigurableResource):
+    """Where the intake, archive and warehouse are (from the SEP_* environment variables)."""
+
+    intake_dir: str
+    data_dir: str
+    warehouse_url: str
+    deadline_weeks: int = 6
+
+    @classmethod
+    def from_env(cls) -> "SepConfig":
+        s = settings()
+        return cls(intake_dir=str(s.intake_dir), data_dir=str(s.data_dir),
+                   warehouse_url=s.warehouse_url, deadline_weeks=s.deadline_weeks)
+
+    def settings(self) -> Settings:
+        # The pseudonym key is read from the environment when needed, never shown in the UI.
+        base = settings()
+        return Settings(Path(self.intake_dir), Path(self.data_dir), self.warehouse_url,
+                        base.pseudonym_key, demo=base.demo, deadline_weeks=self.deadline_weeks,
+                        deadline_overrides=base.deadline_overrides)
+
+    def engine(self) -> sa.Engine:
+        return warehouse.create_all(self.warehouse_url)
+
+
+def _keys(context: dg.AssetExecutionContext) -> tuple[str, str]:
+    keys = context.partition_key.keys_by_dimension  # type: ignore[union-attr]
+    return keys["body"], keys["period"]
+
+
+# --- Assets: one body x quarter ----------------------------------------------------------------
+
+FILE_TAG, SHA_TAG = "sep/file", "sep/sha256"
+
+
+@dg.asset(
+    partitions_def=RETURNS,
+    group_name="intake",
+    kinds={"excel"},
+    owners=OWNERS,
+    code_version="1",
+    description="The return as the partner sent it, copied into the content-addressed archive "
+    "before anything parses it. A run started by the intake sensor takes the new file; a re-run "
+    "or backfill re-reads the latest submission of that body and quarter from the archive.",
+)
+def raw_return(context: dg.AssetExecutionContext, sep: SepConfig) -> steps.Received | None:
+    body, period = _keys(context)
+    tags = context.run.tags
+    cfg = sep.settings()
+    if FILE_TAG in tags:
+        received = steps.receive(Path(tags[FILE_TAG]), body, period, tags[SHA_TAG], cfg)
+    else:
+        with sep.engine().connect() as conn:
+            received = steps.from_archive(conn, body, period)
+    if received is None:
+        context.add_output_metadata({"submitted": False})
+        return None
+    context.add_output_metadata({
+        "file": received.file_name, "sha256": received.sha256,
+        "archive": dg.MetadataValue.path(received.archive_path),
+    })
+    return received
+
+
+@dg.asset(
+    partitions_def=RETURNS,
+    group_name="intake",
+    kinds={"pandera"},
+    owners=OWNERS,
+    code_version="1",
+    description="The return checked against the SEP Return standard (Pandera models generated "
+    "from it, cross-field and cross-sheet rules). A rejected return is recorded with its issues "
+    "and the partner's feedback workbook; the previous accepted return stays current.",
+)
+def validated_return(
+    context: dg.AssetExecutionContext, sep: SepConfig, raw_return: steps.Received | None
+) -> steps.Outcome | None:
+    if raw_return is None:
+        context.add_output_metadata({"submitted": False})
+        return None
+    engine = sep.engine()
+    outcome = steps.validate(raw_return, sep.settings(), engine)
+    if outcome.status == "rejected":
+        steps.record(outcome, sep.settings(), engine)
+    rows = [f"| {c} | {n} |" for c, n in Counter(i.code for i in outcome.issues).most_common()]
+    context.add_output_metadata({
+        "status": outcome.status, "errors": outcome.errors, "warnings": outcome.warnings,
+        "issues_by_code": dg.MetadataValue.md(
+            "\n".join(["| code | count |", "|---|---|", *rows]) if rows else "no issues"),
+    })
+    return outcome
+
+
+STANDARDISED = [s.table for s in std.DATA_SHEETS]
+
+
+@dg.multi_asset(
+    partitions_def=RETURNS,
+    group_name="warehouse",
+    outs={
+        s.table: dg.AssetOut(
+            is_required=False, kinds={"sqlalchemy"}, owners=OWNERS, code_version="1",
+            io_manager_key="warehouse_io",
+            description=f"Standardised `{s.table}` rows (one per {s.row_en}) of the current "
+            "accepted return: standard codes, pseudonymised references.",
+        )
+        for s in std.DATA_SHEETS
+    },
+    check_specs=[
+        dg.AssetCheckSpec("references_pseudonymised", asset="workforce",
+                          description="No staff reference is stored in the clear."),
+        dg.AssetCheckSpec("one_current_return", asset="workforce",
+                          description="Exactly one accepted return is current for this body "
+                          "and quarter, and every row belongs to it."),
+    ],
+)
+def standardised_tables(
+    context: dg.AssetExecutionContext, sep: SepConfig, validated_return: steps.Outcome | None
+):
+    """Replace this body x quarter's rows of every table, and make the return current, at once."""
+    if validated_return is None or validated_return.status != "accepted":
+        return  # nothing to load: the previous accepted return stays current
+    engine = sep.engine()
+    outcome = steps.record(validated_return, sep.settings(), engine)
+    body, period = _keys(context)
+    for table in STANDARDISED:
+        df = outcome.tables.get(table)
+        yield dg.Output(None, output_name=table, metadata={
+            "rows": 0 if df is None else len(df), "submitted": df is not None,
+            "submission_id": outcome.submission_id,
+        })
+    with engine.connect() as conn:
+        refs = conn.execute(sa.select(warehouse.DATA_TABLES["workforce"].c.staff_ref).where(
+            warehouse.DATA_TABLES["workforce"].c.body_code == body,
+            warehouse.DATA_TABLES["workforce"].c.period == period)).scalars().all()
+        current = conn.execute(sa.select(sa.func.count()).select_from(warehouse.submissions).where(
+            warehouse.submissions.c.body_code == body, warehouse.submissions.c.period == period,
+            warehouse.submissions.c.status == "accepted")).scalar_one()
+        stray = sum(
+            conn.execute(sa.select(sa.func.count()).select_from(t).where(
+                t.c.body_code == body, t.c.period == period,
+                t.c.submission_id != outcome.submission_id)).scalar_one()
+            for t in warehouse.DATA_TABLES.values()
+        )
+    bad = [r for r in refs if not (len(r) == 64 and all(ch in "0123456789abcdef" for ch in r))]
+    yield dg.AssetCheckResult(check_name="references_pseudonymised", asset_key="workforce",
+                              passed=not bad, metadata={"not_pseudonymised": len(bad)})
+    yield dg.AssetCheckResult(check_name="one_current_return", asset_key="workforce",
+                              passed=current == 1 and stray == 0,
+                              metadata={"accepted_returns": current, "stray_rows": stray})
+
+
+class WarehouseIOManager(dg.ConfigurableIOManager):
+    """The standardised tables live in the warehouse: nothing else is stored, nothing loaded."""
+
+    def handle_output(self, context: dg.OutputContext, obj: None) -> None:
+        return None
+
+    def load_input(self, context: dg.InputContext) -> None:
+        return None
+
+
+# --- Assets: the partnership, per quarter ------------------------------------------------------
+
+
+@dg.asset(
+    partitions_def=PERIODS,
+    group_name="partnership",
+    kinds={"sqlalchemy"},
+    owners=OWNERS,
+    code_version="1",
+    deps=[dg.AssetDep(t, partition_mapping=BY_PERIOD) for t in STANDARDISED],
+    check_specs=[dg.AssetCheckSpec(
+        "one_accepted_return_per_body", asset="quarter_submissions",
+        description="No body has two accepted returns for the same quarter.")],
+    description="Which bodies are in this quarter's partnership figures: every body's current "
+    "return (on time or late), or why it is not in them. Read from the warehouse, so a sparse "
+    "body x quarter grid is fine.",
+)
+def quarter_submissions(context: dg.AssetExecutionContext, sep: SepConfig) -> dg.MaterializeResult:
+    period = context.partition_key
+    engine = sep.engine()
+    with engine.connect() as conn:
+        subs = warehouse.read_table(conn, "submissions", period)
+        workforce = warehouse.read_table(conn, "workforce", period)
+    accepted = subs[subs["status"] == "accepted"]
+    in_post = workforce[workforce["in_post_at_snapshot"].fillna(False).astype(bool)]
+    heads = in_post.groupby("body_code").size()
+    lines = ["| body | status | late | staff in post |", "|---|---|---|---|"]
+    for body in sorted(set(subs["body_code"])):
+        mine = subs[subs["body_code"] == body].sort_values("submission_id")
+        cur = mine[mine["status"] == "accepted"]
+        status = "accepted" if len(cur) else f"{mine.iloc[-1]['status']} (no accepted return)"
+        late = bool(cur["late"].iloc[0]) if len(cur) else False
+        lines.append(f"| {body} | {status} | {'yes' if late else ''} | "
+                     f"{int(heads.get(body, 0)) if len(cur) else ''} |")
+    return dg.MaterializeResult(
+        metadata={
+            "bodies_accepted": len(accepted),
+            "bodies_rejected_only": len(set(subs["body_code"]) - set(accepted["body_code"])),
+            "staff_in_post": int(len(in_post)),
+            "submissions": dg.MetadataValue.md("\n".join(lines)),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="one_accepted_return_per_body",
+                passed=bool(accepted["body_code"].is_unique),
+                metadata={"duplicated": accepted["body_code"][
+                    accepted["body_code"].duplicated()].tolist()},
+            )
+        ],
+    )
+
+
+# --- Jobs -----------------------------------------------------------------------------------------
+
+ingest_job = dg.define_asset_job(
+    "ingest_return",
+    selection=dg.AssetSelection.assets(raw_return, validated_return, standardised_tables),
+    partitions_def=RETURNS,
+    description="One body x quarter from intake (or the archive) to the warehouse.",
+)
+partnership_job = dg.define_asset_job(
+    "partnership_quarter",
+    selection=dg.AssetSelection.assets("quarter_submissions"),
+    partitions_def=PERIODS,
+    description="The partnership's figures for one quarter, from the warehouse.",
+)
+
+
+@dg.op(config_schema={"file": str, "body": str, "sha256": str, "period": dg.Field(
+    dg.Noneable(str), default_value=None)})
+def reject_unroutable_return(context: dg.OpExecutionContext, sep: SepConfig) -> None:
+    """A file whose quarter cannot be read (or is not open yet): archived, validated so the
+    partner learns why, and recorded as rejected."""
+    cfg = context.op_config
+    settings_ = sep.settings()
+    received = steps.receive(Path(cfg["file"]), cfg["body"], cfg["period"], cfg["sha256"],
+                             settings_)
+    engine = sep.engine()
+    outcome = steps.validate(received, settings_, engine)
+    if outcome.status == "accepted":  # cannot happen for an unroutable file; be explicit
+        outcome.status = "rejected"
+    steps.record(outcome, settings_, engine)
+    context.log.info(f"{cfg['file']}: rejected with {outcome.errors} errors")
+
+
+@dg.job(description="Record a return whose quarter cannot be read, and tell the partner why.")
+def unroutable_return():
+    reject_unroutable_return()
+
+
+# --- Sensor and schedule ---------------------------------------------------------------------
+
+
+@dg.sensor(
+    jobs=[ingest_job, unroutable_return],
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Watches SEP_INTAKE_DIR/<BODY>/ and starts one run per new file once its size "
+    "and modification time are stable across two looks. Lock files (~$...), temporary files and "
+    "the feedback/ folders are ignored; an identical file sent again is recorded as a duplicate.",
+)
+def intake_sensor(context: dg.SensorEvaluationContext, sep: SepConfig) -> dg.SensorResult:
+    cfg = sep.settings()
+    before: dict[str, list[int]] = json.loads(context.cursor) if context.cursor else {}
+    now = intake.candidates(cfg.intake_dir)
+    ready = intake.stable(now, {k: tuple(v) for k, v in before.items()})
+    cursor = json.dumps({str(c.path): list(c.look) for c in now})
+    engine = sep.engine()
+    runs: list[dg.RunRequest] = []
+    bodies: set[str] = set()
+    with engine.begin() as conn:
+        planned = steps.plan(ready, conn, set(PERIODS.get_partition_keys()))
+        for p in planned:
+            if p.action == "duplicate":
+                steps.record_duplicate(conn, p)
+    for p in planned:
+        body, tags = p.candidate.body, {FILE_TAG: str(p.candidate.path), SHA_TAG: p.sha256}
+        if p.action == "ingest":
+            bodies.add(body)
+            runs.append(dg.RunRequest(
+                run_key=f"{body}|{p.period}|{p.sha256}", job_name=ingest_job.name,
+                partition_key=dg.MultiPartitionKey({"period": p.period, "body": body}),
+                tags=tags,
+            ))
+        elif p.action == "unroutable":
+            runs.append(dg.RunRequest(
+                run_key=f"{body}|unroutable|{p.sha256}", job_name=unroutable_return.name,
+                run_config={"ops": {"reject_unroutable_return": {"config": {
+                    "file": str(p.candidate.path), "body": body, "sha256": p.sha256,
+                    "period": p.period}}}},
+                tags=tags,
+            ))
+    return dg.SensorResult(
+        run_requests=runs,
+        dynamic_partitions_requests=[BODIES.build_add_request(sorted(bodies))] if bodies else [],
+        cursor=cursor,
+    )
+
+
+def due_period(today: date, cfg: Settings) -> Period | None:
+    """The quarter whose submission deadline was yesterday, if any."""
+    p = Period.parse(known_periods(today)[-1])
+    for _ in range(4):
+        if cfg.deadline(p) + timedelta(days=1) == today:
+            return p
+        p = p.previous()
+    return None
+
+
+@dg.schedule(
+    cron_schedule="0 6 * * *",
+    job=partnership_job,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Each morning: if a quarter's submission deadline passed yesterday (six weeks "
+    "after the quarter ends unless SEP_DEADLINE_WEEKS or SEP_DEADLINE_OVERRIDES say otherwise), "
+    "build that quarter's partnership figures.",
+)
+def quarterly_after_deadline(context: dg.ScheduleEvaluationContext, sep: SepConfig):
+    today = context.scheduled_execution_time.date() if context.scheduled_execution_time else (
+        date.today())
+    period = due_period(today, sep.settings())
+    if period is None:
+        return dg.SkipReason(f"No submission deadline passed yesterday ({today - timedelta(1)}).")
+    return dg.RunRequest(run_key=f"after-deadline|{period.label}", partition_key=period.label)
+
+
+defs = dg.Definitions(
+    assets=[raw_return, validated_return, standardised_tables, quarter_submissions],
+    jobs=[ingest_job, partnership_job, unroutable_return],
+    sensors=[intake_sensor],
+    schedules=[quarterly_after_deadline],
+    resources={"sep": SepConfig.from_env(), "warehouse_io": WarehouseIOManager()},
+)

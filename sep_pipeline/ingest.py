@@ -1,0 +1,178 @@
+"""The steps from a file in the intake folder to the warehouse, without Dagster.
+
+`definitions.py` wraps these as assets, the sensor and `sep-pipeline run` plan with `plan()`.
+Each step is safe to repeat: the archive is content-addressed, and what becomes current changes
+in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from . import intake, warehouse
+from .config import Settings
+from .feedback_report import write_report
+from .issues import Issue
+from .periods import Period
+from .safe_read import FileRefused, read_workbook
+from .standardise import standardise
+from .validate import validate_file
+
+
+@dataclass(frozen=True)
+class Received:
+    """A file taken into the archive, ready to validate."""
+
+    body: str
+    period: str | None
+    file_name: str
+    sha256: str
+    archive_path: str
+    received_at: datetime
+    duplicate: bool = False
+
+
+@dataclass
+class Outcome:
+    """What validation decided; for an accepted return, its standardised tables.
+
+    Holds no raw reference (tables are pseudonymised), so it may be stored between steps.
+    """
+
+    received: Received
+    status: str  # "accepted" | "rejected"
+    period: str | None
+    template_version: str | None
+    issues: list[Issue] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    submission_id: int | None = None  # set once recorded
+
+    @property
+    def errors(self) -> int:
+        return sum(i.is_error for i in self.issues)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.issues) - self.errors
+
+
+# --- Planning: what in the intake folder needs a run ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Planned:
+    candidate: intake.Candidate
+    sha256: str
+    action: str  # "ingest" (routable to a partition), "unroutable", "duplicate", "done"
+    period: str | None = None
+
+
+def plan(
+    candidates: list[intake.Candidate], conn: sa.Connection, known_periods: set[str]
+) -> list[Planned]:
+    """Decide what to do with each ready file.
+
+    done: this file (same name, same content) was already processed; duplicate: the same content
+    arrived before under another name; ingest: a run for its body × quarter; unroutable: the
+    quarter cannot be read (or is not a quarter we take yet) — a run that records why.
+    """
+    out: list[Planned] = []
+    for c in candidates:
+        sha = intake.sha256_file(c.path)
+        seen = warehouse.find_by_sha(conn, c.body, sha)
+        if any(s.file_name == c.path.name for s in seen):
+            out.append(Planned(c, sha, "done"))
+        elif seen:
+            out.append(Planned(c, sha, "duplicate", seen[0].period))
+        else:
+            period = intake.peek_period(c.path)
+            label = period.label if period else None
+            action = "ingest" if label in known_periods else "unroutable"
+            out.append(Planned(c, sha, action, label))
+    return out
+
+
+# --- The steps ---------------------------------------------------------------------------------
+
+
+def receive(path: Path, body: str, period: str | None, sha256: str, settings: Settings) -> Received:
+    """Archive the file by content before anything parses it."""
+    archived = intake.archive(path, settings.archive_dir, sha256)
+    return Received(body, period, path.name, sha256, str(archived), datetime.now(UTC))
+
+
+def record_duplicate(conn: sa.Connection, planned: Planned) -> int:
+    return warehouse.record_duplicate(
+        conn, body=planned.candidate.body, period=planned.period,
+        file_name=planned.candidate.path.name, sha256=planned.sha256,
+    )
+
+
+def from_archive(conn: sa.Connection, body: str, period: str) -> Received | None:
+    """The latest submission of a body × quarter, re-read from the archive (re-runs, backfills)."""
+    sub = warehouse.latest(conn, body, period)
+    if sub is None or not sub.archive_path:
+        return None
+    received_at = conn.execute(
+        sa.select(warehouse.submissions.c.received_at).where(
+            warehouse.submissions.c.submission_id == sub.submission_id)
+    ).scalar_one()
+    return Received(body, period, sub.file_name, sub.file_sha256, sub.archive_path, received_at)
+
+
+def validate(received: Received, settings: Settings, engine: sa.Engine) -> Outcome:
+    previous = None
+    if received.period:
+        with engine.connect() as conn:
+            previous = warehouse.headcount(conn, received.body,
+                                           Period.parse(received.period).previous().label)
+    result = validate_file(
+        Path(received.archive_path), expected_body=received.body, previous_headcount=previous
+    )
+    tables = {}
+    if result.status == "accepted":
+        tables = standardise(result.tables, body=received.body, key=settings.pseudonym_key)
+    period = result.period.label if result.period else received.period
+    return Outcome(received, result.status, period, result.about.get("template_version"),
+                   result.issues, tables)
+
+
+def is_late(received: Received, settings: Settings) -> bool:
+    if not received.period:
+        return False
+    return received.received_at.date() > settings.deadline(Period.parse(received.period))
+
+
+def record(outcome: Outcome, settings: Settings, engine: sa.Engine) -> Outcome:
+    """Write the outcome: a rejection and its issues, or the new current return, atomically."""
+    rec = outcome.received
+    common = dict(body=rec.body, period=outcome.period, file_name=rec.file_name,
+                  sha256=rec.sha256, archive_path=rec.archive_path, issues=outcome.issues,
+                  template_version=outcome.template_version, received_at=rec.received_at)
+    with engine.begin() as conn:
+        if outcome.status == "accepted":
+            outcome.submission_id = warehouse.replace_current(
+                conn, late=is_late(rec, settings), tables=outcome.tables, **common)
+        else:
+            outcome.submission_id = warehouse.record_rejected(conn, **common)
+    write_feedback(outcome, settings)
+    return outcome
+
+
+def write_feedback(outcome: Outcome, settings: Settings) -> Path:
+    """The partner's feedback workbook, in the body's feedback/ folder (never read as a return)."""
+    rec = outcome.received
+    path = intake.feedback_path(settings.intake_dir, rec.body, rec.file_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:  # re-read from the archive: the partner's own cells, marked where the issues are
+        raw = read_workbook(Path(rec.archive_path))
+        sheets = {n: s.rows for n, s in raw.sheets.items()}
+    except FileRefused:
+        sheets = None
+    return write_report(path, outcome.issues, sheets, file_name=rec.file_name,
+                        status=outcome.status)

@@ -1,0 +1,299 @@
+"""The warehouse: contract tables generated from the standard, and the few writes that change them.
+
+Every write that changes what is current happens in one transaction, so a run killed at any
+point leaves either the old accepted return or the new one current, never a mixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from . import schemas
+from . import standard as std
+from .issues import Issue
+
+metadata = sa.MetaData()
+
+SUBMISSION_STATUSES = ("accepted", "rejected", "superseded", "duplicate")
+
+submissions = sa.Table(
+    "submissions",
+    metadata,
+    sa.Column("submission_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("body_code", sa.String(16), nullable=False, index=True),
+    sa.Column("period", sa.String(10), index=True),  # null when the file could not be read
+    sa.Column("file_name", sa.String(255), nullable=False),
+    sa.Column("file_sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("errors", sa.Integer, nullable=False, default=0),
+    sa.Column("warnings", sa.Integer, nullable=False, default=0),
+    sa.Column("template_version", sa.String(16)),
+    sa.Column("late", sa.Boolean, nullable=False, default=False),
+    sa.Column("archive_path", sa.String(500)),
+    sa.CheckConstraint(
+        "status IN (" + ", ".join(f"'{s}'" for s in SUBMISSION_STATUSES) + ")",
+        name="ck_submissions_status",
+    ),
+)
+
+validation_issues = sa.Table(
+    "validation_issues",
+    metadata,
+    sa.Column("issue_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "submission_id", sa.Integer, sa.ForeignKey("submissions.submission_id"), nullable=False,
+        index=True,
+    ),
+    sa.Column("severity", sa.String(7), nullable=False),
+    sa.Column("code", sa.String(40), nullable=False),
+    sa.Column("sheet", sa.String(100)),
+    sa.Column("row", sa.Integer),
+    sa.Column("column", sa.String(255)),
+    sa.Column("cell", sa.String(16)),
+    sa.Column("value", sa.Text),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("message_cy", sa.Text, nullable=False),
+)
+
+_SQL_TYPES: dict[str, sa.types.TypeEngine] = {
+    "text": sa.Text(),
+    "ref": sa.String(255),
+    "code": sa.String(64),
+    "codes": sa.String(500),
+    "age_band": sa.String(8),
+    "bool": sa.Boolean(),
+    "date": sa.Date(),
+    "number": sa.Float(),
+    "money": sa.Float(),
+    "integer": sa.Integer(),
+}
+
+
+def _data_table(sheet: std.Sheet) -> sa.Table:
+    cols: list[sa.Column] = [
+        sa.Column("body_code", sa.String(16), nullable=False),
+        sa.Column("period", sa.String(10), nullable=False),
+        sa.Column(
+            "submission_id", sa.Integer, sa.ForeignKey("submissions.submission_id"),
+            nullable=False,
+        ),
+    ]
+    for f in sheet.fields:
+        # Pseudonyms are hex HMACs; the raw reference never reaches the warehouse.
+        kind = sa.String(64) if f.pseudonymise else _SQL_TYPES[f.kind]
+        cols.append(sa.Column(f.name, kind, nullable=not f.required))
+        if f.kind == "codes":
+            cols.append(sa.Column(f.name + std.NOTE_SUFFIX, sa.Text))
+    return sa.Table(
+        sheet.table, metadata, *cols,
+        sa.Index(f"ix_{sheet.table}_body_period", "body_code", "period"),
+    )
+
+
+DATA_TABLES: dict[str, sa.Table] = {s.table: _data_table(s) for s in std.DATA_SHEETS}
+
+
+@cache
+def engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        eng = sa.create_engine(url, connect_args={"timeout": 60})
+
+        @sa.event.listens_for(eng, "connect")
+        def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+            # WAL lets analysts read while a run writes; FKs are off by default in SQLite.
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return eng
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+# --- Reads -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submission:
+    submission_id: int
+    body_code: str
+    period: str | None
+    file_name: str
+    file_sha256: str
+    status: str
+    archive_path: str | None
+
+
+def _submission(row: sa.Row) -> Submission:
+    return Submission(row.submission_id, row.body_code, row.period, row.file_name,
+                      row.file_sha256, row.status, row.archive_path)
+
+
+def find_by_sha(conn: Connection, body: str, sha256: str) -> list[Submission]:
+    q = sa.select(submissions).where(
+        submissions.c.body_code == body, submissions.c.file_sha256 == sha256
+    )
+    return [_submission(r) for r in conn.execute(q)]
+
+
+def current(conn: Connection, body: str, period: str) -> Submission | None:
+    """The accepted return for a body and quarter, if any."""
+    q = sa.select(submissions).where(
+        submissions.c.body_code == body,
+        submissions.c.period == period,
+        submissions.c.status == "accepted",
+    )
+    row = conn.execute(q).first()
+    return _submission(row) if row else None
+
+
+def latest(conn: Connection, body: str, period: str) -> Submission | None:
+    """The most recent non-duplicate submission for a body and quarter (what a re-run re-reads)."""
+    q = (
+        sa.select(submissions)
+        .where(
+            submissions.c.body_code == body,
+            submissions.c.period == period,
+            submissions.c.status != "duplicate",
+        )
+        .order_by(submissions.c.submission_id.desc())
+    )
+    row = conn.execute(q).first()
+    return _submission(row) if row else None
+
+
+def headcount(conn: Connection, body: str, period: str) -> int | None:
+    """Staff in post at the snapshot in the accepted return, for the cross-quarter warning."""
+    wf = DATA_TABLES["workforce"]
+    q = sa.select(sa.func.count()).where(
+        wf.c.body_code == body, wf.c.period == period, wf.c.in_post_at_snapshot.is_(True)
+    )
+    n = conn.execute(q).scalar_one()
+    return n or None
+
+
+def read_table(conn: Connection, table: str, period: str | None = None) -> pd.DataFrame:
+    t = DATA_TABLES[table] if table in DATA_TABLES else metadata.tables[table]
+    q = sa.select(t)
+    if period is not None:
+        q = q.where(t.c.period == period)
+    return pd.read_sql(q, conn)
+
+
+# --- Writes ----------------------------------------------------------------------------------
+
+
+def _insert_submission(conn: Connection, **values: object) -> int:
+    values.setdefault("received_at", datetime.now(UTC))
+    result = conn.execute(sa.insert(submissions).values(**values))
+    return int(result.inserted_primary_key[0])
+
+
+def _insert_issues(conn: Connection, submission_id: int, issues: Iterable[Issue]) -> None:
+    rows = [
+        {
+            "submission_id": submission_id, "severity": i.severity, "code": i.code,
+            "sheet": i.sheet, "row": i.row, "column": i.column, "cell": i.cell,
+            "value": i.value, "message": i.message_en, "message_cy": i.message_cy,
+        }
+        for i in issues
+    ]
+    if rows:
+        conn.execute(sa.insert(validation_issues), rows)
+
+
+def record_duplicate(conn: Connection, *, body: str, period: str | None, file_name: str,
+                     sha256: str) -> int:
+    """An identical file was sent again: recorded, nothing else changes."""
+    return _insert_submission(conn, body_code=body, period=period, file_name=file_name,
+                              file_sha256=sha256, status="duplicate")
+
+
+def record_rejected(conn: Connection, *, body: str, period: str | None, file_name: str,
+                    sha256: str, archive_path: str, issues: list[Issue],
+                    template_version: str | None, received_at: datetime | None = None) -> int:
+    """A rejected return and its issues; the accepted return (if any) stays current."""
+    sid = _insert_submission(
+        conn, body_code=body, period=period, file_name=file_name, file_sha256=sha256,
+        status="rejected", archive_path=archive_path, template_version=template_version,
+        errors=sum(i.severity == "error" for i in issues),
+        warnings=sum(i.severity == "warning" for i in issues),
+        **({"received_at": received_at} if received_at else {}),
+    )
+    _insert_issues(conn, sid, issues)
+    return sid
+
+
+def replace_current(
+    conn: Connection,
+    *,
+    body: str,
+    period: str,
+    file_name: str,
+    sha256: str,
+    archive_path: str,
+    issues: list[Issue],
+    template_version: str | None,
+    late: bool,
+    tables: Mapping[str, pd.DataFrame],
+    received_at: datetime | None = None,
+) -> int:
+    """Make a new accepted return current: supersede the old one and swap every table's rows.
+
+    Call inside one transaction (`engine.begin()`): either all of it happens or none of it.
+    Tables the return does not include (optional sheets not submitted) are left without rows
+    for this body and quarter, so they read as not submitted.
+    """
+    conn.execute(
+        sa.update(submissions)
+        .where(submissions.c.body_code == body, submissions.c.period == period,
+               submissions.c.status == "accepted")
+        .values(status="superseded")
+    )
+    sid = _insert_submission(
+        conn, body_code=body, period=period, file_name=file_name, file_sha256=sha256,
+        status="accepted", archive_path=archive_path, template_version=template_version,
+        late=late, errors=0, warnings=len(issues),
+        **({"received_at": received_at} if received_at else {}),
+    )
+    _insert_issues(conn, sid, issues)
+    for name, table in DATA_TABLES.items():
+        conn.execute(sa.delete(table).where(table.c.body_code == body, table.c.period == period))
+        df = tables.get(name)
+        if df is not None and not df.empty:
+            rows = to_records(df.assign(body_code=body, period=period, submission_id=sid), table)
+            conn.execute(sa.insert(table), rows)
+    return sid
+
+
+def to_records(df: pd.DataFrame, table: sa.Table) -> list[dict[str, object]]:
+    """Frame -> rows of plain Python values (NA -> None, Timestamp -> date)."""
+    cols = [c.name for c in table.columns]
+    out = df[cols].astype(object).where(df[cols].notna(), None)
+    for c in table.columns:
+        if isinstance(c.type, sa.Date):
+            out[c.name] = [v.date() if v is not None else None for v in out[c.name]]
+    return out.to_dict("records")
+
+
+def create_all(url: str) -> Engine:
+    """Bring the warehouse schema to the latest migration (see `migrations.py`)."""
+    from .migrations import upgrade
+
+    upgrade(url)
+    return engine(url)
+
+
+def standardised_columns(sheet: std.Sheet) -> list[str]:
+    return ["body_code", "period", "submission_id", *schemas.columns(sheet)]
