@@ -5,6 +5,7 @@ warehouse table) -> partnership figures per quarter.
 """
 
 # No `from __future__ import annotations`: Dagster reads the context and input annotations.
+import dataclasses
 import json
 import warnings
 from collections import Counter
@@ -42,28 +43,25 @@ BY_PERIOD = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="
 
 
 class SepConfig(dg.ConfigurableResource):
-    """Where the intake, archive and warehouse are (from the SEP_* environment variables)."""
+    """Where the intake, archive and warehouse are. Unset fields come from the SEP_* environment
+    variables of the process that runs the step (see README, "Configuration"); the pseudonym key
+    always does, so it is never shown in the UI."""
 
-    intake_dir: str
-    data_dir: str
-    warehouse_url: str
-    deadline_weeks: int = 6
-
-    @classmethod
-    def from_env(cls) -> "SepConfig":
-        s = settings()
-        return cls(intake_dir=str(s.intake_dir), data_dir=str(s.data_dir),
-                   warehouse_url=s.warehouse_url, deadline_weeks=s.deadline_weeks)
+    intake_dir: str | None = None
+    data_dir: str | None = None
+    warehouse_url: str | None = None
 
     def settings(self) -> Settings:
-        # The pseudonym key is read from the environment when needed, never shown in the UI.
         base = settings()
-        return Settings(Path(self.intake_dir), Path(self.data_dir), self.warehouse_url,
-                        base.pseudonym_key, demo=base.demo, deadline_weeks=self.deadline_weeks,
-                        deadline_overrides=base.deadline_overrides)
+        return dataclasses.replace(
+            base,
+            intake_dir=Path(self.intake_dir) if self.intake_dir else base.intake_dir,
+            data_dir=Path(self.data_dir) if self.data_dir else base.data_dir,
+            warehouse_url=self.warehouse_url or base.warehouse_url,
+        )
 
     def engine(self) -> sa.Engine:
-        return warehouse.create_all(self.warehouse_url)
+        return warehouse.create_all(self.settings().warehouse_url)
 
 
 def _keys(context: dg.AssetExecutionContext) -> tuple[str, str]:
@@ -153,7 +151,7 @@ STANDARDISED = [s.table for s in std.DATA_SHEETS]
         dg.AssetCheckSpec("references_pseudonymised", asset="workforce",
                           description="No staff reference is stored in the clear."),
         dg.AssetCheckSpec("one_current_return", asset="workforce",
-                          description="Exactly one accepted return is current for this body "
+                          description="At most one accepted return is current for this body "
                           "and quarter, and every row belongs to it."),
     ],
 )
@@ -161,36 +159,41 @@ def standardised_tables(
     context: dg.AssetExecutionContext, sep: SepConfig, validated_return: steps.Outcome | None
 ):
     """Replace this body x quarter's rows of every table, and make the return current, at once."""
-    if validated_return is None or validated_return.status != "accepted":
-        return  # nothing to load: the previous accepted return stays current
     engine = sep.engine()
-    outcome = steps.record(validated_return, sep.settings(), engine)
     body, period = _keys(context)
-    for table in STANDARDISED:
-        df = outcome.tables.get(table)
-        yield dg.Output(None, output_name=table, metadata={
-            "rows": 0 if df is None else len(df), "submitted": df is not None,
-            "submission_id": outcome.submission_id,
-        })
+    if validated_return is not None and validated_return.status == "accepted":
+        outcome = steps.record(validated_return, sep.settings(), engine)
+        for table in STANDARDISED:
+            df = outcome.tables.get(table)
+            yield dg.Output(None, output_name=table, metadata={
+                "rows": 0 if df is None else len(df), "submitted": df is not None,
+                "submission_id": outcome.submission_id,
+            })
+    # Otherwise nothing is loaded and the previous accepted return stays current; the checks
+    # still look at what is current.
+    yield from _current_return_checks(engine, body, period)
+
+
+def _current_return_checks(engine: sa.Engine, body: str, period: str):
+    wf, subs = warehouse.DATA_TABLES["workforce"], warehouse.submissions
     with engine.connect() as conn:
-        refs = conn.execute(sa.select(warehouse.DATA_TABLES["workforce"].c.staff_ref).where(
-            warehouse.DATA_TABLES["workforce"].c.body_code == body,
-            warehouse.DATA_TABLES["workforce"].c.period == period)).scalars().all()
-        current = conn.execute(sa.select(sa.func.count()).select_from(warehouse.submissions).where(
-            warehouse.submissions.c.body_code == body, warehouse.submissions.c.period == period,
-            warehouse.submissions.c.status == "accepted")).scalar_one()
+        refs = conn.execute(sa.select(wf.c.staff_ref).where(
+            wf.c.body_code == body, wf.c.period == period)).scalars().all()
+        accepted = conn.execute(sa.select(subs.c.submission_id).where(
+            subs.c.body_code == body, subs.c.period == period,
+            subs.c.status == "accepted")).scalars().all()
         stray = sum(
             conn.execute(sa.select(sa.func.count()).select_from(t).where(
                 t.c.body_code == body, t.c.period == period,
-                t.c.submission_id != outcome.submission_id)).scalar_one()
+                t.c.submission_id.not_in(accepted))).scalar_one()
             for t in warehouse.DATA_TABLES.values()
         )
     bad = [r for r in refs if not (len(r) == 64 and all(ch in "0123456789abcdef" for ch in r))]
     yield dg.AssetCheckResult(check_name="references_pseudonymised", asset_key="workforce",
                               passed=not bad, metadata={"not_pseudonymised": len(bad)})
     yield dg.AssetCheckResult(check_name="one_current_return", asset_key="workforce",
-                              passed=current == 1 and stray == 0,
-                              metadata={"accepted_returns": current, "stray_rows": stray})
+                              passed=len(accepted) <= 1 and stray == 0,
+                              metadata={"accepted_returns": len(accepted), "stray_rows": stray})
 
 
 class WarehouseIOManager(dg.ConfigurableIOManager):
@@ -260,13 +263,11 @@ def quarter_submissions(context: dg.AssetExecutionContext, sep: SepConfig) -> dg
 ingest_job = dg.define_asset_job(
     "ingest_return",
     selection=dg.AssetSelection.assets(raw_return, validated_return, standardised_tables),
-    partitions_def=RETURNS,
     description="One body x quarter from intake (or the archive) to the warehouse.",
 )
 partnership_job = dg.define_asset_job(
     "partnership_quarter",
     selection=dg.AssetSelection.assets("quarter_submissions"),
-    partitions_def=PERIODS,
     description="The partnership's figures for one quarter, from the warehouse.",
 )
 
@@ -306,39 +307,50 @@ def unroutable_return():
 )
 def intake_sensor(context: dg.SensorEvaluationContext, sep: SepConfig) -> dg.SensorResult:
     cfg = sep.settings()
-    before: dict[str, list[int]] = json.loads(context.cursor) if context.cursor else {}
+    # cursor: each file's last look (size, mtime) and, once requested, the look and hash it had
+    state = json.loads(context.cursor) if context.cursor else {"looks": {}, "requested": {}}
     now = intake.candidates(cfg.intake_dir)
-    ready = intake.stable(now, {k: tuple(v) for k, v in before.items()})
-    cursor = json.dumps({str(c.path): list(c.look) for c in now})
-    engine = sep.engine()
+    ready = [
+        c for c in intake.stable(now, {k: tuple(v) for k, v in state["looks"].items()})
+        if state["requested"].get(str(c.path), [None, None])[:2] != list(c.look)
+    ]
+    planned: list[steps.Planned] = []
+    if ready:
+        with sep.engine().begin() as conn:
+            planned = steps.plan(ready, conn, set(PERIODS.get_partition_keys()))
+            for p in planned:
+                if p.action == "duplicate":
+                    steps.record_duplicate(conn, p)
     runs: list[dg.RunRequest] = []
     bodies: set[str] = set()
-    with engine.begin() as conn:
-        planned = steps.plan(ready, conn, set(PERIODS.get_partition_keys()))
-        for p in planned:
-            if p.action == "duplicate":
-                steps.record_duplicate(conn, p)
     for p in planned:
-        body, tags = p.candidate.body, {FILE_TAG: str(p.candidate.path), SHA_TAG: p.sha256}
+        c = p.candidate
+        state["requested"][str(c.path)] = [*c.look, p.sha256]
+        tags = {FILE_TAG: str(c.path), SHA_TAG: p.sha256}
         if p.action == "ingest":
-            bodies.add(body)
+            bodies.add(c.body)
             runs.append(dg.RunRequest(
-                run_key=f"{body}|{p.period}|{p.sha256}", job_name=ingest_job.name,
-                partition_key=dg.MultiPartitionKey({"period": p.period, "body": body}),
+                run_key=f"{c.body}|{p.period}|{p.sha256}", job_name=ingest_job.name,
+                partition_key=dg.MultiPartitionKey({"period": p.period, "body": c.body}),
                 tags=tags,
             ))
         elif p.action == "unroutable":
             runs.append(dg.RunRequest(
-                run_key=f"{body}|unroutable|{p.sha256}", job_name=unroutable_return.name,
+                run_key=f"{c.body}|unroutable|{p.sha256}", job_name=unroutable_return.name,
                 run_config={"ops": {"reject_unroutable_return": {"config": {
-                    "file": str(p.candidate.path), "body": body, "sha256": p.sha256,
+                    "file": str(c.path), "body": c.body, "sha256": p.sha256,
                     "period": p.period}}}},
                 tags=tags,
             ))
+    present = {str(c.path) for c in now}
+    state = {
+        "looks": {str(c.path): list(c.look) for c in now},
+        "requested": {k: v for k, v in state["requested"].items() if k in present},
+    }
     return dg.SensorResult(
         run_requests=runs,
         dynamic_partitions_requests=[BODIES.build_add_request(sorted(bodies))] if bodies else [],
-        cursor=cursor,
+        cursor=json.dumps(state),
     )
 
 
@@ -374,5 +386,5 @@ defs = dg.Definitions(
     jobs=[ingest_job, partnership_job, unroutable_return],
     sensors=[intake_sensor],
     schedules=[quarterly_after_deadline],
-    resources={"sep": SepConfig.from_env(), "warehouse_io": WarehouseIOManager()},
+    resources={"sep": SepConfig(), "warehouse_io": WarehouseIOManager()},
 )

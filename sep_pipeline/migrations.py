@@ -17,7 +17,9 @@ and then finds nothing to do. On PostgreSQL a transaction-level advisory lock do
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,12 +78,32 @@ def _engine(url: str) -> sa.Engine:
     def _connect(dbapi_conn, _record) -> None:  # noqa: ANN001
         # Let SQLAlchemy emit BEGIN itself (pysqlite would delay it until the first DML).
         dbapi_conn.isolation_level = None
+        _wal(dbapi_conn)
 
     @sa.event.listens_for(eng, "begin")
     def _begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return eng
+
+
+def _wal(dbapi_conn) -> None:  # noqa: ANN001
+    """Put the database in WAL mode (as `warehouse.engine` wants it) before any lock is taken.
+
+    WAL mode is persistent, and once set `PRAGMA journal_mode=WAL` is a lock-free no-op. Switching
+    a new database to it needs the exclusive lock and fails at once, without the busy timeout,
+    when another connection holds a lock: so retry here, and a warehouse connection opened while
+    another process migrates never has to switch.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            dbapi_conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 @contextmanager

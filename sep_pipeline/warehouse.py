@@ -287,11 +287,16 @@ def to_records(df: pd.DataFrame, table: sa.Table) -> list[dict[str, object]]:
     return out.to_dict("records")
 
 
-def create_all(url: str) -> Engine:
-    """Bring the warehouse schema to the latest migration (see `migrations.py`)."""
-    from .migrations import upgrade
+_UPGRADED: set[str] = set()
 
-    upgrade(url)
+
+def create_all(url: str) -> Engine:
+    """The warehouse engine, its schema brought to the latest migration once per process."""
+    if url not in _UPGRADED:
+        from .migrations import upgrade
+
+        upgrade(url)
+        _UPGRADED.add(url)
     return engine(url)
 
 

@@ -149,6 +149,7 @@ def test_concurrent_upgrades_in_two_processes_both_succeed(db_url: str) -> None:
     ctx = multiprocessing.get_context("spawn")  # separate interpreters, as two runs would be
     blocker = sa.create_engine(db_url, connect_args={"isolation_level": None})
     with blocker.connect() as hold:
+        hold.exec_driver_sql("PRAGMA journal_mode=WAL")  # as warehouse.engine leaves it
         hold.exec_driver_sql("BEGIN IMMEDIATE")  # someone else is writing
         readies = [ctx.Event() for _ in range(2)]
         procs = [ctx.Process(target=_upgrade_in_child, args=(db_url, r)) for r in readies]

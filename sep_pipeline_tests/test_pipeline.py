@@ -1,0 +1,334 @@
+"""The Dagster pipeline end to end, in-process, on real sample returns in a temporary intake."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
+
+from sep_pipeline import warehouse
+from sep_pipeline.config import settings
+from sep_pipeline.definitions import (
+    FILE_TAG,
+    SHA_TAG,
+    SepConfig,
+    defs,
+    due_period,
+    intake_sensor,
+    quarterly_after_deadline,
+)
+from sep_pipeline.periods import Period
+from sep_pipeline.runner import run_pending
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data_raw"
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """A private intake folder, data folder, warehouse and Dagster instance."""
+    intake = tmp_path / "intake"
+    intake.mkdir()
+    monkeypatch.setenv("SEP_INTAKE_DIR", str(intake))
+    monkeypatch.setenv("SEP_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.delenv("SEP_WAREHOUSE_URL", raising=False)
+    monkeypatch.delenv("SEP_PSEUDONYM_KEY", raising=False)
+    (tmp_path / "dagster_home").mkdir()
+    (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return settings()
+
+
+def drop(cfg, body: str, quarter: int, name: str | None = None) -> Path:
+    src = SAMPLES / body / f"{body}_2025-26_Q{quarter}.xlsx"
+    target = cfg.intake_dir / body / (name or src.name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, target)
+    return target
+
+
+def rows(cfg, sql: str) -> list[tuple]:
+    with warehouse.engine(cfg.warehouse_url).connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text(sql))]
+
+
+def statuses(cfg) -> list[tuple]:
+    return rows(cfg, "select body_code, period, file_name, status from submissions "
+                     "order by submission_id")
+
+
+def staff_refs(path: Path) -> set[str]:
+    wb = CalamineWorkbook.from_path(str(path))
+    for name in wb.sheet_names:
+        data = wb.get_sheet_by_name(name).to_python()
+        for i, row in enumerate(data[:10]):
+            if any(str(c).strip().lower() in ("staff reference", "staff_ref", "cyfeirnod staff",
+                                             "employee number") for c in row):
+                col = next(j for j, c in enumerate(row) if str(c).strip().lower() in (
+                    "staff reference", "staff_ref", "cyfeirnod staff", "employee number"))
+                return {str(int(r[col]) if isinstance(r[col], float) else r[col]).strip()
+                        for r in data[i + 1:] if r[col] not in ("", None)}
+    raise AssertionError("no staff reference column")
+
+
+def assert_consistent(cfg) -> None:
+    """What any interrupted run must leave: at most one current return per body x quarter, and
+    every row belongs to it."""
+    dupes = rows(cfg, "select body_code, period, count(*) from submissions where status = "
+                      "'accepted' group by body_code, period having count(*) > 1")
+    assert dupes == []
+    for table in warehouse.DATA_TABLES:
+        stray = rows(cfg, f"select count(*) from {table} t where not exists (select 1 from "
+                          "submissions s where s.submission_id = t.submission_id and "
+                          "s.status = 'accepted')")
+        assert stray == [(0,)], table
+
+
+def test_definitions_validate_from_the_workspace():
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate",
+         "-w", str(ROOT / "workspace.yaml")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_asset_graph_reads_like_the_flow():
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {"raw_return", "validated_return", "workforce", "actions",
+            "quarter_submissions"} <= keys
+    assert graph.get(dg.AssetKey("validated_return")).parent_keys == {dg.AssetKey("raw_return")}
+    assert dg.AssetKey("validated_return") in graph.get(dg.AssetKey("workforce")).parent_keys
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.description and node.group_name and node.owners, key
+
+
+def test_run_takes_samples_from_intake_to_warehouse(env):
+    for q in (1, 2):
+        drop(env, "CLCT", q)
+    drop(env, "MGNPA", 1)
+    results = run_pending()
+    assert sorted((r.body, r.period, r.status) for r in results) == [
+        ("CLCT", "2025-26 Q1", "accepted"), ("CLCT", "2025-26 Q2", "accepted"),
+        ("MGNPA", "2025-26 Q1", "accepted")]
+    # Every row of the sample is in the warehouse, under its body and quarter.
+    expected = len(staff_refs(SAMPLES / "MGNPA" / "MGNPA_2025-26_Q1.xlsx"))
+    assert rows(env, "select count(*) from workforce where body_code = 'MGNPA'") == [(expected,)]
+    assert rows(env, "select count(distinct period) from workforce where body_code = 'CLCT'") == [
+        (2,)]
+    # CLCT did not submit Procurement: no rows, so it reads as not submitted.
+    assert rows(env, "select count(*) from procurement where body_code = 'CLCT'") == [(0,)]
+    # Archived by content, with feedback beside the return.
+    assert len(list(env.archive_dir.glob("*/*.xlsx"))) == 3
+    fb = env.intake_dir / "CLCT" / "feedback" / "CLCT_2025-26_Q1_feedback.xlsx"
+    assert load_workbook(fb).sheetnames[:2] == ["Summary", "Issues"]
+    # Nothing to do the second time; the feedback folder is never read as a return.
+    again = run_pending()
+    assert {r.status for r in again} == {"done"} and len(again) == 3
+    assert_consistent(env)
+    # The partnership asset for the quarter saw both bodies.
+    instance = dg.DagsterInstance.get()
+    records = instance.fetch_materializations(dg.AssetRecordsFilter(
+        asset_key=dg.AssetKey("quarter_submissions"), asset_partitions=["2025-26 Q1"]), limit=1)
+    (record,) = records.records
+    assert record.asset_materialization.metadata["bodies_accepted"].value == 2
+
+
+def test_no_raw_staff_reference_anywhere_in_the_warehouse(env):
+    src = drop(env, "AAFRS", 1)  # staff refs are synonyms-headed ("Employee number")
+    run_pending()
+    raw = staff_refs(src)
+    assert len(raw) > 100
+    with warehouse.engine(env.warehouse_url).connect() as conn:
+        for table in warehouse.metadata.sorted_tables:
+            for row in conn.execute(sa.select(table)):
+                assert not raw & {str(v) for v in row if v is not None}, table.name
+    stored = {r[0] for r in rows(env, "select staff_ref from workforce")}
+    assert len(stored) == len(raw) and all(len(s) == 64 for s in stored)
+
+
+def test_resubmission_supersedes_and_rejected_resubmission_keeps_the_previous(env):
+    drop(env, "CLCT", 1)
+    run_pending()
+    first = rows(env, "select count(*) from workforce")
+    # A corrected file: same quarter, different content (one more staff row removed).
+    fixed = drop(env, "CLCT", 1, name="CLCT_Q1_v2.xlsx")
+    wb = load_workbook(fixed)
+    ws = wb["Workforce"]
+    ws.delete_rows(ws.max_row)
+    wb.save(fixed)
+    run_pending()
+    assert [s[3] for s in statuses(env)] == ["superseded", "accepted"]
+    assert rows(env, "select count(*) from workforce") == [(first[0][0] - 1,)]
+    current_id = rows(env, "select submission_id from submissions where status='accepted'")
+    # A broken resubmission is rejected and changes nothing that is current.
+    broken = drop(env, "CLCT", 1, name="CLCT_Q1_v3.xlsx")
+    wb = load_workbook(broken)
+    wb["Workforce"]["F2"] = "not a sex"
+    wb.save(broken)
+    results = run_pending()
+    assert [r.status for r in results if r.file_name == "CLCT_Q1_v3.xlsx"] == ["rejected"]
+    assert [s[3] for s in statuses(env)] == ["superseded", "accepted", "rejected"]
+    assert rows(env, "select submission_id from submissions where status='accepted'") == (
+        current_id)
+    assert rows(env, "select distinct submission_id from workforce") == current_id
+    issues = rows(env, "select code, sheet, row, \"column\" from validation_issues v join "
+                       "submissions s using (submission_id) where s.status='rejected'")
+    assert ("value.code", "Workforce", 2, "Sex") in issues
+    # The same content again under yet another name: recorded as a duplicate, nothing else.
+    drop(env, "CLCT", 1, name="CLCT_Q1_again.xlsx")
+    run_pending()
+    assert statuses(env)[-1][2:] == ("CLCT_Q1_again.xlsx", "duplicate")
+    assert rows(env, "select distinct submission_id from workforce") == current_id
+    assert_consistent(env)
+
+
+def test_unreadable_file_is_archived_recorded_and_explained(env):
+    path = env.intake_dir / "TCG" / "our return.xlsx"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)  # a legacy .xls
+    (env.intake_dir / "TCG" / "~$our return.xlsx").write_bytes(b"lock")
+    results = run_pending()
+    assert [(r.body, r.period, r.status) for r in results] == [("TCG", None, "rejected")]
+    assert rows(env, "select code from validation_issues") == [("file.legacy_xls",)]
+    assert (env.intake_dir / "TCG" / "feedback" / "our return_feedback.xlsx").is_file()
+    assert len(list(env.archive_dir.glob("*/*"))) == 1
+
+
+def test_backfill_re_reads_the_archive(env):
+    drop(env, "CLCT", 1)
+    run_pending()
+    for p in env.intake_dir.glob("CLCT/*.xlsx"):
+        p.unlink()  # the intake folder is not needed: the archive is the source of truth
+    instance = dg.DagsterInstance.get()
+    result = defs.resolve_job_def("ingest_return").execute_in_process(
+        instance=instance,
+        partition_key=dg.MultiPartitionKey({"period": "2025-26 Q1", "body": "CLCT"}),
+    )
+    assert result.success
+    assert [s[3] for s in statuses(env)] == ["superseded", "accepted"]
+    assert_consistent(env)
+    # A quarter with nothing submitted succeeds and loads nothing.
+    instance.add_dynamic_partitions("body", ["NONE"])
+    empty = defs.resolve_job_def("ingest_return").execute_in_process(
+        instance=instance,
+        partition_key=dg.MultiPartitionKey({"period": "2025-26 Q2", "body": "NONE"}),
+    )
+    assert empty.success and len(statuses(env)) == 2
+
+
+def sensor_tick(instance, cursor=None):
+    ctx = dg.build_sensor_context(instance=instance, cursor=cursor,
+                                  resources={"sep": SepConfig()}, definitions=defs)
+    return intake_sensor(ctx)
+
+
+def test_sensor_requests_one_run_per_new_stable_file(env):
+    instance = dg.DagsterInstance.ephemeral()
+    path = drop(env, "MGNPA", 2)
+    (path.parent / "~$MGNPA_2025-26_Q2.xlsx").write_bytes(b"owner lock")
+    (path.parent / "feedback").mkdir()
+    shutil.copyfile(path, path.parent / "feedback" / "old_feedback.xlsx")
+    first = sensor_tick(instance)
+    assert first.run_requests == []  # seen once: not yet known to be stable
+    second = sensor_tick(instance, first.cursor)
+    (run,) = second.run_requests
+    assert run.partition_key == dg.MultiPartitionKey({"body": "MGNPA", "period": "2025-26 Q2"})
+    assert run.run_key.startswith("MGNPA|2025-26 Q2|") and run.tags[FILE_TAG] == str(path)
+    assert second.dynamic_partitions_requests[0].partition_keys == ["MGNPA"]
+    # The same file on the next tick: nothing new.
+    assert sensor_tick(instance, second.cursor).run_requests == []
+    # A file still being written (it grows between two looks) waits.
+    growing = drop(env, "MGNPA", 3)
+    third = sensor_tick(instance, second.cursor)
+    with growing.open("ab") as f:
+        f.write(b"\0")
+    fourth = sensor_tick(instance, third.cursor)
+    assert fourth.run_requests == []
+    shutil.copyfile(SAMPLES / "MGNPA" / "MGNPA_2025-26_Q3.xlsx", growing)  # finished copying
+    fifth = sensor_tick(instance, fourth.cursor)
+    sixth = sensor_tick(instance, fifth.cursor)
+    assert [r.partition_key.keys_by_dimension["period"] for r in sixth.run_requests] == [
+        "2025-26 Q3"]
+    # A changed file (new content under the same name) starts a new run with a new key.
+    shutil.copyfile(SAMPLES / "MGNPA" / "MGNPA_2025-26_Q4.xlsx", path)
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    seventh = sensor_tick(instance, sixth.cursor)
+    eighth = sensor_tick(instance, seventh.cursor)
+    (changed,) = eighth.run_requests
+    assert changed.run_key != run.run_key and changed.tags[SHA_TAG] != run.tags[SHA_TAG]
+    assert json.loads(eighth.cursor)["requested"][str(path)][2] == changed.tags[SHA_TAG]
+
+
+def test_sensor_run_request_executes(env):
+    instance = dg.DagsterInstance.get()
+    drop(env, "CLCT", 3)
+    cursor = sensor_tick(instance).cursor
+    result = sensor_tick(instance, cursor)
+    (req,) = result.run_requests
+    instance.add_dynamic_partitions("body", result.dynamic_partitions_requests[0].partition_keys)
+    done = defs.resolve_job_def(req.job_name).execute_in_process(
+        instance=instance, partition_key=req.partition_key, tags=req.tags)
+    assert done.success
+    assert statuses(env) == [("CLCT", "2025-26 Q3", "CLCT_2025-26_Q3.xlsx", "accepted")]
+    checks = [e for e in done.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    assert {e.event_specific_data.check_name for e in checks} == {
+        "references_pseudonymised", "one_current_return"}
+    assert all(e.event_specific_data.passed for e in checks)
+
+
+def test_deadline_schedule(env, monkeypatch):
+    from datetime import datetime
+
+    # 2025-26 Q2 ends 30/09/2025; six weeks later is 11/11/2025.
+    assert due_period(date(2025, 11, 12), env) == Period(2025, 2)
+    assert due_period(date(2025, 11, 11), env) is None
+    monkeypatch.setenv("SEP_DEADLINE_OVERRIDES", "2025-26 Q2=2025-11-20")
+    assert due_period(date(2025, 11, 21), settings()) == Period(2025, 2)
+    monkeypatch.delenv("SEP_DEADLINE_OVERRIDES")
+    ctx = dg.build_schedule_context(scheduled_execution_time=datetime(2025, 11, 12, 6),
+                                    resources={"sep": SepConfig()})
+    request = quarterly_after_deadline(ctx)
+    assert request.partition_key == "2025-26 Q2"
+    quiet = dg.build_schedule_context(scheduled_execution_time=datetime(2025, 11, 13, 6),
+                                      resources={"sep": SepConfig()})
+    assert isinstance(quarterly_after_deadline(quiet), dg.SkipReason)
+
+
+def test_a_killed_run_leaves_the_warehouse_consistent_and_a_rerun_completes_it(env):
+    drop(env, "CLCT", 1)
+    run_pending()
+    before = rows(env, "select count(*) from workforce")
+    big = drop(env, "CSEN", 1)
+    cmd = [str(Path(sys.executable).parent / "sep-pipeline"), "run"]
+    # Kill at growing delays until one run gets as far as committing: earlier kills land in
+    # start-up, archiving, validation or the load transaction itself.
+    for delay in (1.5, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 6.0, 8.0):
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy(),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert_consistent(env)  # whenever it died
+        assert rows(env, "select count(*) from workforce where body_code='CLCT'") == before
+        if rows(env, "select count(*) from submissions where body_code='CSEN'") != [(0,)]:
+            break  # it got as far as committing: the rest is the re-run's job
+    run_pending()
+    assert_consistent(env)
+    assert rows(env, "select status from submissions where body_code='CSEN'") == [("accepted",)]
+    assert rows(env, "select count(*) from workforce where body_code='CSEN'") == [
+        (len(staff_refs(big)),)]
