@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint docs samples template clean
+.PHONY: run ui test lint docs samples template migration clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +13,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m sep_pipeline.env_check
 	touch $(STAMP)
 
+# The whole pipeline on the committed sample returns (SQLite warehouse and Dagster storage in var/).
 run: $(STAMP)
-	$(BIN)/sep-pipeline check-intake --intake data_raw --reports out/reports
+	$(BIN)/sep-pipeline run --intake data_raw
+
+ui: $(STAMP)
+	$(BIN)/sep-pipeline ui
 
 # pytest exits 5 when it collects no tests: that is not a failure.
 test: $(STAMP)
@@ -39,7 +43,6 @@ clean:
 
 # After changing the standard: write the warehouse migration, then read and commit it.
 #   make migration MSG="add field x"
-.PHONY: migration
 migration: $(STAMP)
 	@test -n "$(MSG)" || { echo 'usage: make migration MSG="add field x"' >&2; exit 2; }
 	rm -f var/migration_scratch.sqlite var/migration_scratch.sqlite-wal var/migration_scratch.sqlite-shm

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -179,6 +180,24 @@ def _print_run_summary(results, cfg) -> None:  # noqa: ANN001
     console.print(f"Archive: [bold]{cfg.archive_dir}[/bold]   Partner feedback: "
                   f"[bold]{cfg.intake_dir}/<BODY>/feedback/[/bold]")
     console.print("Dagster runs and assets: [bold]sep-pipeline ui[/bold]")
+
+
+@app.command()
+def ui(
+    port: Annotated[int, typer.Option(help="Port of the web UI.")] = 3000,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    workspace: Annotated[Path, typer.Option(help="The Dagster workspace file.")] = Path(
+        "workspace.yaml"
+    ),
+) -> None:
+    """Start the Dagster UI and daemon (sensor and schedule); Ctrl-C stops both cleanly."""
+    from .runner import prepare_environment
+    from .ui import serve
+
+    prepare_environment()
+    console.print(f"Dagster UI on [bold]http://{host}:{port}[/bold] "
+                  f"(DAGSTER_HOME={os.environ['DAGSTER_HOME']}); Ctrl-C to stop.")
+    raise typer.Exit(serve(workspace, Path(os.environ["DAGSTER_HOME"]), host=host, port=port))
 
 
 @app.command()

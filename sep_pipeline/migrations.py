@@ -126,8 +126,12 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 
 def current_revision(url: str) -> str | None:
-    """The revision the database is at; None for an empty (never migrated) database."""
-    eng = sa.create_engine(url, poolclass=NullPool)
+    """The revision the database is at; None for an empty (never migrated) or missing database."""
+    u = sa.make_url(url)
+    if (u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:"
+            and not u.database.startswith("file:") and not Path(u.database).exists()):
+        return None  # and do not create an empty file by connecting
+    eng = sa.create_engine(u, poolclass=NullPool)
     try:
         with eng.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()

@@ -30,12 +30,12 @@ def prepare_environment(intake_dir: Path | None = None) -> Settings:
     """Defaults for a laptop: DAGSTER_HOME under the data folder, the intake folder if given."""
     if intake_dir is not None:
         os.environ["SEP_INTAKE_DIR"] = str(intake_dir.resolve())
+    from .ui import prepare_dagster_home
+
     cfg = settings()
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(cfg.data_dir / "dagster_home")))
-    home.mkdir(parents=True, exist_ok=True)
-    dagster_yaml = home / "dagster.yaml"
-    if not dagster_yaml.exists():
-        dagster_yaml.write_text("telemetry:\n  enabled: false\n")
+    home = Path(os.environ.get("DAGSTER_HOME") or cfg.data_dir / "dagster_home")
+    home = prepare_dagster_home(home)
+    os.environ["DAGSTER_HOME"] = str(home)
     return cfg
 
 

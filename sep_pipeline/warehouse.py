@@ -113,7 +113,10 @@ def engine(url: str) -> Engine:
         def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
             # WAL lets analysts read while a run writes; FKs are off by default in SQLite.
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            # WAL is persistent (migrations.py sets it on a new database); switching needs a
+            # moment without other connections, so only ask when it is not set yet.
+            if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 

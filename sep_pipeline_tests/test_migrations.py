@@ -91,8 +91,9 @@ def test_the_status_check_is_enforced(upgraded: str) -> None:
         eng.dispose()
 
 
-def test_current_revision_is_head_after_upgrade(db_url: str) -> None:
+def test_current_revision_is_head_after_upgrade(db_url: str, tmp_path: Path) -> None:
     assert migrations.current_revision(db_url) is None
+    assert not (tmp_path / "warehouse.sqlite").exists(), "asking must not create the file"
     migrations.upgrade(db_url)
     assert migrations.current_revision(db_url) == migrations.head_revision()
 
