@@ -1,4 +1,4 @@
-"""`python -m sep_pipeline.ui` starts the Dagster UI and daemon and stops them all on Ctrl-C."""
+"""`sep-pipeline ui` starts the Dagster UI and daemon and stops them all on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -80,11 +80,10 @@ def test_ui_starts_webserver_and_daemon_and_ctrl_c_stops_everything(tmp_path: Pa
         "SEP_WAREHOUSE_URL": f"sqlite:///{tmp_path / 'data' / 'warehouse.sqlite'}",
         "PYTHONUNBUFFERED": "1",
     }
-    env.pop("DAGSTER_HOME", None)
+    env["DAGSTER_HOME"] = str(home)
     log = (tmp_path / "ui.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sep_pipeline.ui", "--port", str(port),
-         "--dagster-home", str(home)],
+        [str(Path(sys.executable).parent / "sep-pipeline"), "ui", "--port", str(port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         preexec_fn=_ignore_sigint,
     )
