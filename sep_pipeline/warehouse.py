@@ -100,6 +100,48 @@ def _data_table(sheet: std.Sheet) -> sa.Table:
 
 DATA_TABLES: dict[str, sa.Table] = {s.table: _data_table(s) for s in std.DATA_SHEETS}
 
+# --- Published tables (methodology): one period's rows are replaced together -----------------
+
+def _figure() -> tuple[sa.Column, ...]:
+    """A published number, or the marker that stands in for it (never both)."""
+    return (sa.Column("value", sa.Float), sa.Column("marker", sa.String(8)))
+
+
+pay_gap = sa.Table(
+    "pay_gap",
+    metadata,
+    sa.Column("period", sa.String(10), nullable=False),
+    sa.Column("body_code", sa.String(16), nullable=False),
+    sa.Column("characteristic", sa.String(32), nullable=False),
+    sa.Column("reference_group", sa.String(32), nullable=False),
+    sa.Column("comparison_group", sa.String(32), nullable=False),
+    sa.Column("metric", sa.String(40), nullable=False),
+    *_figure(),
+    sa.Index("ix_pay_gap_period", "period"),
+)
+
+def _cell() -> tuple[sa.Column, ...]:
+    return (
+        sa.Column("period", sa.String(10), nullable=False),  # a quarter, or a year (annual)
+        sa.Column("body_code", sa.String(16), nullable=False),  # a body, ALL, MEDIAN, LQ, UQ
+        sa.Column("table_id", sa.String(8), nullable=False),
+        sa.Column("measure", sa.String(64), nullable=False),
+        sa.Column("breakdown", sa.String(64), nullable=False),
+        sa.Column("category", sa.String(64), nullable=False),
+    )
+
+
+benchmark = sa.Table(
+    "benchmark", metadata, *_cell(), *_figure(),
+    sa.Index("ix_benchmark_period_table", "period", "table_id"),
+)
+benchmark_position = sa.Table(
+    "benchmark_position", metadata, *_cell(),
+    sa.Column("position", sa.String(20)),
+    sa.Index("ix_benchmark_position_period", "period"),
+)
+PUBLISHED_TABLES = {t.name: t for t in (pay_gap, benchmark, benchmark_position)}
+
 
 @cache
 def engine(url: str) -> Engine:
@@ -187,7 +229,7 @@ def headcount(conn: Connection, body: str, period: str) -> int | None:
 
 
 def read_table(conn: Connection, table: str, period: str | None = None) -> pd.DataFrame:
-    t = DATA_TABLES[table] if table in DATA_TABLES else metadata.tables[table]
+    t = metadata.tables[table]
     q = sa.select(t)
     if period is not None:
         q = q.where(t.c.period == period)
@@ -278,6 +320,16 @@ def replace_current(
             rows = to_records(df.assign(body_code=body, period=period, submission_id=sid), table)
             conn.execute(sa.insert(table), rows)
     return sid
+
+
+def replace_period(conn: Connection, table: sa.Table, period: str, df: pd.DataFrame) -> int:
+    """Swap one period's published rows (call inside `engine.begin()`)."""
+    conn.execute(sa.delete(table).where(table.c.period == period))
+    if df.empty:
+        return 0
+    rows = to_records(df.assign(period=period), table)
+    conn.execute(sa.insert(table), rows)
+    return len(rows)
 
 
 def to_records(df: pd.DataFrame, table: sa.Table) -> list[dict[str, object]]:
