@@ -13,12 +13,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 import sqlalchemy as sa
 
 from . import ingest as steps
-from . import intake, warehouse
+from . import intake, publish, warehouse
 from . import standard as std
 from .config import Settings, settings
+from .methodology.tables import measure_places
 from .periods import FIRST, Period
 
 OWNERS = ["team:equality-data"]
@@ -258,6 +260,125 @@ def quarter_submissions(context: dg.AssetExecutionContext, sep: SepConfig) -> dg
     )
 
 
+# --- Assets: published figures (methodology) --------------------------------------------------
+
+YEARS = dg.StaticPartitionsDefinition(sorted({Period.parse(p).year_label for p in PERIODS
+                                              .get_partition_keys()}))
+QUARTER_TO_YEAR = dg.StaticPartitionMapping(
+    {p: Period.parse(p).year_label for p in PERIODS.get_partition_keys()})
+
+
+def _publish(engine: sa.Engine, period: str, figs: publish.Figures) -> dict[str, int]:
+    with engine.begin() as conn:  # one period's published rows change together
+        return {
+            "pay_gap_rows": warehouse.replace_period(conn, warehouse.pay_gap, period, figs.pay_gap),
+            "benchmark_rows": warehouse.replace_period(conn, warehouse.benchmark, period,
+                                                       figs.benchmark),
+            "position_rows": warehouse.replace_period(conn, warehouse.benchmark_position, period,
+                                                      figs.position),
+        }
+
+
+def _figure_checks(figs: publish.Figures, bodies: list[str], asset: str):
+    bench, pay = figs.benchmark, figs.pay_gap
+    both = pd.concat([bench[["value", "marker"]], pay[["value", "marker"]]])
+    yield dg.AssetCheckResult(
+        asset_key=asset, check_name="no_value_where_a_marker_is_set",
+        passed=bool((both["value"].isna() | both["marker"].isna()).all()),
+    )
+    is_count = [measure_places(t, m) == 0 and not m.startswith("median")
+                for t, m in zip(bench["table_id"], bench["measure"], strict=True)]
+    counts = bench[pd.Series(is_count, index=bench.index, dtype=bool) & bench["value"].notna()]
+    small = counts[(counts["value"] > 0) & (counts["value"] < 5)]
+    yield dg.AssetCheckResult(
+        asset_key=asset, check_name="no_published_count_between_1_and_4",
+        passed=small.empty, metadata={"small_counts": len(small)},
+    )
+    quart = pay[pay["metric"].str.match(r"q[1-4]_pct_") & pay["value"].notna()].copy()
+    quart["q"] = quart["metric"].str[:2]
+    sums = quart.groupby(["body_code", "characteristic", "comparison_group", "q"])["value"]
+    pairs = sums.agg(["sum", "count"])
+    bad = pairs[(pairs["count"] == 2) & ((pairs["sum"] - 100.0).abs() > 1e-9)]
+    yield dg.AssetCheckResult(
+        asset_key=asset, check_name="quartile_percentages_sum_to_100",
+        passed=bad.empty, metadata={"quartiles_not_100": len(bad)},
+    )
+    missing = sorted(set(bodies) - set(bench["body_code"]))
+    yield dg.AssetCheckResult(
+        asset_key=asset, check_name="every_submitting_body_appears",
+        passed=not missing, metadata={"missing": ", ".join(missing) or "none"},
+    )
+
+
+FIGURE_CHECKS = ("no_value_where_a_marker_is_set", "no_published_count_between_1_and_4",
+                 "quartile_percentages_sum_to_100", "every_submitting_body_appears")
+
+
+def _figure_check_specs(asset: str) -> list[dg.AssetCheckSpec]:
+    return [dg.AssetCheckSpec(name, asset=asset) for name in FIGURE_CHECKS]
+
+
+def _figure_metadata(figs: publish.Figures, written: dict[str, int]) -> dict[str, object]:
+    headline = figs.pay_gap[(figs.pay_gap["body_code"] == "ALL")
+                            & (figs.pay_gap["characteristic"] == "sex")]
+    lines = ["| metric | value | marker |", "|---|---|---|"] + [
+        f"| {r.metric} | {'' if pd.isna(r.value) else r.value} | {r.marker or ''} |"
+        for r in headline.itertuples()
+    ]
+    bodies = set(figs.benchmark["body_code"]) - {"ALL", "MEDIAN", "LQ", "UQ"}
+    return {**written, "bodies": len(bodies),
+            "partnership_gender_pay_gap": dg.MetadataValue.md("\n".join(lines))}
+
+
+@dg.asset(
+    partitions_def=PERIODS,
+    group_name="partnership",
+    kinds={"pandas", "sqlalchemy"},
+    owners=OWNERS,
+    code_version="1",
+    deps=[dg.AssetDep(t, partition_mapping=BY_PERIOD) for t in STANDARDISED],
+    check_specs=_figure_check_specs("quarter_benchmarks"),
+    description="The quarter's published tables (`pay_gap`, `benchmark`, `benchmark_position`): "
+    "pay gaps, quartiles and every benchmark table W1-F1 for each body, the partnership (ALL, "
+    "from pooled records), the median and quartiles across bodies, with the standard rounding "
+    "and disclosure control.",
+)
+def quarter_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
+    period = context.partition_key
+    engine = sep.engine()
+    with engine.connect() as conn:
+        returns = publish.current_returns(conn, [period])
+    figs = publish.figures(returns)
+    written = _publish(engine, period, figs)
+    yield dg.MaterializeResult(metadata=_figure_metadata(figs, written))
+    yield from _figure_checks(figs, returns.bodies, "quarter_benchmarks")
+
+
+@dg.asset(
+    partitions_def=YEARS,
+    group_name="partnership",
+    kinds={"pandas", "sqlalchemy"},
+    owners=OWNERS,
+    code_version="1",
+    deps=[dg.AssetDep("quarter_benchmarks", partition_mapping=QUARTER_TO_YEAR)],
+    check_specs=_figure_check_specs("annual_benchmarks"),
+    description="The year's published tables (reg. 9 and reg. 11): event tables from the union "
+    "of its four quarters, snapshot tables and pay gaps from Q4 (31 March, the relevant date). "
+    "Stored with the year (e.g. 2025-26) as the period.",
+)
+def annual_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
+    year = context.partition_key
+    quarters = publish.year_quarters(year)
+    engine = sep.engine()
+    with engine.connect() as conn:
+        snapshot = publish.current_returns(conn, quarters[-1:])
+        events = publish.current_returns(conn, quarters)
+    figs = publish.figures(snapshot, events)
+    written = _publish(engine, year, figs)
+    yield dg.MaterializeResult(metadata=_figure_metadata(figs, written))
+    yield from _figure_checks(figs, snapshot.bodies, "annual_benchmarks")
+
+
 # --- Jobs -----------------------------------------------------------------------------------------
 
 ingest_job = dg.define_asset_job(
@@ -267,8 +388,15 @@ ingest_job = dg.define_asset_job(
 )
 partnership_job = dg.define_asset_job(
     "partnership_quarter",
-    selection=dg.AssetSelection.assets("quarter_submissions"),
+    selection=dg.AssetSelection.assets("quarter_submissions", "quarter_benchmarks"),
     description="The partnership's figures for one quarter, from the warehouse.",
+)
+
+
+annual_job = dg.define_asset_job(
+    "partnership_year",
+    selection=dg.AssetSelection.assets("annual_benchmarks"),
+    description="The year's reg. 9 / reg. 11 tables, after its Q4.",
 )
 
 
@@ -381,10 +509,27 @@ def quarterly_after_deadline(context: dg.ScheduleEvaluationContext, sep: SepConf
     return dg.RunRequest(run_key=f"after-deadline|{period.label}", partition_key=period.label)
 
 
+@dg.schedule(
+    cron_schedule="0 6 * * *",
+    job=annual_job,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="The morning after a Q4 submission deadline: the year's reg. 9 / reg. 11 tables.",
+)
+def annual_after_q4_deadline(context: dg.ScheduleEvaluationContext, sep: SepConfig):
+    today = context.scheduled_execution_time.date() if context.scheduled_execution_time else (
+        date.today())
+    period = due_period(today, sep.settings())
+    if period is None or period.quarter != 4:
+        return dg.SkipReason(f"No Q4 deadline passed yesterday ({today - timedelta(1)}).")
+    return dg.RunRequest(run_key=f"after-deadline|{period.year_label}",
+                         partition_key=period.year_label)
+
+
 defs = dg.Definitions(
-    assets=[raw_return, validated_return, standardised_tables, quarter_submissions],
-    jobs=[ingest_job, partnership_job, unroutable_return],
+    assets=[raw_return, validated_return, standardised_tables, quarter_submissions,
+            quarter_benchmarks, annual_benchmarks],
+    jobs=[ingest_job, partnership_job, annual_job, unroutable_return],
     sensors=[intake_sensor],
-    schedules=[quarterly_after_deadline],
+    schedules=[quarterly_after_deadline, annual_after_q4_deadline],
     resources={"sep": SepConfig(), "warehouse_io": WarehouseIOManager()},
 )

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from . import ingest as steps
 from . import intake, warehouse
 from .config import Settings, settings
+from .periods import Period
 
 
 @dataclass(frozen=True)
@@ -108,4 +109,6 @@ def run_pending(
     changed = sorted({r.period for r in results if r.status == "accepted" and r.period})
     for label in changed:
         execute("partnership_quarter", partition_key=label)
+    for year in sorted({Period.parse(label).year_label for label in changed}):
+        execute("partnership_year", partition_key=year)
     return results

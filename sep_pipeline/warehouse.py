@@ -38,6 +38,9 @@ submissions = sa.Table(
     sa.Column("template_version", sa.String(16)),
     sa.Column("late", sa.Boolean, nullable=False, default=False),
     sa.Column("archive_path", sa.String(500)),
+    # The standardised tables the return included (a sheet with headers and no rows is included:
+    # a true zero; a sheet left out is not, and its figures are published as [x]).
+    sa.Column("sheets", sa.String(200)),
     sa.CheckConstraint(
         "status IN (" + ", ".join(f"'{s}'" for s in SUBMISSION_STATUSES) + ")",
         name="ck_submissions_status",
@@ -309,7 +312,7 @@ def replace_current(
     sid = _insert_submission(
         conn, body_code=body, period=period, file_name=file_name, file_sha256=sha256,
         status="accepted", archive_path=archive_path, template_version=template_version,
-        late=late, errors=0, warnings=len(issues),
+        late=late, errors=0, warnings=len(issues), sheets=",".join(sorted(tables)),
         **({"received_at": received_at} if received_at else {}),
     )
     _insert_issues(conn, sid, issues)

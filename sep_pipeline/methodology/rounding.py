@@ -1,0 +1,203 @@
+"""Standard rounding and disclosure control (METHODOLOGY.md: "Standard rounding", "Markers").
+
+Every published figure passes through one `publish_*` function: it takes the exact value (or the
+unrounded counts it comes from), applies suppression, and rounds once, half away from zero.
+Exact means `Fraction` (or `Decimal`) arithmetic end to end; floats are never rounded.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Context, Decimal, Inexact, localcontext
+from fractions import Fraction
+from numbers import Integral, Real
+from typing import Literal
+
+import pandas as pd
+
+C, LOW, X, Z = "[c]", "[low]", "[x]", "[z]"
+MARKERS = (C, LOW, X, Z)
+ALL = "ALL"  # body_code of the partnership figures, pooled from every body's records
+MIN_GROUP = 10  # reliability: fewer people than this in a group gives [low]
+SMALL = 5  # a count (or complement) above 0 and below this is disclosive: [c]
+MIN_DENOMINATOR = 10  # a percentage of fewer people than this is disclosive: [c]
+
+Number = Fraction | Decimal | int | float
+# Sums of Decimals are exact in this context, or raise: 100 digits is far beyond any payroll.
+_EXACT = Context(prec=100, traps=[Inexact])
+
+
+def exact(value: Number) -> Fraction:
+    """`value` as an exact Fraction.
+
+    A float is read as the decimal it prints as (`repr`): floats reaching here are data typed in
+    pounds and pence, so 17.55 means 1755/100, not the binary double just below it (which would
+    turn a gap of exactly 12.25 into 12.2). Computed figures must be passed as Fractions.
+    """
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("a bool is not a number here")
+    if isinstance(value, Integral):
+        return Fraction(int(value))
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"not a finite number: {value!r}")
+        return Fraction(value)
+    if isinstance(value, Real):  # float, numpy floats
+        f = float(value)
+        if not math.isfinite(f):
+            raise ValueError(f"not a finite number: {value!r}")
+        return Fraction(repr(f))
+    raise TypeError(f"not a number: {value!r}")
+
+
+def to_decimal(value: Number) -> Decimal | Fraction:
+    """An exact value that sums fast: a Decimal where one is exact, else a Fraction."""
+    if isinstance(value, Decimal | Fraction):
+        return value
+    if isinstance(value, Integral):
+        return Decimal(int(value))
+    return Decimal(repr(float(value))) if math.isfinite(value) else exact(value)
+
+
+def round_half_away(value: Number, places: int) -> Decimal:
+    """Round the exact value to `places` decimals, half away from zero (never half to even)."""
+    x = exact(value) * 10**places
+    n = math.floor(abs(x) + Fraction(1, 2))
+    return Decimal(-n if x < 0 else n).scaleb(-places, _EXACT)
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published cell: a rounded value, or a marker, never both."""
+
+    value: Decimal | None
+    marker: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.value is None) == (self.marker is None):
+            raise ValueError("a published figure has exactly one of a value and a marker")
+        if self.marker is not None and self.marker not in MARKERS:
+            raise ValueError(f"unknown marker {self.marker!r}")
+
+    def cells(self) -> tuple[float | None, str | None]:
+        """(value, marker) for a table: the value becomes a float only now, after rounding."""
+        return (None if self.value is None else float(self.value)), self.marker
+
+
+def marked(marker: str) -> Published:
+    return Published(None, marker)
+
+
+def publish_count(n: int) -> Published:
+    """A headcount: 0 stays 0, 1-4 is [c], 5 or more is rounded to the nearest 5."""
+    if n < 0:
+        raise ValueError(f"negative count {n}")
+    if 0 < n < SMALL:
+        return marked(C)
+    return Published(round_half_away(Fraction(int(n), 5), 0) * 5)
+
+
+def publish_pct(numerator: int | Fraction, denominator: int | Fraction) -> Published:
+    """numerator / denominator as a percentage to 1 dp, with the disclosure rule.
+
+    Counts may be fractional (people shared across a quartile boundary): "1-4" is read as
+    "above 0 and below 5", for the numerator and for the complement alike.
+    """
+    num, den = exact(numerator), exact(denominator)
+    if den == 0:
+        return marked(Z)
+    if den < MIN_DENOMINATOR or 0 < num < SMALL or 0 < den - num < SMALL:
+        return marked(C)
+    return Published(round_half_away(num / den * 100, 1))
+
+
+def publish_pct_pair(a: int | Fraction, b: int | Fraction) -> tuple[Published, Published]:
+    """The % of A and of B among A + B, summing to exactly 100.0 when published.
+
+    Both round up only when both are exact halves (x.x5 + y.y5 = 100): then the larger one gives
+    back the 0.1 (METHODOLOGY.md: "adjust the larger one"). The complement rule makes the two
+    suppressed together.
+    """
+    pa, pb = publish_pct(a, exact(a) + exact(b)), publish_pct(b, exact(a) + exact(b))
+    if pa.value is None or pb.value is None or pa.value + pb.value == 100:
+        return pa, pb
+    hundred = Decimal("100.0")
+    if exact(a) >= exact(b):
+        return Published(hundred - pb.value), pb
+    return pa, Published(hundred - pa.value)
+
+
+def publish_value(value: Number | None, places: int, *, marker_if_none: str = X) -> Published:
+    return marked(marker_if_none) if value is None else Published(round_half_away(value, places))
+
+
+# --- Pay statistics, exact --------------------------------------------------------------------
+
+
+def total(values: Iterable[Number]) -> Fraction:
+    """Exact sum. Decimals add exactly (and fast) in a wide context; anything else as Fraction."""
+    values = [v if type(v) is Decimal else to_decimal(v) for v in values]
+    with localcontext(_EXACT):
+        dec = sum((v for v in values if type(v) is Decimal), Decimal(0))
+    return Fraction(dec) + sum((v for v in values if type(v) is not Decimal), Fraction(0))
+
+
+def mean(values: Sequence[Number]) -> Fraction:
+    return total(values) / len(values)
+
+
+def median(values: Sequence[Number]) -> Fraction:
+    # Decimal, Fraction and float compare exactly with one another; sorted() is linear on the
+    # pre-sorted input pay_gaps gives it.
+    s = sorted(values)
+    mid = len(s) // 2
+    return exact(s[mid]) if len(s) % 2 else (exact(s[mid - 1]) + exact(s[mid])) / 2
+
+
+Kind = Literal["mean", "median"]
+
+
+def gap_value(a: Iterable[Number], b: Iterable[Number], kind: Kind) -> Fraction | None:
+    """(A - B) / A x 100, exact and unrounded; None when undefined (an empty group, A = 0)."""
+    a, b = list(a), list(b)
+    if not a or not b:
+        return None
+    stat = mean if kind == "mean" else median
+    sa, sb = stat(a), stat(b)
+    return None if sa == 0 else (sa - sb) / sa * 100
+
+
+def publish_gap(a: Iterable[Number], b: Iterable[Number], kind: Kind) -> Published:
+    """A pay gap to 1 dp; [low] when either group has fewer than 10 people (or receivers: pass
+    only the bonus receivers for a bonus gap); [z] when the reference figure is 0."""
+    a, b = list(a), list(b)
+    if len(a) < MIN_GROUP or len(b) < MIN_GROUP:
+        return marked(LOW)
+    return publish_value(gap_value(a, b, kind), 1, marker_if_none=Z)
+
+
+# --- Tables of published figures -------------------------------------------------------------
+
+
+def bodies(df: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Each body's rows, then ALL: the pooled rows (never an average of body figures)."""
+    if df.empty:
+        return
+    for code, part in df.groupby("body_code", sort=True):
+        yield str(code), part
+    yield ALL, df
+
+
+def rows_frame(columns: Sequence[str], rows: Iterable[tuple]) -> pd.DataFrame:
+    """A table from rows of (*keys, Published). `value` and `marker` are object columns holding
+    float | None and str | None (pandas would otherwise turn None into NaN)."""
+    rows = list(rows)
+    data: dict[str, object] = {c: [r[i] for r in rows] for i, c in enumerate(columns)}
+    cells = [r[-1].cells() for r in rows]
+    data["value"] = pd.Series([v for v, _ in cells], dtype=object)
+    data["marker"] = pd.Series([m for _, m in cells], dtype=object)
+    return pd.DataFrame(data, columns=[*columns, "value", "marker"])
