@@ -148,6 +148,38 @@ def test_run_takes_samples_from_intake_to_warehouse(env):
     assert record.asset_materialization.metadata["bodies_accepted"].value == 2
 
 
+def test_published_tables_for_the_samples(env):
+    """Every table id is published, with the markers the rules call for."""
+    for body in ("CLCT", "MGNPA"):
+        drop(env, body, 1)
+    run_pending()
+    ids = {r[0] for r in rows(env, "select distinct table_id from benchmark "
+                                   "where period = '2025-26 Q1'")}
+    assert ids == {f"W{i}" for i in range(1, 12)} | {
+        "P1", "P2", "R1", "D1", "C1", "A1", "E1", "E2", "PR1", "F1"}
+    assert rows(env, "select count(*) from benchmark where value is not null "
+                     "and marker is not null") == [(0,)]
+    # CLCT did not send a Procurement sheet: its PR1 cells are [x], never 0.
+    assert set(rows(env, "select value, marker from benchmark where period = '2025-26 Q1' "
+                         "and table_id = 'PR1' and body_code = 'CLCT'")) == {(None, "[x]")}
+    # A gap is published only when both groups have 10 people in the pay population.
+    for body in ("CLCT", "MGNPA", "ALL"):
+        where = "" if body == "ALL" else f"and body_code = '{body}'"
+        counts = dict(rows(env, "select sex, count(*) from workforce where in_post_at_snapshot "
+                                f"and full_pay_relevant and hourly_pay > 0 {where} group by sex"))
+        (value, marker), = rows(env, "select value, marker from pay_gap where period = "
+                                     f"'2025-26 Q1' and body_code = '{body}' and "
+                                     "characteristic = 'sex' and metric = 'mean_hourly_gap'")
+        reliable = counts.get("male", 0) >= 10 and counts.get("female", 0) >= 10
+        assert (marker is None and value is not None) if reliable else marker == "[low]", body
+    # No published count of 1 to 4 people in W1.
+    small = rows(env, "select count(*) from benchmark where table_id = 'W1' and measure = "
+                      "'headcount' and value > 0 and value < 5")
+    assert small == [(0,)]
+    # The year's annual tables were built too (Q1 only so far: one quarter of events).
+    assert rows(env, "select count(*) > 0 from benchmark where period = '2025-26'") == [(1,)]
+
+
 def test_no_raw_staff_reference_anywhere_in_the_warehouse(env):
     src = drop(env, "AAFRS", 1)  # staff refs are synonyms-headed ("Employee number")
     run_pending()
