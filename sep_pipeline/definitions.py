@@ -492,6 +492,12 @@ def due_period(today: date, cfg: Settings) -> Period | None:
     return None
 
 
+def _due(context: dg.ScheduleEvaluationContext, sep: SepConfig) -> tuple[date, Period | None]:
+    when = context.scheduled_execution_time
+    today = when.date() if when else date.today()
+    return today, due_period(today, sep.settings())
+
+
 @dg.schedule(
     cron_schedule="0 6 * * *",
     job=partnership_job,
@@ -501,9 +507,7 @@ def due_period(today: date, cfg: Settings) -> Period | None:
     "build that quarter's partnership figures.",
 )
 def quarterly_after_deadline(context: dg.ScheduleEvaluationContext, sep: SepConfig):
-    today = context.scheduled_execution_time.date() if context.scheduled_execution_time else (
-        date.today())
-    period = due_period(today, sep.settings())
+    today, period = _due(context, sep)
     if period is None:
         return dg.SkipReason(f"No submission deadline passed yesterday ({today - timedelta(1)}).")
     return dg.RunRequest(run_key=f"after-deadline|{period.label}", partition_key=period.label)
@@ -516,9 +520,7 @@ def quarterly_after_deadline(context: dg.ScheduleEvaluationContext, sep: SepConf
     description="The morning after a Q4 submission deadline: the year's reg. 9 / reg. 11 tables.",
 )
 def annual_after_q4_deadline(context: dg.ScheduleEvaluationContext, sep: SepConfig):
-    today = context.scheduled_execution_time.date() if context.scheduled_execution_time else (
-        date.today())
-    period = due_period(today, sep.settings())
+    today, period = _due(context, sep)
     if period is None or period.quarter != 4:
         return dg.SkipReason(f"No Q4 deadline passed yesterday ({today - timedelta(1)}).")
     return dg.RunRequest(run_key=f"after-deadline|{period.year_label}",

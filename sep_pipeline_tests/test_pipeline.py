@@ -24,6 +24,7 @@ from sep_pipeline.definitions import (
     FILE_TAG,
     SHA_TAG,
     SepConfig,
+    annual_after_q4_deadline,
     defs,
     due_period,
     intake_sensor,
@@ -339,6 +340,11 @@ def test_deadline_schedule(env, monkeypatch):
     quiet = dg.build_schedule_context(scheduled_execution_time=datetime(2025, 11, 13, 6),
                                       resources={"sep": SepConfig()})
     assert isinstance(quarterly_after_deadline(quiet), dg.SkipReason)
+    # 2025-26 Q4 ends 31/03/2026; its deadline is 12/05/2026: the year's tables follow next day.
+    q4 = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 5, 13, 6),
+                                   resources={"sep": SepConfig()})
+    assert annual_after_q4_deadline(q4).partition_key == "2025-26"
+    assert isinstance(annual_after_q4_deadline(ctx), dg.SkipReason)  # a Q2 deadline
 
 
 def test_a_killed_run_leaves_the_warehouse_consistent_and_a_rerun_completes_it(env):
