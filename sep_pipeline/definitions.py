@@ -294,8 +294,9 @@ def _figure_checks(figs: publish.Figures, bodies: list[str], asset: str):
         asset_key=asset, check_name="no_published_count_between_1_and_4",
         passed=small.empty, metadata={"small_counts": len(small)},
     )
-    quart = pay[pay["metric"].str.match(r"q[1-4]_pct_") & pay["value"].notna()].copy()
-    quart["q"] = quart["metric"].str[:2]
+    metric = pay["metric"].astype("string")  # an empty table has no string dtype to offer
+    quart = pay[metric.str.match(r"q[1-4]_pct_").fillna(False) & pay["value"].notna()].copy()
+    quart["q"] = quart["metric"].astype("string").str[:2]
     sums = quart.groupby(["body_code", "characteristic", "comparison_group", "q"])["value"]
     pairs = sums.agg(["sum", "count"])
     bad = pairs[(pairs["count"] == 2) & ((pairs["sum"] - 100.0).abs() > 1e-9)]

@@ -248,6 +248,32 @@ def _insert_submission(conn: Connection, **values: object) -> int:
     return int(result.inserted_primary_key[0])
 
 
+def bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
+    """Insert many rows: PostgreSQL's COPY (psycopg 3) inside the caller's transaction, else
+    an executemany insert."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(sa.insert(table), rows)
+        return
+    from psycopg import sql
+
+    cols = [c.name for c in table.columns if c.name in rows[0]]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, cols)))
+    with conn.connection.driver_connection.cursor() as cur, cur.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in cols])
+
+
+def _lock_partition(conn: Connection, body: str, period: str) -> None:
+    """Serialise loads of the same body x quarter; other bodies load at the same time."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+                     {"k": f"sep|{body}|{period}"})
+    # SQLite has one writer at a time anyway.
+
+
 def _insert_issues(conn: Connection, submission_id: int, issues: Iterable[Issue]) -> None:
     rows = [
         {
@@ -257,8 +283,7 @@ def _insert_issues(conn: Connection, submission_id: int, issues: Iterable[Issue]
         }
         for i in issues
     ]
-    if rows:
-        conn.execute(sa.insert(validation_issues), rows)
+    bulk_insert(conn, validation_issues, rows)
 
 
 def record_duplicate(conn: Connection, *, body: str, period: str | None, file_name: str,
@@ -303,6 +328,7 @@ def replace_current(
     Tables the return does not include (optional sheets not submitted) are left without rows
     for this body and quarter, so they read as not submitted.
     """
+    _lock_partition(conn, body, period)
     conn.execute(
         sa.update(submissions)
         .where(submissions.c.body_code == body, submissions.c.period == period,
@@ -321,7 +347,7 @@ def replace_current(
         df = tables.get(name)
         if df is not None and not df.empty:
             rows = to_records(df.assign(body_code=body, period=period, submission_id=sid), table)
-            conn.execute(sa.insert(table), rows)
+            bulk_insert(conn, table, rows)
     return sid
 
 
@@ -331,7 +357,7 @@ def replace_period(conn: Connection, table: sa.Table, period: str, df: pd.DataFr
     if df.empty:
         return 0
     rows = to_records(df.assign(period=period), table)
-    conn.execute(sa.insert(table), rows)
+    bulk_insert(conn, table, rows)
     return len(rows)
 
 
