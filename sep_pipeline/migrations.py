@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 SCRIPT_LOCATION = Path(__file__).parent / "alembic"
+VERSION_TABLE = "sep_alembic_version"
 VERSIONS = SCRIPT_LOCATION / "versions"
 SQLITE_BUSY_TIMEOUT_S = 300  # a waiting upgrade waits this long for the other one to finish
 _PG_LOCK_KEY = 0x5E9_0001  # pg_advisory_xact_lock key for "sep_pipeline schema migration"
@@ -134,7 +135,8 @@ def current_revision(url: str) -> str | None:
     eng = sa.create_engine(u, poolclass=NullPool)
     try:
         with eng.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            return MigrationContext.configure(
+                conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
     finally:
         eng.dispose()
 

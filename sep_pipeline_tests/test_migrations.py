@@ -35,7 +35,8 @@ def _inspect(url: str):
 def test_head_is_a_migrated_warehouse_matching_the_metadata(upgraded: str) -> None:
     eng = sa.create_engine(upgraded)
     with eng.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        opts = {"compare_type": True, "version_table": migrations.VERSION_TABLE}
+        ctx = MigrationContext.configure(conn, opts=opts)
         diff = compare_metadata(ctx, metadata)
     eng.dispose()
     assert not diff, (
@@ -169,6 +170,6 @@ def test_concurrent_upgrades_in_two_processes_both_succeed(db_url: str) -> None:
     eng, insp = _inspect(db_url)
     assert set(metadata.tables) <= set(insp.get_table_names())
     with eng.connect() as conn:
-        n = conn.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar_one()
+        n = conn.exec_driver_sql("SELECT count(*) FROM sep_alembic_version").scalar_one()
     eng.dispose()
     assert n == 1

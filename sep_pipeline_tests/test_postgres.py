@@ -178,3 +178,44 @@ def test_a_run_killed_mid_load_leaves_the_previous_data_current(pg_url, tmp_path
         subs = conn.execute(sa.text(
             "select file_name, status from submissions order by submission_id")).all()
     assert [tuple(s) for s in subs][-1] == ("CSEN_Q1_v2.xlsx", "accepted")
+
+
+def test_reader_role_reads_published_tables_but_not_records():
+    import uuid
+
+    from sep_pipeline import roles
+    from sep_pipeline_tests.postgres import _admin
+
+    suffix = uuid.uuid4().hex[:8]
+    owner, reader = f"sep_owner_{suffix}", f"sep_reader_{suffix}"
+    try:
+        with throwaway_database() as url:
+            roles.apply(url, owner, reader)
+            as_owner = url.replace("//postgres@", f"//{owner}@")
+            warehouse.create_all(as_owner)  # migrations run as the owner role
+            roles.apply(url, owner, reader)  # grants on the tables the migrations made
+            with warehouse.engine(as_owner).begin() as conn:
+                warehouse.bulk_insert(conn, warehouse.benchmark, [{
+                    "period": "2025-26 Q1", "body_code": "ALL", "table_id": "W1",
+                    "measure": "headcount", "breakdown": "all", "category": "all",
+                    "value": 10.0, "marker": None}])
+            reader_engine = sa.create_engine(url.replace("//postgres@", f"//{reader}@"))
+            with reader_engine.connect() as conn:
+                assert conn.execute(sa.text("select value from benchmark")).scalar_one() == 10.0
+                conn.execute(sa.text("select count(*) from submissions")).scalar_one()
+            for table in roles.RECORD_TABLES:
+                with reader_engine.connect() as conn, pytest.raises(
+                        sa.exc.ProgrammingError, match="permission denied"):
+                    conn.execute(sa.text(f"select * from {table} limit 1"))
+            with reader_engine.connect() as conn, pytest.raises(
+                    sa.exc.ProgrammingError, match="permission denied"):
+                conn.execute(sa.text("delete from benchmark"))
+            reader_engine.dispose()
+            with warehouse.engine(as_owner).connect() as conn:
+                owners = set(conn.execute(sa.text(
+                    "select tableowner from pg_tables where schemaname = 'public'")).scalars())
+            assert owners == {owner}
+    finally:
+        with _admin().connect() as conn:
+            for role in (owner, reader):
+                conn.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
