@@ -80,6 +80,8 @@ def figures(snapshot: Returns, events: Returns | None = None) -> Figures:
 
 
 def _comparable(table_id: str, measure: str) -> bool:
+    if measure == "census_pct":
+        return False  # the same reference figure for every body
     if measure.startswith("median"):
         return True
     return measure_places(table_id, measure) > 0 and measure != "value_gbp"
