@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run ui test lint docs samples template migration clean
+.PHONY: run ui up down test lint docs samples template migration clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,13 @@ run: $(STAMP)
 
 ui: $(STAMP)
 	$(BIN)/sep-pipeline ui
+
+# The shared deployment (needs DAGSTER_PG_URL, SEP_WAREHOUSE_URL, SEP_PSEUDONYM_KEY: deploy/README.md).
+up: $(STAMP)
+	$(BIN)/sep-pipeline serve start
+
+down: $(STAMP)
+	$(BIN)/sep-pipeline serve stop
 
 # pytest exits 5 when it collects no tests: that is not a failure.
 test: $(STAMP)

@@ -200,6 +200,68 @@ def ui(
     raise typer.Exit(serve(workspace, Path(os.environ["DAGSTER_HOME"]), host=host, port=port))
 
 
+serve_app = typer.Typer(help="The shared deployment: webserver and daemon as separate processes.")
+app.add_typer(serve_app, name="serve")
+RUN_DIR_HELP = "Where the pid and log files go."
+
+
+def _deploy_home() -> Path:
+    from .config import settings
+
+    return Path(os.environ.get("DAGSTER_HOME") or settings().data_dir / "deploy_home")
+
+
+@serve_app.command("start")
+def serve_start(
+    port: Annotated[int, typer.Option(help="Port of the web UI.")] = 3000,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    workspace: Annotated[Path, typer.Option(help="The Dagster workspace file.")] = Path(
+        "workspace.yaml"
+    ),
+    run_dir: Annotated[Path, typer.Option(help=RUN_DIR_HELP)] = Path("var/run"),
+) -> None:
+    """Start the webserver and the daemon in the background (Dagster storage on PostgreSQL)."""
+    from . import serve
+
+    home = _deploy_home()
+    if not (home / "dagster.yaml").exists() and not os.environ.get("DAGSTER_PG_URL"):
+        console.print("[red]Set DAGSTER_PG_URL (Dagster's PostgreSQL database, e.g. "
+                      "postgresql+psycopg2://sep_dagster@127.0.0.1:5432/sep_dagster): see "
+                      "deploy/README.md[/red]")
+        raise typer.Exit(2)
+    try:
+        pids = serve.start(workspace.resolve(), home, run_dir.resolve(), host=host, port=port,
+                           dagster_yaml=serve.DEPLOY_DAGSTER_YAML)
+    except (FileNotFoundError, RuntimeError) as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Started {', '.join(f'{n} (pid {p})' for n, p in pids.items())}; "
+                  f"UI on http://{host}:{port}; DAGSTER_HOME={home}; logs in {run_dir}/")
+
+
+@serve_app.command("stop")
+def serve_stop(run_dir: Annotated[Path, typer.Option(help=RUN_DIR_HELP)] = Path("var/run")) -> None:
+    """Stop the webserver and the daemon started by `serve start`."""
+    from . import serve
+
+    stopped = serve.stop(run_dir.resolve())
+    console.print(f"Stopped: {', '.join(stopped) or 'nothing was running'}")
+
+
+@serve_app.command("status")
+def serve_status(
+    run_dir: Annotated[Path, typer.Option(help=RUN_DIR_HELP)] = Path("var/run"),
+) -> None:
+    """Which of the webserver and daemon are running."""
+    from . import serve
+
+    alive = serve.running(run_dir.resolve())
+    for name in ("webserver", "daemon"):
+        state = f"[green]running[/green] (pid {alive[name]})" if name in alive else "stopped"
+        console.print(f"{name}: {state}")
+    raise typer.Exit(0 if len(alive) == 2 else 1)
+
+
 @app.command()
 def samples(
     out: Annotated[Path, typer.Option(help="Intake folder to write into.")] = DEFAULT_INTAKE,

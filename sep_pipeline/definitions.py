@@ -7,6 +7,7 @@ warehouse table) -> partnership figures per quarter.
 # No `from __future__ import annotations`: Dagster reads the context and input annotations.
 import dataclasses
 import json
+import os
 import warnings
 from collections import Counter
 from datetime import date, timedelta
@@ -428,7 +429,8 @@ def unroutable_return():
 
 @dg.sensor(
     jobs=[ingest_job, unroutable_return],
-    minimum_interval_seconds=30,
+    # Two looks at a stable file are two ticks apart: 30 s by default.
+    minimum_interval_seconds=int(os.environ.get("SEP_SENSOR_INTERVAL", "30")),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Watches SEP_INTAKE_DIR/<BODY>/ and starts one run per new file once its size "
     "and modification time are stable across two looks. Lock files (~$...), temporary files and "

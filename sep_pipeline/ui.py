@@ -44,12 +44,14 @@ telemetry:
 """
 
 
-def prepare_dagster_home(dagster_home: Path) -> Path:
-    """Create DAGSTER_HOME if missing, with a minimal `dagster.yaml` if it has none."""
+def prepare_dagster_home(dagster_home: Path, template: Path | None = None) -> Path:
+    """Create DAGSTER_HOME if missing, with a `dagster.yaml` if it has none: a copy of
+    `template` (e.g. deploy/dagster.yaml), or a minimal one keeping Dagster's SQLite storage."""
     home = Path(dagster_home).expanduser().resolve()
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists() and not (home / "dagster.yml").exists():
-        (home / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
+        text = template.read_text(encoding="utf-8") if template else DAGSTER_YAML
+        (home / "dagster.yaml").write_text(text, encoding="utf-8")
     return home
 
 

@@ -219,3 +219,65 @@ def test_reader_role_reads_published_tables_but_not_records():
         with _admin().connect() as conn:
             for role in (owner, reader):
                 conn.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
+
+
+def _ours(marker: str) -> list[str]:
+    out = []
+    for d in Path("/proc").glob("[0-9]*"):
+        try:
+            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            env = (d / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in env or marker in cmd:
+            out.append(cmd)
+    return out
+
+
+def test_daemon_picks_up_a_dropped_file_on_postgres(tmp_path, monkeypatch):
+    """The shared deployment for real: webserver and daemon on PostgreSQL storage, the intake
+    sensor sees a new file, the run loads it, and both processes stop cleanly."""
+    import socket
+
+    with throwaway_database() as warehouse_url, throwaway_database() as dagster_url:
+        cfg = _env(tmp_path, monkeypatch, warehouse_url, "daemon")
+        home = tmp_path / "deploy_home"
+        run_dir = tmp_path / "run"
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        env = {**os.environ, "DAGSTER_HOME": str(home), "SEP_SENSOR_INTERVAL": "2",
+               "DAGSTER_PG_URL": dagster_url.replace("+psycopg", "+psycopg2")}
+        exe = str(Path(sys.executable).parent / "sep-pipeline")
+        start = subprocess.run([exe, "serve", "start", "--port", str(port), "--run-dir",
+                                str(run_dir)], cwd=ROOT, env=env, capture_output=True,
+                               text=True, timeout=60)
+        assert start.returncode == 0, start.stdout + start.stderr
+        try:
+            assert "postgres" in (home / "dagster.yaml").read_text()
+            _drop(cfg, "CLCT", 2)
+            deadline = time.monotonic() + 240
+            status = None
+            while time.monotonic() < deadline:
+                with warehouse.engine(warehouse_url).connect() as conn:
+                    if "submissions" in sa.inspect(conn).get_table_names():
+                        status = conn.execute(sa.text(
+                            "select status from submissions")).scalars().first()
+                if status:
+                    break
+                time.sleep(2)
+            logs = "".join(p.read_text()[-3000:] for p in run_dir.glob("*.log"))
+            assert status == "accepted", logs
+            with warehouse.engine(warehouse_url).connect() as conn:
+                assert conn.execute(sa.text("select count(*) from workforce")).scalar_one() > 0
+            # Dagster's own storage is on PostgreSQL: the run is recorded there.
+            with sa.create_engine(dagster_url).connect() as conn:
+                runs = conn.execute(sa.text("select count(*) from runs")).scalar_one()
+            assert runs >= 1
+        finally:
+            stop = subprocess.run([exe, "serve", "stop", "--run-dir", str(run_dir)], cwd=ROOT,
+                                  env=env, capture_output=True, text=True, timeout=90)
+        assert stop.returncode == 0, stop.stdout + stop.stderr
+        assert "webserver" in stop.stdout and "daemon" in stop.stdout
+        time.sleep(1)
+        assert _ours(str(home)) == [], "processes left behind"
