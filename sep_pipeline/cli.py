@@ -200,6 +200,84 @@ def ui(
     raise typer.Exit(serve(workspace, Path(os.environ["DAGSTER_HOME"]), host=host, port=port))
 
 
+def _period_or_latest(period: str | None):  # noqa: ANN202
+    from .definitions import known_periods
+    from .periods import Period
+
+    try:
+        return Period.parse(period) if period else Period.parse(known_periods()[-2])
+    except ValueError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def status(
+    period: Annotated[
+        str | None, typer.Option(help="The quarter, e.g. '2025-26 Q4' (default: the last ended).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Every expected body's state for a quarter: accepted (on time / late), waiting for a fix,
+    missing, or not expected yet."""
+    from .runner import prepare_environment
+    from .status import STATES, coverage, period_status
+    from .warehouse import create_all
+
+    cfg = prepare_environment()
+    p = _period_or_latest(period)
+    with create_all(cfg.warehouse_url).connect() as conn:
+        df = period_status(conn, p, cfg)
+    if json_out:
+        sys.stdout.write(df.to_json(orient="records", indent=2) + "\n")
+        return
+    colours = {"on_time": "green", "late": "yellow", "waiting_for_fix": "red", "missing": "red",
+               "not_expected": "dim"}
+    table = Table(title=f"{p.label}: deadline {cfg.deadline(p).strftime('%d/%m/%Y')}")
+    for col in ("Body", "Name", "State", "Detail", "Submissions", "Last received"):
+        table.add_column(col)
+    for r in df.itertuples():
+        c = colours[r.state]
+        table.add_row(r.body_code, r.name, f"[{c}]{STATES[r.state]}[/{c}]", r.detail,
+                      str(r.submissions), r.last_received)
+    console.print(table)
+    inside, expected = coverage(df)
+    console.print(f"{inside} of {expected} expected bodies are in the partnership figures. "
+                  f"Chase the others with: sep-pipeline remind --period '{p.label}'")
+
+
+@app.command()
+def remind(
+    period: Annotated[str | None, typer.Option(help="The quarter (default: the last ended).")] = (
+        None
+    ),
+    send: Annotated[bool, typer.Option(help="Also send them through SEP_SMTP_HOST.")] = False,
+) -> None:
+    """Write a reminder (.eml, in the body's language) to each body that is missing or waiting
+    for a fix; with --send, send them by SMTP too."""
+    from . import registry
+    from .remind import reminders, smtp_settings, write_outbox
+    from .remind import send as smtp_send
+    from .runner import prepare_environment
+    from .status import period_status
+    from .warehouse import create_all
+
+    cfg = prepare_environment()
+    p = _period_or_latest(period)
+    with create_all(cfg.warehouse_url).connect() as conn:
+        df = period_status(conn, p, cfg)
+    sender = os.environ.get("SEP_MAIL_FROM", "equality-partnership@localhost")
+    messages = reminders(df, registry.load(), p, cfg.deadline(p), sender)
+    paths = write_outbox(messages, cfg.data_dir / "outbox", p)
+    console.print(f"{len(paths)} reminder(s) written to {cfg.data_dir / 'outbox'}")
+    if send and messages:
+        smtp = smtp_settings()
+        if smtp is None:
+            console.print("[red]SEP_SMTP_HOST is not set: nothing sent.[/red]")
+            raise typer.Exit(1)
+        console.print(f"{smtp_send(messages, smtp)} sent through {smtp['host']}")
+
+
 serve_app = typer.Typer(help="The shared deployment: webserver and daemon as separate processes.")
 app.add_typer(serve_app, name="serve")
 RUN_DIR_HELP = "Where the pid and log files go."

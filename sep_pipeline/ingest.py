@@ -14,10 +14,11 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from . import intake, warehouse
+from . import intake, registry, warehouse
 from .config import Settings
 from .feedback_report import write_report
 from .issues import Issue
+from .messages import render
 from .periods import Period
 from .safe_read import FileRefused, read_workbook
 from .standardise import standardise
@@ -81,6 +82,7 @@ def plan(
     arrived before under another name; ingest: a run for its body × quarter; unroutable: the
     quarter cannot be read (or is not a quarter we take yet) — a run that records why.
     """
+    members = registry.load()
     out: list[Planned] = []
     for c in candidates:
         sha = intake.sha256_file(c.path)
@@ -92,8 +94,9 @@ def plan(
         else:
             period = intake.peek_period(c.path)
             label = period.label if period else None
-            action = "ingest" if label in known_periods else "unroutable"
-            out.append(Planned(c, sha, action, label))
+            # An unknown body folder gets no partition: it is recorded and told why, no more.
+            routable = label in known_periods and c.body in members
+            out.append(Planned(c, sha, "ingest" if routable else "unroutable", label))
     return out
 
 
@@ -134,6 +137,9 @@ def validate(received: Received, settings: Settings, engine: sa.Engine) -> Outco
     result = validate_file(
         Path(received.archive_path), expected_body=received.body, previous_headcount=previous
     )
+    if received.body not in registry.load():
+        en, cy = render("intake.unknown_body", value=received.body)
+        result.issues.insert(0, Issue("error", "intake.unknown_body", en, cy, value=received.body))
     tables = {}
     if result.status == "accepted":
         tables = standardise(result.tables, body=received.body, key=settings.pseudonym_key)

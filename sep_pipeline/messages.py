@@ -59,6 +59,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Nid yw'r golofn '{column}' yn rhan o'r safon ac fe'i hanwybyddwyd (ni chedwir dim "
         "ohoni).",
     ),
+    "intake.unknown_body": (
+        "The folder '{value}' is not the code of a body in the partnership's registry, so this "
+        "file was not loaded. Put your return in your own body's folder, or ask the partnership "
+        "coordinator to add your body to the registry.",
+        "Nid yw'r ffolder '{value}' yn god corff yng nghofrestr y bartneriaeth, felly ni "
+        "lwythwyd y ffeil hon. Rhowch eich ffurflen yn ffolder eich corff eich hun, neu gofynnwch "
+        "i gydlynydd y bartneriaeth ychwanegu eich corff at y gofrestr.",
+    ),
     "about.missing": (
         "The About sheet has no {expected_en}. Fill it in, in column B beside '{expected_en}'.",
         "Nid oes {expected_cy} ar y daflen Ynghylch. Llenwch ef yng ngholofn B wrth ymyl "

@@ -145,6 +145,27 @@ benchmark_position = sa.Table(
 )
 PUBLISHED_TABLES = {t.name: t for t in (pay_gap, benchmark, benchmark_position)}
 
+# The body registry (from `reference/bodies.csv`), refreshed before each run.
+bodies = sa.Table(
+    "bodies",
+    metadata,
+    sa.Column("body_code", sa.String(16), primary_key=True),
+    sa.Column("name_en", sa.String(200), nullable=False),
+    sa.Column("name_cy", sa.String(200), nullable=False),
+    sa.Column("sector", sa.String(100)),
+    sa.Column("size_band", sa.String(20)),
+    sa.Column("contact_email", sa.String(200)),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("expected_from", sa.String(10), nullable=False),
+    sa.Column("expected_until", sa.String(10)),
+)
+
+
+def sync_bodies(conn: Connection, registry: pd.DataFrame) -> None:
+    """Make the `bodies` table equal to the registry file (call inside a transaction)."""
+    conn.execute(sa.delete(bodies))
+    bulk_insert(conn, bodies, to_records(registry, bodies))
+
 
 @cache
 def engine(url: str) -> Engine:
@@ -375,11 +396,15 @@ _UPGRADED: set[str] = set()
 
 
 def create_all(url: str) -> Engine:
-    """The warehouse engine, its schema brought to the latest migration once per process."""
+    """The warehouse engine, its schema brought to the latest migration and its `bodies` table
+    to the registry file, once per process."""
     if url not in _UPGRADED:
+        from . import registry
         from .migrations import upgrade
 
         upgrade(url)
+        with engine(url).begin() as conn:
+            sync_bodies(conn, registry.frame(registry.load()))
         _UPGRADED.add(url)
     return engine(url)
 

@@ -1,0 +1,88 @@
+"""Who has sent what for a quarter: the coordinator's view (pure apart from `period_status`)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+
+from . import registry, warehouse
+from .config import Settings
+from .periods import Period
+
+# One state per registry body for a quarter.
+STATES = {
+    "on_time": "accepted, on time",
+    "late": "accepted, late",
+    "waiting_for_fix": "rejected, waiting for a fix",
+    "missing": "missing",
+    "not_expected": "not expected this quarter",
+}
+STATES_CY = {
+    "on_time": "derbyniwyd, mewn pryd",
+    "late": "derbyniwyd, yn hwyr",
+    "waiting_for_fix": "gwrthodwyd, yn aros am gywiriad",
+    "missing": "ar goll",
+    "not_expected": "heb ei ddisgwyl y chwarter hwn",
+}
+COLUMNS = ["body_code", "name", "state", "detail", "errors", "submissions", "superseded",
+           "rejected", "last_received", "deadline", "in_figures"]
+
+
+def status_frame(
+    bodies: dict[str, registry.Body], submissions: pd.DataFrame, period: Period, deadline: date,
+    today: date,
+) -> pd.DataFrame:
+    """Each registry body's state for `period` from its submissions (the warehouse's rows for
+    that period). Pure: the tests build the submissions by hand."""
+    rows = []
+    for body in sorted(bodies.values(), key=lambda b: b.code):
+        mine = submissions[submissions["body_code"] == body.code].sort_values("submission_id")
+        real = mine[mine["status"] != "duplicate"]
+        accepted = real[real["status"] == "accepted"]
+        latest = real.iloc[-1] if len(real) else None
+        errors = 0
+        if len(accepted):
+            state = "late" if bool(accepted.iloc[-1]["late"]) else "on_time"
+            detail = ""
+            if latest is not None and latest["status"] == "rejected":
+                detail = "a later resubmission was rejected; the accepted one stays current"
+        elif latest is not None:
+            state, errors = "waiting_for_fix", int(latest["errors"])
+            detail = f"rejected with {errors} error(s); nothing accepted yet"
+        elif body.expected(period):
+            state = "missing"
+            detail = "nothing received" + ("" if today <= deadline else
+                                           "; the deadline has passed")
+        else:
+            state, detail = "not_expected", f"expected from {body.expected_from.label}"
+        rows.append({
+            "body_code": body.code, "name": body.name_en, "state": state, "detail": detail,
+            "errors": errors, "submissions": len(real),
+            "superseded": int((real["status"] == "superseded").sum()),
+            "rejected": int((real["status"] == "rejected").sum()),
+            "last_received": "" if latest is None else str(latest["received_at"])[:16],
+            "deadline": deadline.isoformat(), "in_figures": state in ("on_time", "late"),
+        })
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def period_status(conn: sa.Connection, period: Period, cfg: Settings,
+                  today: date | None = None) -> pd.DataFrame:
+    subs = warehouse.read_table(conn, "submissions", period.label)
+    return status_frame(registry.load(), subs, period, cfg.deadline(period),
+                        today or date.today())
+
+
+def markdown(status: pd.DataFrame) -> str:
+    lines = ["| body | state | detail | submissions |", "|---|---|---|---|"]
+    lines += [f"| {r.body_code} | {STATES[r.state]} | {r.detail} | {r.submissions} |"
+              for r in status.itertuples()]
+    return "\n".join(lines)
+
+
+def coverage(status: pd.DataFrame) -> tuple[int, int]:
+    """(bodies in the figures, bodies expected)."""
+    expected = status[status["state"] != "not_expected"]
+    return int(expected["in_figures"].sum()), len(expected)
