@@ -18,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from . import ingest as steps
-from . import intake, publish, warehouse
+from . import intake, publish, registry, remind, status, warehouse
 from . import standard as std
 from .config import Settings, settings
 from .methodology.tables import measure_places
@@ -222,33 +222,28 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
     check_specs=[dg.AssetCheckSpec(
         "one_accepted_return_per_body", asset="quarter_submissions",
         description="No body has two accepted returns for the same quarter.")],
-    description="Which bodies are in this quarter's partnership figures: every body's current "
-    "return (on time or late), or why it is not in them. Read from the warehouse, so a sparse "
+    description="The coordinator's view of a quarter: every registry body accepted (on time or "
+    "late), rejected and waiting for a fix, missing, or not expected yet. Read from the "
+    "warehouse, so a sparse "
     "body x quarter grid is fine.",
 )
 def quarter_submissions(context: dg.AssetExecutionContext, sep: SepConfig) -> dg.MaterializeResult:
-    period = context.partition_key
-    engine = sep.engine()
-    with engine.connect() as conn:
-        subs = warehouse.read_table(conn, "submissions", period)
-        workforce = warehouse.read_table(conn, "workforce", period)
+    period = Period.parse(context.partition_key)
+    cfg = sep.settings()
+    with sep.engine().connect() as conn:
+        state = status.period_status(conn, period, cfg)
+        subs = warehouse.read_table(conn, "submissions", period.label)
     accepted = subs[subs["status"] == "accepted"]
-    in_post = workforce[workforce["in_post_at_snapshot"].fillna(False).astype(bool)]
-    heads = in_post.groupby("body_code").size()
-    lines = ["| body | status | late | staff in post |", "|---|---|---|---|"]
-    for body in sorted(set(subs["body_code"])):
-        mine = subs[subs["body_code"] == body].sort_values("submission_id")
-        cur = mine[mine["status"] == "accepted"]
-        status = "accepted" if len(cur) else f"{mine.iloc[-1]['status']} (no accepted return)"
-        late = bool(cur["late"].iloc[0]) if len(cur) else False
-        lines.append(f"| {body} | {status} | {'yes' if late else ''} | "
-                     f"{int(heads.get(body, 0)) if len(cur) else ''} |")
+    inside, expected = status.coverage(state)
+    counts = state["state"].value_counts()
     return dg.MaterializeResult(
         metadata={
             "bodies_accepted": len(accepted),
-            "bodies_rejected_only": len(set(subs["body_code"]) - set(accepted["body_code"])),
-            "staff_in_post": int(len(in_post)),
-            "submissions": dg.MetadataValue.md("\n".join(lines)),
+            "expected_bodies": expected,
+            "in_figures": inside,
+            **{f"state_{k}": int(counts.get(k, 0)) for k in status.STATES},
+            "deadline": cfg.deadline(period).isoformat(),
+            "status": dg.MetadataValue.md(status.markdown(state)),
         },
         check_results=[
             dg.AssetCheckResult(
@@ -339,7 +334,10 @@ def _figure_metadata(figs: publish.Figures, written: dict[str, int]) -> dict[str
     owners=OWNERS,
     code_version="1",
     deps=[dg.AssetDep(t, partition_mapping=BY_PERIOD) for t in STANDARDISED],
-    check_specs=_figure_check_specs("quarter_benchmarks"),
+    check_specs=[*_figure_check_specs("quarter_benchmarks"), dg.AssetCheckSpec(
+        "enough_bodies_in_the_figures", asset="quarter_benchmarks",
+        description="Warns when fewer than SEP_MIN_COVERAGE (default 75%) of the expected "
+        "bodies have an accepted return in the quarter.")],
     description="The quarter's published tables (`pay_gap`, `benchmark`, `benchmark_position`): "
     "pay gaps, quartiles and every benchmark table W1-F1 for each body, the partnership (ALL, "
     "from pooled records), the median and quartiles across bodies, with the standard rounding "
@@ -354,6 +352,17 @@ def quarter_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
     written = _publish(engine, period, figs)
     yield dg.MaterializeResult(metadata=_figure_metadata(figs, written))
     yield from _figure_checks(figs, returns.bodies, "quarter_benchmarks")
+    with engine.connect() as conn:
+        inside, expected = status.coverage(
+            status.period_status(conn, Period.parse(period), sep.settings()))
+    share = inside / expected if expected else 1.0
+    minimum = float(os.environ.get("SEP_MIN_COVERAGE", "0.75"))
+    yield dg.AssetCheckResult(
+        asset_key="quarter_benchmarks", check_name="enough_bodies_in_the_figures",
+        passed=share >= minimum, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"in_figures": inside, "expected": expected, "share": round(share, 3),
+                  "minimum": minimum},
+    )
 
 
 @dg.asset(
@@ -530,11 +539,62 @@ def annual_after_q4_deadline(context: dg.ScheduleEvaluationContext, sep: SepConf
                          partition_key=period.year_label)
 
 
+@dg.op(config_schema={"period": str})
+def write_reminders(context: dg.OpExecutionContext, sep: SepConfig) -> None:
+    """Reminders to every body missing or waiting for a fix; sent when SMTP is configured."""
+    period = Period.parse(context.op_config["period"])
+    cfg = sep.settings()
+    with sep.engine().connect() as conn:
+        state = status.period_status(conn, period, cfg)
+    messages = remind.reminders(state, registry.load(), period, cfg.deadline(period),
+                                os.environ.get("SEP_MAIL_FROM", "equality-partnership@localhost"))
+    paths = remind.write_outbox(messages, cfg.data_dir / "outbox", period)
+    smtp = remind.smtp_settings()
+    sent = remind.send(messages, smtp) if smtp and messages else 0
+    context.log.info(f"{len(paths)} reminder(s) in the outbox, {sent} sent")
+
+
+@dg.job(description="Remind bodies whose return for a quarter is missing or waiting for a fix.")
+def reminders_job():
+    write_reminders()
+
+
+def reminder_due(today: date, cfg: Settings) -> Period | None:
+    """The quarter whose deadline is a week away, or was yesterday."""
+    p = Period.parse(known_periods(today)[-1])
+    for _ in range(4):
+        deadline = cfg.deadline(p)
+        if today in (deadline - timedelta(days=7), deadline + timedelta(days=1)):
+            return p
+        p = p.previous()
+    return None
+
+
+@dg.schedule(
+    cron_schedule="0 8 * * *",
+    job=reminders_job,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="A week before each submission deadline and the day after it: reminders to "
+    "every body still missing or waiting for a fix (.eml in the outbox; sent by SMTP when "
+    "SEP_SMTP_HOST is set).",
+)
+def reminders_before_and_after_deadline(context: dg.ScheduleEvaluationContext, sep: SepConfig):
+    when = context.scheduled_execution_time
+    today = when.date() if when else date.today()
+    period = reminder_due(today, sep.settings())
+    if period is None:
+        return dg.SkipReason(f"No reminder due on {today}.")
+    return dg.RunRequest(run_key=f"remind|{period.label}|{today}",
+                         run_config={"ops": {"write_reminders": {"config": {
+                             "period": period.label}}}})
+
+
 defs = dg.Definitions(
     assets=[raw_return, validated_return, standardised_tables, quarter_submissions,
             quarter_benchmarks, annual_benchmarks],
-    jobs=[ingest_job, partnership_job, annual_job, unroutable_return],
+    jobs=[ingest_job, partnership_job, annual_job, unroutable_return, reminders_job],
     sensors=[intake_sensor],
-    schedules=[quarterly_after_deadline, annual_after_q4_deadline],
+    schedules=[quarterly_after_deadline, annual_after_q4_deadline,
+               reminders_before_and_after_deadline],
     resources={"sep": SepConfig(), "warehouse_io": WarehouseIOManager()},
 )

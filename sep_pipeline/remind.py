@@ -18,7 +18,9 @@ CHASED = ("missing", "waiting_for_fix")
 
 _TEXT = {
     "en": {
-        "subject": "Equality return for {period}: {what} by {deadline}",
+        "subject": "Equality return {period}: {short} by {deadline}",
+        "short_missing": "return needed",
+        "short_waiting_for_fix": "corrected return needed",
         "missing": "we have not yet received your body's quarterly equality return",
         "waiting_for_fix": "your body's quarterly equality return was rejected ({errors} "
                            "error(s)) and we are waiting for a corrected file",
@@ -37,7 +39,9 @@ _TEXT = {
                "fix it. ",
     },
     "cy": {
-        "subject": "Ffurflen cydraddoldeb {period}: {what} erbyn {deadline}",
+        "subject": "Ffurflen cydraddoldeb {period}: {short} erbyn {deadline}",
+        "short_missing": "angen ffurflen",
+        "short_waiting_for_fix": "angen ffurflen wedi'i chywiro",
         "missing": "nid ydym wedi derbyn ffurflen cydraddoldeb chwarterol eich corff eto",
         "waiting_for_fix": "gwrthodwyd ffurflen cydraddoldeb chwarterol eich corff ({errors} "
                            "gwall) ac rydym yn aros am ffeil wedi'i chywiro",
@@ -65,7 +69,7 @@ def _part(lang: str, state: str, body: registry.Body, period: Period, deadline: 
         period=period.label)
     fields = dict(period=period.label, deadline=deadline.strftime("%d/%m/%Y"), what=what,
                   name=body.name(lang), code=body.code, errors=errors,
-                  fix=t["fix"] if state == "waiting_for_fix" else "")
+                  fix=t["fix"] if state == "waiting_for_fix" else "", short=t[f"short_{state}"])
     fields["why"] = t[state].format(**fields)
     return t["subject"].format(**fields), t["body"].format(**fields)
 

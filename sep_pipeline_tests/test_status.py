@@ -1,0 +1,189 @@
+"""The coordinator's view: registry, deadlines, status per quarter, reminders."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from datetime import UTC, date, datetime
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from sep_pipeline import registry, remind, warehouse
+from sep_pipeline.cli import app
+from sep_pipeline.config import settings
+from sep_pipeline.definitions import reminder_due
+from sep_pipeline.ingest import Received, is_late
+from sep_pipeline.periods import Period
+from sep_pipeline.runner import run_pending
+from sep_pipeline.status import coverage, status_frame
+
+ROOT = Path(__file__).resolve().parents[1]
+Q4 = Period(2025, 4)  # ends 31/03/2026; default deadline 12/05/2026
+
+REGISTRY = """\
+body_code,name_en,name_cy,sector,size_band,contact_email,language,expected_from,expected_until
+ONTIME,On Time Council,Cyngor Mewn Pryd,Local government,1000-4999,a@ontime.example,en,2025-26 Q1,
+LATE,Late Trust,Ymddiriedolaeth Hwyr,Health,1000-4999,b@late.example,en,2025-26 Q1,
+WAITS,Waiting Housing,Tai Aros,Housing,50-249,c@waits.example,cy,2025-26 Q1,
+RESUB,Resubmitting Park,Parc Ailgyflwyno,National park,50-249,d@resub.example,en,2025-26 Q1,
+MISSING,Missing Board,Bwrdd Coll,Health,250-999,e@missing.example,en,2025-26 Q1,
+GONE,Former Member,Cyn-aelod,Arts,1-49,f@gone.example,en,2024-25 Q1,2025-26 Q2
+LATER,Joins Later,Ymuno Wedyn,Arts,1-49,g@later.example,cy,2026-27 Q1,
+"""
+
+
+@pytest.fixture
+def bodies(tmp_path, monkeypatch):
+    path = tmp_path / "bodies.csv"
+    path.write_text(REGISTRY, encoding="utf-8")
+    monkeypatch.setenv("SEP_BODY_REGISTRY", str(path))
+    return registry.load()
+
+
+def sub(sid, body, status, late=False, errors=0, day=1):
+    return {"submission_id": sid, "body_code": body, "period": Q4.label, "status": status,
+            "late": late, "errors": errors, "received_at": datetime(2026, 4, day, tzinfo=UTC)}
+
+
+def test_status_with_every_state(bodies):
+    subs = pd.DataFrame([
+        sub(1, "ONTIME", "accepted"),
+        sub(2, "LATE", "accepted", late=True),
+        sub(3, "WAITS", "rejected", errors=7),
+        sub(4, "RESUB", "superseded"),
+        sub(5, "RESUB", "accepted", day=2),
+        sub(6, "RESUB", "rejected", errors=2, day=3),
+        sub(7, "RESUB", "duplicate", day=4),
+    ])
+    got = status_frame(bodies, subs, Q4, date(2026, 5, 12), today=date(2026, 5, 20))
+    by = got.set_index("body_code")
+    assert by["state"].to_dict() == {
+        "GONE": "not_expected", "LATE": "late", "LATER": "not_expected", "MISSING": "missing",
+        "ONTIME": "on_time", "RESUB": "on_time", "WAITS": "waiting_for_fix"}
+    assert by.loc["WAITS", "errors"] == 7 and "7 error" in by.loc["WAITS", "detail"]
+    # Resubmission history: one superseded, one rejected later, the duplicate not counted.
+    assert (by.loc["RESUB", "submissions"], by.loc["RESUB", "superseded"],
+            by.loc["RESUB", "rejected"]) == (3, 1, 1)
+    assert "stays current" in by.loc["RESUB", "detail"]
+    assert "deadline has passed" in by.loc["MISSING", "detail"]
+    assert by.loc["LATER", "detail"] == "expected from 2026-27 Q1"
+    assert coverage(got) == (3, 5)  # ONTIME, LATE, RESUB of the five expected
+
+
+def test_deadlines_and_overrides(monkeypatch, tmp_path):
+    monkeypatch.setenv("SEP_DATA_DIR", str(tmp_path))
+    cfg = settings()
+    assert cfg.deadline(Q4) == date(2026, 5, 12)  # 31/03/2026 + 6 weeks
+    monkeypatch.setenv("SEP_DEADLINE_OVERRIDES", "2025-26 Q4=2026-05-19")
+    monkeypatch.setenv("SEP_DEADLINE_WEEKS", "4")
+    cfg = settings()
+    assert cfg.deadline(Q4) == date(2026, 5, 19)
+    assert cfg.deadline(Period(2025, 3)) == date(2026, 1, 28)  # 31/12/2025 + 4 weeks
+
+    def received(day: date) -> Received:
+        return Received("X", Q4.label, "f.xlsx", "0" * 64, "a",
+                        datetime(day.year, day.month, day.day, 12, tzinfo=UTC))
+
+    assert not is_late(received(date(2026, 5, 19)), cfg)
+    assert is_late(received(date(2026, 5, 20)), cfg)
+    # Reminders a week before the deadline and the day after it.
+    assert reminder_due(date(2026, 5, 12), cfg) == Q4
+    assert reminder_due(date(2026, 5, 20), cfg) == Q4
+    assert reminder_due(date(2026, 5, 13), cfg) is None
+
+
+def _states(bodies):
+    subs = pd.DataFrame([sub(1, "ONTIME", "accepted"), sub(3, "WAITS", "rejected", errors=3)])
+    return status_frame(bodies, subs, Q4, date(2026, 5, 12), today=date(2026, 5, 5))
+
+
+def test_reminders_in_the_bodys_language(bodies, tmp_path):
+    messages = remind.reminders(_states(bodies), bodies, Q4, date(2026, 5, 12),
+                                "coordinator@partnership.example")
+    paths = remind.write_outbox(messages, tmp_path / "outbox", Q4)
+    by_body = {p.stem: message_from_bytes(p.read_bytes(), policy=policy.default) for p in paths}
+    # Chased: the missing ones (English) and the rejected one (Welsh); not ONTIME, GONE, LATER.
+    assert set(by_body) == {"LATE", "MISSING", "RESUB", "WAITS"}
+    en, cy = by_body["MISSING"], by_body["WAITS"]
+    assert en["To"] == "e@missing.example"
+    assert en["Subject"] == "Equality return 2025-26 Q4: return needed by 12/05/2026"
+    text = en.get_content()
+    assert text.index("Dear colleague at Missing Board") < text.index("Annwyl gydweithiwr")
+    assert "(MISSING) by 12/05/2026" in text
+    assert cy["To"] == "c@waits.example"
+    assert cy["Subject"] == (
+        "Ffurflen cydraddoldeb 2025-26 Q4: angen ffurflen wedi'i chywiro erbyn 12/05/2026")
+    welsh = cy.get_content()
+    assert welsh.index("Annwyl gydweithiwr yn Tai Aros") < welsh.index("Dear colleague")
+    assert "3 gwall" in welsh and "erbyn 12/05/2026" in welsh
+
+
+def test_reminders_sent_through_a_local_smtp_server(bodies):
+    from aiosmtpd.controller import Controller
+
+    received: list[tuple[str, list[str], bytes]] = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            received.append((envelope.mail_from, envelope.rcpt_tos, envelope.content))
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        messages = remind.reminders(_states(bodies), bodies, Q4, date(2026, 5, 12),
+                                    "coordinator@partnership.example")
+        smtp = remind.smtp_settings({"SEP_SMTP_HOST": "127.0.0.1", "SEP_SMTP_PORT": str(port)})
+        assert remind.send(messages, smtp) == 4
+    finally:
+        controller.stop()
+    assert sorted(r[1][0] for r in received) == [
+        "b@late.example", "c@waits.example", "d@resub.example", "e@missing.example"]
+    assert all(r[0] == "coordinator@partnership.example" for r in received)
+    assert remind.smtp_settings({}) is None
+
+
+def test_unknown_body_folder_is_rejected_and_nothing_loaded(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEP_INTAKE_DIR", str(tmp_path / "intake"))
+    monkeypatch.setenv("SEP_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("SEP_WAREHOUSE_URL", raising=False)
+    (tmp_path / "home").mkdir()
+    folder = tmp_path / "intake" / "NOSUCH"
+    folder.mkdir(parents=True)
+    shutil.copyfile(ROOT / "data_raw" / "CLCT" / "CLCT_2025-26_Q1.xlsx", folder / "r.xlsx")
+    (result,) = run_pending()
+    assert (result.body, result.status) == ("NOSUCH", "rejected")
+    cfg = settings()
+    with warehouse.engine(cfg.warehouse_url).connect() as conn:
+        codes = conn.execute(sa.text("select code from validation_issues")).scalars().all()
+        rows = conn.execute(sa.text("select count(*) from workforce")).scalar_one()
+    assert "intake.unknown_body" in codes and rows == 0
+    feedback = folder / "feedback" / "r_feedback.xlsx"
+    assert feedback.is_file()
+    # The registry is in the warehouse too.
+    with warehouse.engine(cfg.warehouse_url).connect() as conn:
+        assert conn.execute(sa.text("select count(*) from bodies")).scalar_one() == len(
+            registry.load())
+    # And the status command reports every registry body for the quarter as JSON.
+    out = CliRunner().invoke(app, ["status", "--period", "2025-26 Q1", "--json"])
+    assert out.exit_code == 0, out.output
+    states = {r["body_code"]: r["state"] for r in json.loads(out.stdout)}
+    assert states["CLCT"] == "missing" and states["CCGA"] == "not_expected"
+    assert "NOSUCH" not in states
+
+
+def test_registry_errors_name_the_row(tmp_path):
+    path = tmp_path / "bodies.csv"
+    path.write_text(REGISTRY.replace(",cy,2025-26 Q1,", ",welsh,2025-26 Q1,", 1))
+    with pytest.raises(registry.RegistryError, match="row 4: language"):
+        registry.load(path)
