@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run ui up down test lint docs samples template migration clean
+.PHONY: run ui up down pack-preview test lint docs samples template migration clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ samples: $(STAMP)
 template: $(STAMP)
 	$(BIN)/sep-pipeline template --lang en --out out/sep_return_template_en.xlsx
 	$(BIN)/sep-pipeline template --lang cy --out out/sep_return_template_cy.xlsx
+
+# Render the pack to PNG to look at it (after `make run`; needs Debian's libreoffice-calc-nogui,
+# poppler-utils and fonts-crosextra-carlito).
+pack-preview: $(STAMP)
+	$(BIN)/python -m sep_pipeline.pack.preview --period "2025-26 Q4" --out out/pack_preview --first
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis out

@@ -176,6 +176,10 @@ def _print_run_summary(results, cfg) -> None:  # noqa: ANN001
         f"{counts['duplicate']} duplicate, {counts['done']} already processed"
         + (f", [red]{counts['failed']} failed[/red]" if counts["failed"] else "") + "."
     )
+    packs = sorted((cfg.outputs_dir / "packs").glob("*/sep_benchmark_*_en.xlsx"))
+    if packs:
+        console.print(f"Benchmark packs: [bold]{cfg.outputs_dir / 'packs'}[/bold] (latest: "
+                      f"{packs[-1].relative_to(cfg.outputs_dir)})")
     console.print(f"Warehouse: [bold]{cfg.warehouse_url}[/bold]")
     console.print(f"Archive: [bold]{cfg.archive_dir}[/bold]   Partner feedback: "
                   f"[bold]{cfg.intake_dir}/<BODY>/feedback/[/bold]")
@@ -276,6 +280,30 @@ def remind(
             console.print("[red]SEP_SMTP_HOST is not set: nothing sent.[/red]")
             raise typer.Exit(1)
         console.print(f"{smtp_send(messages, smtp)} sent through {smtp['host']}")
+
+
+@app.command()
+def report(
+    period: Annotated[str, typer.Option(help="A quarter ('2025-26 Q4') or a year ('2025-26').")],
+    lang: Annotated[str, typer.Option(help="en, cy, or both (one workbook each).")] = "both",
+    out: Annotated[Path | None, typer.Option(help="Folder for the pack.")] = None,
+) -> None:
+    """Write the benchmark pack of a quarter or a year: partnership workbook(s), tidy CSV with
+    datapackage.json, and one workbook per body."""
+    from .pack import write_pack
+    from .periods import Period
+    from .runner import prepare_environment
+    from .warehouse import create_all
+
+    cfg = prepare_environment()
+    try:
+        label = Period.parse(period).label if "q" in period.lower() else period.strip()
+        folder = out or cfg.outputs_dir / "packs" / label.replace(" ", "_")
+        paths = write_pack(create_all(cfg.warehouse_url), label, folder, lang)
+    except ValueError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"{len(paths)} files written to [bold]{folder}[/bold]")
 
 
 serve_app = typer.Typer(help="The shared deployment: webserver and daemon as separate processes.")

@@ -399,14 +399,56 @@ ingest_job = dg.define_asset_job(
 )
 partnership_job = dg.define_asset_job(
     "partnership_quarter",
-    selection=dg.AssetSelection.assets("quarter_submissions", "quarter_benchmarks"),
+    selection=dg.AssetSelection.assets("quarter_submissions", "quarter_benchmarks",
+                                       "quarter_pack"),
     description="The partnership's figures for one quarter, from the warehouse.",
 )
 
 
+def _pack(context: dg.AssetExecutionContext, sep: SepConfig) -> dg.MaterializeResult:
+    from .pack import write_pack
+
+    key = context.partition_key
+    folder = sep.settings().outputs_dir / "packs" / key.replace(" ", "_")
+    paths = write_pack(sep.engine(), key, folder, "both")
+    return dg.MaterializeResult(metadata={
+        "folder": dg.MetadataValue.path(str(folder)), "files": len(paths),
+        "workbooks": dg.MetadataValue.md("\n".join(
+            f"- `{p.relative_to(folder)}`" for p in paths if p.suffix == ".xlsx"
+            and p.parent == folder)),
+    })
+
+
+@dg.asset(
+    partitions_def=PERIODS,
+    group_name="pack",
+    kinds={"excel", "csv"},
+    owners=OWNERS,
+    code_version="1",
+    deps=["quarter_benchmarks", "quarter_submissions"],
+    description="The quarter's bilingual benchmark pack: partnership workbooks (English and "
+    "Welsh) with charts, tidy CSV with a datapackage.json, and one workbook per body.",
+)
+def quarter_pack(context: dg.AssetExecutionContext, sep: SepConfig) -> dg.MaterializeResult:
+    return _pack(context, sep)
+
+
+@dg.asset(
+    partitions_def=YEARS,
+    group_name="pack",
+    kinds={"excel", "csv"},
+    owners=OWNERS,
+    code_version="1",
+    deps=["annual_benchmarks"],
+    description="The year's bilingual benchmark pack (reg. 9 / reg. 11 tables).",
+)
+def annual_pack(context: dg.AssetExecutionContext, sep: SepConfig) -> dg.MaterializeResult:
+    return _pack(context, sep)
+
+
 annual_job = dg.define_asset_job(
     "partnership_year",
-    selection=dg.AssetSelection.assets("annual_benchmarks"),
+    selection=dg.AssetSelection.assets("annual_benchmarks", "annual_pack"),
     description="The year's reg. 9 / reg. 11 tables, after its Q4.",
 )
 
@@ -591,7 +633,7 @@ def reminders_before_and_after_deadline(context: dg.ScheduleEvaluationContext, s
 
 defs = dg.Definitions(
     assets=[raw_return, validated_return, standardised_tables, quarter_submissions,
-            quarter_benchmarks, annual_benchmarks],
+            quarter_benchmarks, annual_benchmarks, quarter_pack, annual_pack],
     jobs=[ingest_job, partnership_job, annual_job, unroutable_return, reminders_job],
     sensors=[intake_sensor],
     schedules=[quarterly_after_deadline, annual_after_q4_deadline,

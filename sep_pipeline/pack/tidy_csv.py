@@ -1,0 +1,208 @@
+"""The pack's tables as tidy CSV, described by a Frictionless Data Package (`datapackage.json`).
+
+One file per table id in long format (period, body_code, table_id, measure, breakdown,
+category, value, marker), `pay_gap.csv` and `benchmark_position.csv` in their warehouse contract
+columns, and `partner_text.csv` (the period's actions and "you said, we did" texts, as in the
+workbook). UTF-8 with a byte-order mark, so Excel opens Welsh characters correctly; a value is
+written to its measure's published decimal places; an empty cell is missing (`missingValues:
+[""]`). Every text cell starting with = + - @ tab or CR is prefixed with ' (OWASP CSV
+injection), so a spreadsheet never runs it as a formula; codes never start so, partner text may.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ..methodology.pay_gaps import COMPARISONS, HEADLINE_GROUPS
+from ..methodology.rounding import MARKERS
+from ..methodology.spread import POSITIONS
+from ..methodology.tables import TABLE_IDS
+from .workbook import PackData, places
+
+TIDY_COLUMNS = ["period", "body_code", "table_id", "measure", "breakdown", "category", "value",
+                "marker"]
+PAY_GAP_COLUMNS = ["period", "body_code", "characteristic", "reference_group",
+                   "comparison_group", "metric", "value", "marker"]
+POSITION_COLUMNS = ["period", "body_code", "table_id", "measure", "breakdown", "category",
+                    "position"]
+PARTNER_COLUMNS = ["period", "body_code", "source", "ref", "partnership_objective", "title",
+                   "status", "rag", "text"]
+ENCODING = "utf-8-sig"  # UTF-8 with a BOM
+_INJECTION = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_text(s: pd.Series) -> pd.Series:
+    """Text that a spreadsheet would read as a formula, prefixed with ' (OWASP)."""
+    text = s.astype(object)
+    risky = text.map(lambda v: isinstance(v, str) and v.startswith(_INJECTION))
+    return text.where(~risky, "'" + text.astype(str))
+
+
+def _format_values(values: pd.Series, digits: Sequence[int]) -> pd.Series:
+    """Published numbers as text to their own decimal places ('' when a marker stands)."""
+    # + 0.0 turns -0.0 into 0.0; money (places -1) is to the penny
+    out = [("" if pd.isna(v) else f"{float(v) + 0.0:.{d if d >= 0 else 2}f}")
+           for v, d in zip(values, digits, strict=True)]
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def tidy_tables(bench: pd.DataFrame, period: str) -> dict[str, pd.DataFrame]:
+    """table id -> its rows in TIDY_COLUMNS (value as text to the measure's places)."""
+    out = {}
+    for table_id in TABLE_IDS:
+        t = bench[bench["table_id"] == table_id]
+        if t.empty:
+            continue
+        digits = [places(table_id, m) for m in t["measure"]]
+        out[table_id] = t.assign(period=period, value=_format_values(t["value"], digits),
+                                 marker=t["marker"].astype(object).fillna(""))[TIDY_COLUMNS]
+    return out
+
+
+def pay_gap_table(pay_gap: pd.DataFrame, period: str) -> pd.DataFrame:
+    return pay_gap.assign(period=period, value=_format_values(pay_gap["value"],
+                                                              [1] * len(pay_gap)),
+                          marker=pay_gap["marker"].astype(object).fillna(""))[PAY_GAP_COLUMNS]
+
+
+def partner_text_table(actions: pd.DataFrame, engagement: pd.DataFrame) -> pd.DataFrame:
+    """The period's actions and "you said, we did" texts with their body (codes, not labels)."""
+    e = engagement[engagement["you_said_we_did"].fillna("").str.strip() != ""]
+    parts = [
+        pd.DataFrame({"period": actions["period"], "body_code": actions["body_code"],
+                      "source": "action", "ref": actions["action_ref"],
+                      "partnership_objective": actions["partnership_objective"],
+                      "title": actions["action"], "status": actions["status"],
+                      "rag": actions["rag"], "text": actions["progress_note"]}),
+        pd.DataFrame({"period": e["period"], "body_code": e["body_code"], "source": "engagement",
+                      "ref": e["activity_ref"],
+                      "partnership_objective": e["partnership_objective"],
+                      "title": e["activity_name"], "status": None, "rag": None,
+                      "text": e["you_said_we_did"]}),
+    ]
+    out = pd.concat([p.astype(object) for p in parts], ignore_index=True)[PARTNER_COLUMNS]
+    return out.sort_values(["source", "body_code"], kind="stable").reset_index(drop=True)
+
+
+# --- Table Schema ----------------------------------------------------------------------------
+
+
+def _string(name: str, description: str, required: bool = True, **constraints: object
+            ) -> dict[str, object]:
+    field: dict[str, object] = {"name": name, "type": "string", "description": description}
+    if required or constraints:
+        field["constraints"] = {**({"required": True} if required else {}), **constraints}
+    return field
+
+
+_PERIOD = _string("period", "A quarter such as '2025-26 Q4', or a year such as '2025-26'.",
+                  pattern=r"\d{4}-\d{2}( Q[1-4])?")
+_BODY = _string("body_code", "A body's code; ALL = the partnership (pooled records); MEDIAN, "
+                "LQ, UQ = the median and quartiles across bodies.")
+_VALUE = {"name": "value", "type": "number",
+          "description": "The published figure (rounded, after disclosure control); empty when "
+                         "a marker stands instead."}
+_MARKER = _string("marker", "[c] confidential; [low] too few people for a reliable figure; [x] "
+                  "not available (not submitted); [z] not applicable. Empty when a value is "
+                  "published.", required=False, enum=list(MARKERS))
+
+
+def _tidy_schema(table_id: str, measures: Sequence[str]) -> dict[str, object]:
+    return {"fields": [
+        _PERIOD, _BODY, _string("table_id", "The benchmark table.", enum=[table_id]),
+        _string("measure", "What is counted or computed (see the methodology).",
+                enum=sorted(set(measures))),
+        _string("breakdown", "The characteristic or dimension; 'all' for totals; two-way "
+                "tables 'dim1/dim2'."),
+        _string("category", "The standard's code; 'all' for a total; two-way 'code1/code2'."),
+        _VALUE, _MARKER],
+        "missingValues": [""],
+        "primaryKey": ["period", "body_code", "measure", "breakdown", "category"]}
+
+
+def _pay_gap_schema() -> dict[str, object]:
+    return {"fields": [
+        _PERIOD, _BODY,
+        _string("characteristic", "", enum=sorted({c.characteristic for c in COMPARISONS})),
+        _string("reference_group", "Group A, named first.",
+                enum=sorted({c.reference_group for c in COMPARISONS})),
+        _string("comparison_group", "Group B.",
+                enum=sorted({c.comparison_group for c in COMPARISONS})),
+        _string("metric", "Gap = (A - B) / A x 100; qN_pct_* are pay quartiles (q1 lowest "
+                f"paid), for {', '.join(HEADLINE_GROUPS)} only."),
+        _VALUE, _MARKER],
+        "missingValues": [""],
+        "primaryKey": ["period", "body_code", "characteristic", "comparison_group", "metric"]}
+
+
+def _position_schema() -> dict[str, object]:
+    return {"fields": [
+        _PERIOD, _string("body_code", "A body's code."), _string("table_id", "", enum=list(
+            TABLE_IDS)), _string("measure", ""), _string("breakdown", ""),
+        _string("category", ""),
+        _string("position", "Where the body's figure sits in the spread across bodies; empty "
+                "when its figure is not published or the cell has no spread.", required=False,
+                enum=list(POSITIONS))],
+        "missingValues": [""],
+        "primaryKey": ["period", "body_code", "table_id", "measure", "breakdown", "category"]}
+
+
+def _partner_schema() -> dict[str, object]:
+    return {"fields": [
+        _PERIOD, _string("body_code", "The body that published the text."),
+        _string("source", "'action' (action plan) or 'engagement' (you said, we did).",
+                enum=["action", "engagement"]),
+        _string("ref", "The body's own reference.", required=False),
+        _string("partnership_objective", "Partnership objective 1-5.", required=False),
+        _string("title", "The action, or the activity's name.", required=False),
+        _string("status", "Action status code.", required=False),
+        _string("rag", "Action RAG code.", required=False),
+        _string("text", "Progress note, or 'you said, we did'. A text starting with = + - @ "
+                "tab or CR has ' in front (CSV injection).", required=False)],
+        "missingValues": [""]}
+
+
+def _resource(name: str, path: str, title: str, schema: dict[str, object]) -> dict[str, object]:
+    return {"name": name, "path": path, "title": title, "profile": "tabular-data-resource",
+            "format": "csv", "mediatype": "text/csv", "encoding": ENCODING, "schema": schema}
+
+
+def write_tidy_csv(data: PackData, out_dir: Path) -> list[Path]:
+    """The CSVs and their datapackage.json in `out_dir`; returns the paths (package last)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    frames: list[tuple[str, pd.DataFrame, str, dict[str, object]]] = [
+        (t, df, f"Benchmark table {t}", _tidy_schema(t, df["measure"].tolist()))
+        for t, df in tidy_tables(data.benchmark, data.period).items()]
+    position = data.position.assign(period=data.period)[POSITION_COLUMNS]
+    frames += [
+        ("pay_gap", pay_gap_table(data.pay_gap, data.period), "Pay gaps (reg. 11)",
+         _pay_gap_schema()),
+        ("benchmark_position", position, "Each body's position in the spread",
+         _position_schema()),
+        ("partner_text", partner_text_table(data.actions, data.engagement),
+         "Actions and 'you said, we did', as published by each body", _partner_schema()),
+    ]
+    paths, resources = [], []
+    for name, df, title, schema in frames:
+        path = out_dir / f"{name}.csv"
+        # Values are numbers (a negative one is not a formula); every text column is escaped.
+        safe = df.apply(lambda s: s if s.name == "value" else escape_text(s))
+        safe.to_csv(path, index=False, encoding=ENCODING, lineterminator="\r\n")
+        paths.append(path)
+        resources.append(_resource(name.lower(), path.name, title, schema))
+    package = {
+        "name": "sep-benchmark-" + data.period.lower().replace(" ", "-"),
+        "title": f"Wales Public Bodies Equality Partnership: benchmark tables {data.period} / "
+                 f"Partneriaeth Cydraddoldeb Cyrff Cyhoeddus Cymru: tablau meincnodi "
+                 f"{data.period}",
+        "profile": "tabular-data-package",
+        "resources": resources,
+    }
+    pkg = out_dir / "datapackage.json"
+    pkg.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return [*paths, pkg]

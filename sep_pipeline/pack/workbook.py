@@ -1,0 +1,746 @@
+"""The partnership's benchmark pack: one workbook per language (METHODOLOGY.md, "Benchmark
+tables").
+
+Cover, contents, one sheet per table id and a sheet of the bodies' own action-plan and "you said,
+we did" texts. On a table sheet each breakdown is a panel: one row per body, then the partnership
+(ALL) and, where the methodology gives them, MEDIAN, LQ and UQ; one column per category. A
+breakdown with a single category (a total, a declaration rate) puts its measures across instead.
+Native charts sit at the top of P1, P2, C1, D1 and A1, drawn from a numbers-only copy of their
+figures at the foot of the sheet, because a chart reads a marker such as `[c]` as zero.
+
+Shaping is pure (`table_panels`, `chart_specs`, `partner_actions`, `partner_engagement`:
+DataFrames in, DataFrames out); writing is the `_Writer` below. Partner text goes through
+`feedback_report.clean_text` and `write_string` only, in a workbook opened with
+`strings_to_formulas=False`: no cell of the pack is a formula.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from .. import warehouse
+from ..feedback_report import clean_text
+from ..methodology.pay_gaps import COMPARISONS
+from ..methodology.tables import EVENT_TABLES, TABLE_IDS, measure_places
+from . import labels as L
+
+SPREAD = ("MEDIAN", "LQ", "UQ")
+SUMMARY = ("ALL", *SPREAD)
+HEADLINES = [(c.characteristic, f"{c.reference_group}_vs_{c.comparison_group}")
+             for c in COMPARISONS if c.headline]
+MAX_COLS = 11  # category columns per panel, so a sheet prints legibly across a landscape page
+LABEL_W, DATA_W = 34, 13  # column widths (characters)
+CHART_W, CHART_H, WIDE_W = 560, 240, 1100  # pixels: two chart rows fit a page with the heading
+ROW_PX = 20
+PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")  # GSS accessible
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False,
+                    "strings_to_numbers": False, "nan_inf_to_errors": False}
+
+
+# --- Reading --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackData:
+    """Everything one period's pack shows, read once from the warehouse."""
+
+    period: str
+    benchmark: pd.DataFrame
+    pay_gap: pd.DataFrame
+    position: pd.DataFrame
+    actions: pd.DataFrame
+    engagement: pd.DataFrame
+    # Every registry body's state for the (last) quarter: who is in the figures, who is [x].
+    submissions: pd.DataFrame | None = None
+
+    @property
+    def bodies(self) -> list[str]:
+        return sorted(set(self.benchmark["body_code"]) - set(SUMMARY))
+
+
+def load_pack_data(conn: sa.Connection, period: str) -> PackData:
+    """A quarter's or a year's published tables, with the partner text of the same period (a
+    year: its four quarters' engagement, its Q4 action plan, as its snapshot tables are Q4's)."""
+    bench = warehouse.read_table(conn, "benchmark", period)
+    if bench.empty:
+        raise ValueError(f"no published benchmark figures for {period!r}: run the pipeline first")
+    quarters = [q.label for q in L.quarters_of(period)]
+    engagement = pd.concat([warehouse.read_table(conn, "engagement", q) for q in quarters],
+                           ignore_index=True)
+    from ..config import settings
+    from ..status import period_status
+
+    return PackData(period, bench, warehouse.read_table(conn, "pay_gap", period),
+                    warehouse.read_table(conn, "benchmark_position", period),
+                    warehouse.read_table(conn, "actions", quarters[-1]), engagement,
+                    period_status(conn, L.quarters_of(period)[-1], settings()))
+
+
+# --- Shaping (pure) -------------------------------------------------------------------------
+
+
+def cell_values(df: pd.DataFrame) -> pd.Series:
+    """The published value, else its marker (a string), else None: what a table cell shows."""
+    v = df["value"].astype(object).where(df["value"].notna(), df["marker"].astype(object))
+    return v.where(v.notna(), None)
+
+
+@dataclass
+class Block:
+    measure: str | None  # None: the columns are measures (a one-category breakdown)
+    grid: pd.DataFrame  # index: body codes then ALL, MEDIAN, LQ, UQ; cells: number | marker
+
+
+@dataclass
+class Panel:
+    breakdown: str
+    prefix: str | None  # the first code of a two-way breakdown's category (`operational/...`)
+    columns: list[str]  # category codes, or measures when `blocks[0].measure` is None
+    blocks: list[Block] = field(default_factory=list)
+    category: str | None = None  # the one category, when the columns are measures
+
+
+def _rows(grid: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    bodies = sorted(set(grid.index) - set(SUMMARY))
+    grid = grid.reindex(index=[*bodies, *(c for c in SUMMARY if c in grid.index)],
+                        columns=list(columns))
+    grid = grid.astype(object).where(grid.notna(), None)
+    # No spread row where the methodology gives none (counts and amounts measure size).
+    empty = grid.index.isin(SPREAD) & grid.isna().all(axis=1).to_numpy()
+    return grid[~empty]
+
+
+def table_panels(bench: pd.DataFrame, table_id: str) -> list[Panel]:
+    """One table's panels in the warehouse's order of breakdowns, categories and measures."""
+    t = bench[bench["table_id"] == table_id].assign(cell=lambda d: cell_values(d))
+    two_way = t["breakdown"].str.contains("/", regex=False)
+    parts = t["category"].str.split("/", n=1, expand=True).reindex(columns=[0, 1])
+    t = t.assign(prefix=parts[0].where(two_way, ""), sub=parts[1].where(two_way, t["category"]))
+    panels = []
+    for (breakdown, prefix), g in t.groupby(["breakdown", "prefix"], sort=False):
+        subs = list(dict.fromkeys(g["sub"]))
+        measures = list(dict.fromkeys(g["measure"]))
+        if len(subs) == 1:
+            grid = g.pivot(index="body_code", columns="measure", values="cell")
+            panels.append(Panel(breakdown, prefix or None, measures,
+                                [Block(None, _rows(grid, measures))], subs[0]))
+            continue
+        blocks = [Block(m, _rows(gm.pivot(index="body_code", columns="sub", values="cell"), subs))
+                  for m, gm in g.groupby("measure", sort=False)]
+        panels.append(Panel(breakdown, prefix or None, subs, blocks))
+    return panels
+
+
+def panel_title(panel: Panel, category: str | None, lang: str) -> str:
+    """The breakdown, with its one category where it has only one (`Sex: Male vs Female`)."""
+    if panel.prefix is None:
+        label = L.breakdown_label(panel.breakdown, lang)
+        if category in (None, "all"):
+            return label
+        return f"{label}: {L.category_label(panel.breakdown, category, lang)}"
+    first, second = panel.breakdown.split("/", 1)
+    return L.text("by", lang, a=f"{L.breakdown_label(first, lang)}: "
+                  f"{L.code_label(first, panel.prefix, lang)}",
+                  b=L.breakdown_label(second, lang).lower())
+
+
+@dataclass
+class ChartSpec:
+    title: str
+    data: pd.DataFrame  # index: category labels; columns: series labels; NaN where not published
+    kind: str = "column"  # column | bar
+    subtype: str | None = None  # stacked
+    lines: tuple[str, ...] = ()  # series drawn as lines over the bars
+    wide: bool = False
+    y_max: float | None = None
+
+
+def numbers(bench: pd.DataFrame, table_id: str) -> pd.DataFrame:
+    """One table's rows with numeric values only (NaN where a marker stands)."""
+    t = bench[bench["table_id"] == table_id]
+    return t.assign(value=pd.to_numeric(t["value"], errors="coerce").astype(float))
+
+
+def _series(t: pd.DataFrame, body: str, measure: str, index: Sequence[tuple[str, str]]
+            ) -> list[float]:
+    """`body`'s values of `measure` at the (breakdown, category) cells `index`, NaN if none."""
+    s = t[(t["body_code"] == body) & (t["measure"] == measure)] \
+        .set_index(["breakdown", "category"])["value"]
+    return [float(s.get(k, math.nan)) for k in index]
+
+
+def _spec(title: str, data: pd.DataFrame, **kw: object) -> list[ChartSpec]:
+    """The chart, unless it has nothing to draw; rows with no figure at all are left out."""
+    data = data.dropna(how="all")
+    return [ChartSpec(title, data, **kw)] if len(data) and data.notna().any().any() else []
+
+
+def chart_specs(bench: pd.DataFrame, table_id: str, lang: str) -> list[ChartSpec]:
+    """The charts of one table sheet of the partnership pack (none for most tables)."""
+    t = numbers(bench, table_id)
+    bodies = sorted(set(t["body_code"]) - set(SUMMARY))
+    cells = list(dict.fromkeys(zip(t["breakdown"], t["category"], strict=True)))
+    specs: list[ChartSpec] = []
+    if table_id == "P1":  # pay gaps by body, the partnership's as lines across
+        for cell in HEADLINES:
+            if cell not in cells:
+                continue
+            mean, median = ([_series(t, b, m, [cell])[0] for b in bodies]
+                            for m in ("mean_hourly_gap", "median_hourly_gap"))
+            all_mean, all_median = (_series(t, "ALL", m, [cell])[0]
+                                    for m in ("mean_hourly_gap", "median_hourly_gap"))
+            names = [L.text(k, lang) for k in ("mean_gap", "median_gap", "all_mean", "all_median")]
+            data = pd.DataFrame(dict(zip(names, (mean, median, [all_mean] * len(bodies),
+                                                  [all_median] * len(bodies)), strict=True)),
+                                index=bodies)
+            specs += _spec(L.text("gap_chart", lang, comparison=L.category_label(*cell, lang)),
+                           data, lines=tuple(names[2:]))
+    elif table_id == "P2":  # quartile composition of the partnership, stacked to 100
+        for breakdown, category in HEADLINES:
+            ref, grp = category.split("_vs_")
+            data = pd.DataFrame({
+                L.code_label(breakdown, code, lang):
+                    [(_series(t, "ALL", f"{q}_pct_{side}", [(breakdown, category)]))[0]
+                     for q in L.QUARTERS]
+                for code, side in ((ref, "reference"), (grp, "group"))},
+                index=[L.pick(p, lang) for p in L.QUARTERS.values()])
+            specs += _spec(L.text("quartile_chart", lang,
+                                  comparison=L.category_label(breakdown, category, lang)),
+                           data, subtype="stacked", y_max=100)
+    elif table_id == "C1":  # representation against Census 2021 Wales
+        index = [f"{L.breakdown_label(b, lang)}: {L.category_label(b, c, lang)}" for b, c in cells]
+        data = pd.DataFrame({L.measure_label(m, lang): _series(t, "ALL", m, cells)
+                             for m in ("workforce_pct", "census_pct")}, index=index)
+        specs += _spec(L.text("census_chart", lang), data, kind="bar", wide=True)
+    elif table_id == "D1":  # declaration rates, stacked to 100
+        index = [L.breakdown_label(b, lang) for b, _ in cells]
+        data = pd.DataFrame({L.measure_label(m, lang): _series(t, "ALL", m, cells)
+                             for m in ("pct_declared", "pct_prefer_not_to_say", "pct_not_known")},
+                            index=index)
+        specs += _spec(L.text("declaration_chart", lang), data, kind="bar", subtype="stacked",
+                       y_max=100, wide=True)
+    elif table_id == "A1":  # the partnership's actions, and those complete, by objective; status
+        for breakdown, measures, key, y_max in (
+                ("partnership_objective", ("actions", "complete"), "objective_chart", None),
+                ("status", ("pct_of_actions",), "status_chart", 100)):
+            sub = [c for c in cells if c[0] == breakdown]
+            data = pd.DataFrame({L.measure_label(m, lang): _series(t, "ALL", m, sub)
+                                 for m in measures},
+                                index=[L.category_label(*c, lang) for c in sub])
+            data = data[data.fillna(0).ne(0).any(axis=1)]  # e.g. no action with no objective
+            specs += _spec(L.text(key, lang), data, kind="bar", y_max=y_max)
+    return specs
+
+
+def partner_actions(actions: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The period's actions with their body, codes labelled; the bodies' own text as sent."""
+    a = actions.sort_values("body_code", kind="stable")
+    coded = {c: a[c].map(lambda v, c=c: L.code_label(c, v, lang) if isinstance(v, str) else None)
+             for c in ("partnership_objective", "status", "rag")}
+    return pd.DataFrame({
+        L.text("body", lang): a["body_code"],
+        L.text("reference", lang): a["action_ref"],
+        L.text("objective", lang): coded["partnership_objective"],
+        L.breakdown_label("action", lang): a["action"],
+        L.breakdown_label("status", lang): coded["status"],
+        L.breakdown_label("rag", lang): coded["rag"],
+        L.breakdown_label("progress_note", lang): a["progress_note"],
+    }).reset_index(drop=True)
+
+
+def partner_engagement(engagement: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The period's activities that have a "you said, we did" text, with their body (columns
+    placed as `partner_actions`' so the two share the sheet's column widths)."""
+    e = engagement[engagement["you_said_we_did"].fillna("").str.strip() != ""]
+    e = e.sort_values(["body_code", "period"], kind="stable")
+    coded = {c: e[c].map(lambda v, c=c: L.code_label(c, v, lang) if isinstance(v, str) else None)
+             for c in ("partnership_objective", "activity_type")}
+    return pd.DataFrame({
+        L.text("body", lang): e["body_code"],
+        L.text("reference", lang): e["activity_ref"],
+        L.text("objective", lang): coded["partnership_objective"],
+        L.breakdown_label("activity_name", lang): e["activity_name"],
+        L.breakdown_label("activity_type", lang): coded["activity_type"],
+        L.text("period", lang): e["period"].map(lambda p: L.period_label(p, lang)),
+        L.text("you_said", lang): e["you_said_we_did"],
+    }).reset_index(drop=True)
+
+
+# --- Writing --------------------------------------------------------------------------------
+
+_NUM = {0: "#,##0", 1: "0.0", 2: "0.00", -1: "£#,##0.00"}  # -1: money
+
+
+def places(table_id: str, measure: str) -> int:
+    return -1 if measure == "value_gbp" else measure_places(table_id, measure)
+
+
+def _none(values: Sequence[object]) -> list[object]:
+    """NaN -> None (a blank cell); xlsxwriter refuses NaN."""
+    return [None if isinstance(v, float) and math.isnan(v) else v for v in values]
+
+
+class _Writer:
+    """Formats (made once each) and the writing steps every pack sheet shares."""
+
+    def __init__(self, wb: xlsxwriter.Workbook, lang: str) -> None:
+        self.wb, self.lang = wb, lang
+        f = wb.add_format
+        self.title = f({"bold": True, "font_size": 15, "font_color": "#12436D"})
+        self.big = f({"bold": True, "font_size": 20, "font_color": "#12436D"})
+        self.sub = f({"bold": True, "font_size": 12})
+        self.wrap = f({"text_wrap": True, "valign": "top"})
+        self.note = f({"text_wrap": True, "valign": "top", "font_color": "#404040"})
+        self.bold = f({"bold": True, "valign": "top"})
+        self.panel = f({"bold": True, "font_size": 12, "font_color": "#12436D"})
+        self.measure = f({"bold": True, "italic": True})
+        self.head = f({"bold": True, "bg_color": "#DDEBF7", "border": 1, "border_color": "#9BB7D4",
+                       "text_wrap": True, "valign": "top", "align": "center"})
+        self.head_left = f({"bold": True, "bg_color": "#DDEBF7", "border": 1,
+                            "border_color": "#9BB7D4", "text_wrap": True, "valign": "top"})
+        self.link = f({"font_color": "blue", "underline": 1})
+        self.center = f({"align": "center", "border": 1, "border_color": "#D9D9D9"})
+        self._cells: dict[tuple[str, int], Format] = {}
+        self._labels: dict[str, Format] = {}
+        self.heights: dict[str, dict[int, float]] = {}  # sheet -> row -> points, for page breaks
+
+    def height(self, ws: Worksheet, row: int, points: float) -> None:
+        ws.set_row(row, points)
+        self.heights.setdefault(ws.name, {})[row] = points
+
+    _KIND = {"body": {}, "ALL": {"bold": True, "bg_color": "#EAF1FA"},
+             "spread": {"italic": True, "bg_color": "#F2F2F2", "font_color": "#404040"}}
+
+    def cell(self, kind: str, place: int) -> Format:
+        if (kind, place) not in self._cells:
+            self._cells[kind, place] = self.wb.add_format({
+                **self._KIND[kind], "num_format": _NUM[place], "align": "right",
+                "border": 1, "border_color": "#D9D9D9"})
+        return self._cells[kind, place]
+
+    def label(self, kind: str) -> Format:
+        if kind not in self._labels:
+            self._labels[kind] = self.wb.add_format({**self._KIND[kind], "border": 1,
+                                                     "border_color": "#D9D9D9"})
+        return self._labels[kind]
+
+    def text_column(self, ws: Worksheet, row: int, col: int, values: Sequence[object],
+                    fmt: Format | None = None) -> None:
+        """Text cells strictly as strings (OWASP formula injection: partner text is hostile),
+        cleaned so the file always opens; one call per value because that is the guarantee."""
+        for r, v in enumerate(values, start=row):
+            if v is not None and not (isinstance(v, float) and math.isnan(v)):
+                ws.write_string(r, col, clean_text(str(v)), fmt)
+
+    def paragraph(self, ws: Worksheet, row: int, text: str, last_col: int, fmt: Format,
+                  chars: int) -> int:
+        """A wrapped paragraph across columns 0..last_col (merged cells never autofit)."""
+        ws.merge_range(row, 0, row, last_col, "", fmt)
+        ws.write_string(row, 0, text, fmt)
+        self.height(ws, row, 15 * max(1, math.ceil(len(text) / chars)))
+        return row + 1
+
+    def page(self, ws: Worksheet, last_row: int, last_col: int,
+             units: Sequence[Sequence[int]] = (), widths: Sequence[float] = ()) -> None:
+        """Print legibly: A4 landscape, fitted to the page width, sheet name and page number;
+        with `units` (row boundaries of panels to keep on one page) and the column `widths`,
+        page breaks that do not cut a panel from its title and header."""
+        if units:
+            ws.set_h_pagebreaks(page_breaks(units, self.heights.get(ws.name, {}), widths))
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.set_header("&L&A")
+        ws.set_footer("&C" + L.text("page", self.lang))
+        ws.print_area(0, 0, max(last_row, 0), last_col)
+
+    def heading(self, ws: Worksheet, title: str, lines: Sequence[str], last_col: int,
+                contents: str | None, chars: float | None = None) -> int:
+        """Title, wrapped lines across the sheet (`chars` wide), a link back to the contents."""
+        ws.write_string(0, 0, title, self.title)
+        self.height(ws, 0, 22)
+        row = 1
+        chars = chars or LABEL_W + DATA_W * last_col
+        for line in lines:
+            row = self.paragraph(ws, row, line, last_col, self.note, chars)
+        if contents:
+            ws.write_url(row, 0, f"internal:'{contents}'!A1", self.link,
+                         string=L.text("back", self.lang))
+            row += 1
+        return row + 1
+
+    def grid(self, ws: Worksheet, row: int, grid: pd.DataFrame, fmt_places: Sequence[int],
+             lang: str) -> int:
+        """Rows of one block, written a column at a time for each run of rows of one kind."""
+        kinds = ["ALL" if c == "ALL" else "spread" if c in SPREAD else "body" for c in grid.index]
+        start = 0
+        while start < len(kinds):
+            end = start
+            while end < len(kinds) and kinds[end] == kinds[start]:
+                end += 1
+            part = grid.iloc[start:end]
+            self.text_column(ws, row + start, 0, [L.row_label(c, lang) for c in part.index],
+                             self.label(kinds[start]))
+            for j, col in enumerate(part.columns):
+                ws.write_column(row + start, 1 + j, _none(part[col].tolist()),
+                                self.cell(kinds[start], fmt_places[j]))
+            start = end
+        return row + len(kinds)
+
+    def header_row(self, ws: Worksheet, row: int, first: str, heads: Sequence[str]) -> None:
+        ws.write_string(row, 0, first, self.head_left)
+        self.text_column_row(ws, row, 1, heads, self.head)
+        lines = max([math.ceil(len(h) / (DATA_W - 1)) for h in heads] or [1])
+        self.height(ws, row, 15 * min(max(lines, 1), 8))
+
+    def text_column_row(self, ws: Worksheet, row: int, col: int, values: Sequence[str],
+                        fmt: Format) -> None:
+        for c, v in enumerate(values, start=col):
+            ws.write_string(row, c, clean_text(v), fmt)
+
+    def charts(self, ws: Worksheet, specs: Sequence[ChartSpec],
+               anchors: Sequence[tuple[int, int]], row: int) -> int:
+        """Each chart's numbers from `row` down, the chart itself at its anchor; returns the
+        row after the data."""
+        if specs:
+            ws.write_string(row, 0, L.text("chart_data", self.lang), self.measure)
+            row += 2
+        for spec, anchor in zip(specs, anchors, strict=True):
+            row = self._chart(ws, spec, row, anchor)
+        return row
+
+    def _chart(self, ws: Worksheet, spec: ChartSpec, row: int, anchor: tuple[int, int]) -> int:
+        name, n = ws.name, len(spec.data)
+        self.header_row(ws, row, "", list(spec.data.columns))
+        self.text_column(ws, row + 1, 0, list(spec.data.index), self.label("body"))
+        for j, col in enumerate(spec.data.columns):
+            ws.write_column(row + 1, 1 + j, _none(spec.data[col].tolist()), self.cell("body", 1))
+        chart = self.wb.add_chart({"type": spec.kind, **({"subtype": spec.subtype}
+                                                          if spec.subtype else {})})
+        line = self.wb.add_chart({"type": "line"}) if spec.lines else None
+        for j, col in enumerate(spec.data.columns):
+            colour = PALETTE[j % len(PALETTE)]
+            series = {"name": [name, row, 1 + j],
+                      "categories": [name, row + 1, 0, row + n, 0],
+                      "values": [name, row + 1, 1 + j, row + n, 1 + j]}
+            if line is not None and col in spec.lines:
+                line.add_series({**series, "marker": {"type": "none"},
+                                 "line": {"color": colour, "width": 2, "dash_type": "dash"}})
+            else:
+                chart.add_series({**series, "fill": {"color": colour}, "border": {"none": True},
+                                  "gap": 60, **({"overlap": 100} if spec.subtype else {})})
+        if line is not None:
+            chart.combine(line)
+        value_axis = {"num_format": "0", "major_gridlines": {"visible": True,
+                                                             "line": {"color": "#D9D9D9"}},
+                      **({"min": 0, "max": spec.y_max} if spec.y_max else {})}
+        category_axis = {"num_font": {"size": 9}, **({"reverse": True} if spec.kind == "bar"
+                                                       else {})}
+        if spec.kind == "bar":  # a bar chart's categories run up its y axis
+            chart.set_y_axis(category_axis)
+            chart.set_x_axis(value_axis)
+        else:
+            chart.set_x_axis(category_axis)
+            chart.set_y_axis(value_axis)
+        chart.set_title({"name": spec.title, "name_font": {"size": 11, "bold": True}})
+        chart.set_legend({"position": "bottom", "font": {"size": 9}})
+        chart.set_chartarea({"border": {"color": "#BFBFBF"}})
+        chart.set_size({"width": WIDE_W if spec.wide else CHART_W, "height": chart_height(spec)})
+        ws.insert_chart(*anchor, chart, {"x_offset": 4, "y_offset": 4, "object_position": 3})
+        return row + n + 3
+
+
+def chart_height(spec: ChartSpec) -> int:
+    """Pixels: a bar chart grows with its categories so their labels stay legible."""
+    return max(CHART_H, 110 + 20 * len(spec.data)) if spec.kind == "bar" else CHART_H
+
+
+def chart_layout(specs: Sequence[ChartSpec], top: int) -> tuple[list[tuple[int, int]], int]:
+    """Anchor (row, col) of each chart from row `top`, two to a row (a wide one alone), and
+    the first row below them all."""
+    anchors: list[tuple[int, int]] = []
+    row, pending = top, 0  # pending: rows of a left-hand chart still waiting for a neighbour
+    for spec in specs:
+        rows = math.ceil(chart_height(spec) / ROW_PX) + 1
+        if spec.wide:
+            row, pending = row + pending, 0
+            anchors.append((row, 0))
+            row += rows
+        elif pending:
+            anchors.append((row, 5))
+            row, pending = row + max(pending, rows), 0
+        else:
+            anchors.append((row, 0))
+            pending = rows
+    return anchors, row + pending
+
+
+# A4 landscape inside `_Writer.page`'s margins, in points.
+PAGE_W, PAGE_H = 841.9 - 2 * 0.4 * 72, 595.3 - 2 * 0.6 * 72
+ROW_PT = 15.0
+
+
+def page_breaks(units: Sequence[Sequence[int]], heights: dict[int, float],
+                widths: Sequence[float]) -> list[int]:
+    """Rows to break pages before. Each unit is [start, inner starts..., end): it starts a new
+    page when it does not fit in what is left of the current one (unless that is still two
+    thirds empty), and a unit taller than a page breaks between its inner parts. Heights are
+    as printed when fitted to the page width (a whole percent, as Excel's scale is)."""
+    width_pt = sum(int(w * 7 + 0.5) + 5 for w in widths) * 0.75
+    scale = min(100, math.floor(PAGE_W / width_pt * 100)) / 100 if width_pt else 1.0
+    capacity = PAGE_H / scale * 0.95  # a margin for the renderer's own rounding
+
+    def tall(a: int, b: int) -> float:
+        return sum(heights.get(r, ROW_PT) for r in range(a, b))
+
+    breaks: list[int] = []
+    used = tall(0, units[0][0]) % capacity if units else 0.0
+    for unit in units:
+        need = tall(unit[0], unit[-1])
+        if used + need <= capacity:
+            used += need
+            continue
+        if used > capacity / 3:  # a fresh page, unless this one is still mostly empty
+            breaks.append(unit[0])
+            used = 0.0
+            if need <= capacity:
+                used = need
+                continue
+        for a, b in zip(unit[:-1], unit[1:], strict=True):
+            part = tall(a, b)
+            if used and used + part > capacity:
+                breaks.append(a)
+                used = 0.0
+            used = (used + part) % capacity
+    return [b for b in breaks if b > 0]
+
+
+# --- The partnership workbook ---------------------------------------------------------------
+
+
+def sheet_names(lang: str) -> dict[str, str]:
+    """Sheet key -> sheet name: cover, contents, each table id, partner_text."""
+    return {"cover": L.text("cover", lang), "contents": L.text("contents", lang),
+            **{t: t for t in TABLE_IDS}, "partner_text": L.text("partner_text", lang),
+            "submissions": L.text("submissions", lang)}
+
+
+def partnership_file_name(period: str, lang: str) -> str:
+    return f"sep_benchmark_{period.replace(' ', '_')}_{lang}.xlsx"
+
+
+def write_partnership_workbook(data: PackData, path: Path, lang: str = "en") -> Path:
+    """The partnership's pack for `data.period` in one language ("en" or "cy")."""
+    if lang not in L.LANGS:
+        raise ValueError(f"lang must be 'en' or 'cy', not {lang!r}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    wb.set_properties({"title": f"{L.text('partnership', lang)}: "
+                                f"{L.text('pack_title', lang, period=data.period)}",
+                       "author": L.text("partnership", lang), "language": lang})
+    w = _Writer(wb, lang)
+    names = sheet_names(lang)
+    cover, contents = (wb.add_worksheet(names[k]) for k in ("cover", "contents"))
+    tables = [t for t in TABLE_IDS if (data.benchmark["table_id"] == t).any()]
+    charts = {t: chart_specs(data.benchmark, t, lang) for t in tables}
+    _cover(w, cover, data, lang, names)
+    _contents(w, contents, tables, charts, data.period, lang, names)
+    for t in tables:
+        _table_sheet(w, wb.add_worksheet(names[t]), data, t, charts[t], lang, names["contents"])
+    _partner_sheet(w, wb.add_worksheet(names["partner_text"]), data, lang, names["contents"])
+    if data.submissions is not None:
+        _submissions_sheet(w, wb.add_worksheet(names["submissions"]), data, lang,
+                           names["contents"])
+    wb.close()
+    return path
+
+
+def _cover(w: _Writer, ws: Worksheet, data: PackData, lang: str, names: dict[str, str]) -> None:
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 1, 110)
+    ws.hide_gridlines(2)
+    ws.write_string(0, 0, L.text("partnership", lang), w.sub)
+    ws.write_string(1, 0, L.text("pack_title", lang, period=L.period_label(data.period, lang)),
+                    w.big)
+    ws.set_row(1, 30)
+    pairs = [
+        (L.text("period", lang), L.period_label(data.period, lang)),
+        ("", L.period_text(data.period, True, lang)),
+        ("", L.period_text(data.period, False, lang)),
+        (L.text("produced", lang), L.long_date(date.today(), lang)),
+        (L.text("bodies", lang), ", ".join(data.bodies)),
+        (L.text("contents", lang), None),
+    ]
+    row = 3
+    for key, value in pairs:
+        ws.write_string(row, 0, key, w.bold)
+        if value is None:
+            ws.write_url(row, 1, f"internal:'{names['contents']}'!A1", w.link,
+                         string=names["contents"])
+        else:
+            ws.write_string(row, 1, value, w.wrap)
+        row += 1
+    row += 1
+    for key in ("how_to_read", "rounding", "source"):
+        ws.write_string(row, 0, L.text("notes", lang) if key == "how_to_read" else "", w.bold)
+        ws.write_string(row, 1, L.text(key, lang), w.wrap)
+        ws.set_row(row, 15 * math.ceil(len(L.text(key, lang)) / 105))
+        row += 1
+    row += 1
+    ws.write_string(row, 0, L.text("markers", lang), w.bold)
+    for marker, meaning in L.MARKERS.items():
+        ws.write_string(row, 1, f"{marker}  {L.pick(meaning, lang)}", w.wrap)
+        row += 1
+    row += 1
+    ws.write_string(row, 1, L.text("other_language", lang), w.note)
+    w.page(ws, row, 1)
+    ws.fit_to_pages(1, 1)
+
+
+def _contents(w: _Writer, ws: Worksheet, tables: Sequence[str],
+              charts: dict[str, list[ChartSpec]], period: str, lang: str,
+              names: dict[str, str]) -> None:
+    ws.set_column(0, 0, 27)
+    ws.set_column(1, 1, 70)
+    ws.set_column(2, 2, 45)
+    ws.set_column(3, 3, 9)
+    ws.write_string(0, 0, L.text("contents", lang), w.title)
+    heads = [L.text(k, lang) for k in ("title", "covers", "charts")]
+    w.header_row(ws, 2, L.text("sheet", lang), heads)
+    ws.set_row(2, 18)
+    rows = [(names[t], f"{t}: {L.table_title(t, lang)}",
+             L.period_text(period, t not in EVENT_TABLES, lang), len(charts[t])) for t in tables]
+    rows.append((names["partner_text"], L.text("partner_text_title", lang),
+                 L.period_text(period, False, lang), 0))
+    rows.append((names["submissions"], L.text("submissions_title", lang),
+                 L.period_text(period, True, lang), 0))
+    for r, (sheet, *_) in enumerate(rows, start=3):
+        ws.write_url(r, 0, f"internal:'{sheet}'!A1", w.link, string=sheet)
+    w.text_column(ws, 3, 1, [r[1] for r in rows], w.wrap)
+    w.text_column(ws, 3, 2, [r[2] for r in rows], w.wrap)
+    ws.write_column(3, 3, [r[3] for r in rows])
+    w.page(ws, 3 + len(rows), 3)
+
+
+def _table_sheet(w: _Writer, ws: Worksheet, data: PackData, table_id: str,
+                 specs: list[ChartSpec], lang: str, contents: str) -> None:
+    last_col = MAX_COLS
+    widths = [LABEL_W] + [DATA_W] * last_col
+    ws.set_column(0, 0, LABEL_W)
+    ws.set_column(1, last_col, DATA_W)
+    source = L.text("source", lang) + (L.text("source_census", lang) if table_id == "C1" else "")
+    lines = [f"{L.text('period', lang)}: {L.period_label(data.period, lang)}. "
+             f"{L.period_text(data.period, table_id not in EVENT_TABLES, lang)}.",
+             source, f"{L.text('notes', lang)}: {L.table_note(table_id, lang)}",
+             f"{L.text('markers', lang)}: {L.marker_key(lang)}"]
+    row = w.heading(ws, f"{table_id}: {L.table_title(table_id, lang)}", lines, last_col, contents)
+    anchors, row = chart_layout(specs, row)
+    if specs:
+        row += 1
+    units: list[list[int]] = []
+    for panel in table_panels(data.benchmark, table_id):
+        row = _panel(w, ws, row, panel, table_id, lang, units)
+    row = w.charts(ws, specs, anchors, row + 1)
+    ws.freeze_panes(0, 1)
+    w.page(ws, row, last_col, units, widths)
+
+
+def _panel(w: _Writer, ws: Worksheet, row: int, panel: Panel, table_id: str, lang: str,
+           units: list[list[int]]) -> int:
+    """Write one panel (in chunks of MAX_COLS columns); each chunk is a unit for page breaks,
+    its measure blocks the places it may break when taller than a page."""
+    title = panel_title(panel, panel.category, lang)
+    by_measure = panel.blocks[0].measure is None
+    for start in range(0, len(panel.columns), MAX_COLS):
+        unit = [row]
+        cols = panel.columns[start:start + MAX_COLS]
+        ws.write_string(row, 0, title if start == 0 else L.text("continued", lang, a=title),
+                        w.panel)
+        heads = ([L.measure_label(m, lang) for m in cols] if by_measure
+                 else [L.category_label(panel.breakdown, c if panel.prefix is None
+                                        else f"{panel.prefix}/{c}", lang).split(" / ")[-1]
+                       for c in cols])
+        w.header_row(ws, row + 1, L.text("body", lang), heads)
+        row += 2
+        for i, block in enumerate(panel.blocks):
+            if i:
+                unit.append(row)
+            if block.measure is not None:
+                ws.write_string(row, 0, L.measure_label(block.measure, lang), w.measure)
+                row += 1
+            fmt = [places(table_id, m if by_measure else block.measure or "") for m in cols]
+            row = w.grid(ws, row, block.grid[cols], fmt, lang)
+        row += 1
+        units.append([*unit, row])
+    return row
+
+
+def text_lines(value: object, width: float) -> int:
+    """Lines a wrapped text takes in a column `width` characters wide (about)."""
+    if not isinstance(value, str):
+        return 1
+    per_line = max(1, int(width * 1.15))  # text is narrower, on average, than the digit unit
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in value.split("\n"))
+
+
+def _submissions_sheet(w: _Writer, ws: Worksheet, data: PackData, lang: str,
+                       contents: str) -> None:
+    from ..registry import load
+    from ..status import STATES, STATES_CY
+
+    widths = (10, 45, 32, 14)
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)
+    row = w.heading(ws, L.text("submissions_title", lang),
+                    [L.text("submissions_note", lang)], len(widths) - 1, contents)
+    bodies = load()
+    df = data.submissions
+    states = STATES_CY if lang == "cy" else STATES
+    frame = pd.DataFrame({
+        L.text("body", lang): df["body_code"],
+        L.text("name", lang): [bodies[c].name(lang) if c in bodies else c
+                               for c in df["body_code"]],
+        L.text("state", lang): [states[s] for s in df["state"]],
+        L.text("in_figures", lang): [L.text("yes", lang) if f else "[x]"
+                                     for f in df["in_figures"]],
+    })
+    w.header_row(ws, row, frame.columns[0], list(frame.columns[1:]))
+    for c, col in enumerate(frame.columns):
+        w.text_column(ws, row + 1, c, frame[col].tolist(), w.wrap)
+    w.page(ws, row + len(frame) + 1, len(widths) - 1)
+
+
+def _partner_sheet(w: _Writer, ws: Worksheet, data: PackData, lang: str, contents: str) -> None:
+    widths = (10, 17, 30, 60, 16, 10, 60)
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)
+    row = w.heading(ws, L.text("partner_text_title", lang),
+                    [f"{L.text('period', lang)}: {L.period_label(data.period, lang)}. "
+                     f"{L.period_text(data.period, False, lang)}.",
+                     L.text("partner_text_note", lang)], len(widths) - 1, contents)
+    for key, frame in (("actions", partner_actions(data.actions, lang)),
+                       ("you_said", partner_engagement(data.engagement, lang))):
+        ws.write_string(row, 0, L.text(key, lang), w.panel)
+        w.header_row(ws, row + 1, frame.columns[0], list(frame.columns[1:]))
+        ws.set_row(row + 1, 18)
+        for c, col in enumerate(frame.columns):
+            w.text_column(ws, row + 2, c, frame[col].tolist(), w.wrap)
+        # Wrapped text needs its row height set: neither Excel nor LibreOffice sizes it reliably.
+        lines = pd.concat([frame[col].map(lambda v, n=width: text_lines(v, n))
+                           for col, width in zip(frame.columns, widths, strict=True)], axis=1)
+        for r, n in enumerate(lines.max(axis=1), start=row + 2):
+            w.height(ws, r, 15 * max(1, int(n)))
+        row += len(frame) + 3
+    w.page(ws, row, len(widths) - 1)
