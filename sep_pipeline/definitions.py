@@ -307,12 +307,18 @@ def _figure_checks(figs: publish.Figures, bodies: list[str], asset: str):
     )
 
 
-FIGURE_CHECKS = ("no_value_where_a_marker_is_set", "no_published_count_between_1_and_4",
-                 "quartile_percentages_sum_to_100", "every_submitting_body_appears")
+FIGURE_CHECKS = {
+    "no_value_where_a_marker_is_set": "A suppressed or missing figure has only its marker.",
+    "no_published_count_between_1_and_4": "Counts of 1-4 are [c]; others are rounded to 5.",
+    "quartile_percentages_sum_to_100": "In every pay quartile the two groups' published "
+    "percentages add up to exactly 100.0.",
+    "every_submitting_body_appears": "Every body with an accepted return has its rows.",
+}
 
 
 def _figure_check_specs(asset: str) -> list[dg.AssetCheckSpec]:
-    return [dg.AssetCheckSpec(name, asset=asset) for name in FIGURE_CHECKS]
+    return [dg.AssetCheckSpec(name, asset=asset, description=why)
+            for name, why in FIGURE_CHECKS.items()]
 
 
 def _figure_metadata(figs: publish.Figures, written: dict[str, int]) -> dict[str, object]:

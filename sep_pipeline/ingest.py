@@ -180,5 +180,7 @@ def write_feedback(outcome: Outcome, settings: Settings) -> Path:
         sheets = {n: s.rows for n, s in raw.sheets.items()}
     except FileRefused:
         sheets = None
+    # In the body's preferred language (from the registry), with the other language beside it.
+    member = registry.load().get(rec.body)
     return write_report(path, outcome.issues, sheets, file_name=rec.file_name,
-                        status=outcome.status)
+                        status=outcome.status, lang=member.language if member else "en")

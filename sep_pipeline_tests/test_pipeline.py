@@ -238,7 +238,9 @@ def test_unreadable_file_is_archived_recorded_and_explained(env):
     results = run_pending()
     assert [(r.body, r.period, r.status) for r in results] == [("TCG", None, "rejected")]
     assert rows(env, "select code from validation_issues") == [("file.legacy_xls",)]
-    assert (env.intake_dir / "TCG" / "feedback" / "our return_feedback.xlsx").is_file()
+    feedback = env.intake_dir / "TCG" / "feedback" / "our return_feedback.xlsx"
+    # TCG prefers Welsh (body registry): its feedback leads in Welsh.
+    assert load_workbook(feedback).sheetnames[:2] == ["Crynodeb", "Problemau"]
     assert len(list(env.archive_dir.glob("*/*"))) == 1
 
 
