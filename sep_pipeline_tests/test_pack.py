@@ -13,7 +13,6 @@ import pytest
 from openpyxl import load_workbook
 
 from sep_pipeline import warehouse
-from sep_pipeline.config import settings
 from sep_pipeline.feedback_report import clean_text
 from sep_pipeline.methodology.rounding import MARKERS
 from sep_pipeline.methodology.tables import TABLE_IDS
@@ -29,6 +28,7 @@ from sep_pipeline.pack.workbook import (
     table_panels,
 )
 from sep_pipeline.runner import run_pending
+from sep_pipeline_tests.isolation import isolate
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data_raw"
@@ -62,15 +62,8 @@ def pack(tmp_path_factory):
     the pipeline run on two bodies' Q1; the whole pack written in both languages."""
     tmp = tmp_path_factory.mktemp("pack")
     with pytest.MonkeyPatch.context() as mp:
-        intake = tmp / "intake"
-        mp.setenv("SEP_INTAKE_DIR", str(intake))
-        mp.setenv("SEP_DATA_DIR", str(tmp / "var"))
-        mp.setenv("DAGSTER_HOME", str(tmp / "dagster_home"))
-        mp.delenv("SEP_WAREHOUSE_URL", raising=False)
-        mp.delenv("SEP_PSEUDONYM_KEY", raising=False)
-        (tmp / "dagster_home").mkdir()
-        (tmp / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-        cfg = settings()
+        cfg = isolate(mp, tmp)
+        intake = cfg.intake_dir
         name = f"{{}}_{PERIOD.replace(' ', '_')}.xlsx"
         _hostile_copy(SAMPLES / "CLCT" / name.format("CLCT"), intake / "CLCT" / name.format("CLCT"))
         (intake / "MGNPA").mkdir(parents=True)

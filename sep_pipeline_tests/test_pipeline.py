@@ -32,6 +32,7 @@ from sep_pipeline.definitions import (
 )
 from sep_pipeline.periods import Period
 from sep_pipeline.runner import run_pending
+from sep_pipeline_tests.isolation import isolate
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data_raw"
@@ -40,16 +41,7 @@ SAMPLES = ROOT / "data_raw"
 @pytest.fixture
 def env(tmp_path, monkeypatch):
     """A private intake folder, data folder, warehouse and Dagster instance."""
-    intake = tmp_path / "intake"
-    intake.mkdir()
-    monkeypatch.setenv("SEP_INTAKE_DIR", str(intake))
-    monkeypatch.setenv("SEP_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    monkeypatch.delenv("SEP_WAREHOUSE_URL", raising=False)
-    monkeypatch.delenv("SEP_PSEUDONYM_KEY", raising=False)
-    (tmp_path / "dagster_home").mkdir()
-    (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    return settings()
+    return isolate(monkeypatch, tmp_path)
 
 
 def drop(cfg, body: str, quarter: int, name: str | None = None) -> Path:

@@ -15,9 +15,9 @@ import pytest
 import sqlalchemy as sa
 
 from sep_pipeline import warehouse
-from sep_pipeline.config import settings
 from sep_pipeline.migrations import current_revision, head_revision
 from sep_pipeline.runner import run_pending
+from sep_pipeline_tests.isolation import isolate
 from sep_pipeline_tests.postgres import throwaway_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,19 +31,7 @@ def pg_url():
 
 
 def _env(tmp_path: Path, monkeypatch, url: str | None, name: str):
-    base = tmp_path / name
-    (base / "intake").mkdir(parents=True)
-    (base / "home").mkdir()
-    (base / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    monkeypatch.setenv("SEP_INTAKE_DIR", str(base / "intake"))
-    monkeypatch.setenv("SEP_DATA_DIR", str(base / "var"))
-    monkeypatch.setenv("DAGSTER_HOME", str(base / "home"))
-    monkeypatch.setenv("SEP_PSEUDONYM_KEY", "test-key")
-    if url:
-        monkeypatch.setenv("SEP_WAREHOUSE_URL", url)
-    else:
-        monkeypatch.delenv("SEP_WAREHOUSE_URL", raising=False)
-    return settings()
+    return isolate(monkeypatch, tmp_path / name, url, key="test-key")
 
 
 def _drop(cfg, body: str, quarter: int, name: str | None = None) -> Path:

@@ -133,11 +133,7 @@ def _cover(w: _Writer, ws: Worksheet, period: str, body: str, title: str,
         w.height(ws, row, 15 * max(1, -(-len(value) // 105)))
         row += 1
     row += 1
-    ws.write_string(row, 0, L.text("markers", lang), w.bold)
-    for marker, meaning in L.MARKERS.items():
-        ws.write_string(row, 1, f"{marker}  {L.pick(meaning, lang)}", w.wrap)
-        row += 1
-    row += 1
+    row = w.marker_key(ws, row)
     ws.write_string(row, 0, L.text("contents", lang), w.bold)
     for t in tables:
         ws.write_url(row, 1, f"internal:'{t}'!A1", w.link,

@@ -365,6 +365,14 @@ class _Writer:
         ws.set_footer("&C" + L.text("page", self.lang))
         ws.print_area(0, 0, max(last_row, 0), last_col)
 
+    def marker_key(self, ws: Worksheet, row: int) -> int:
+        """What each marker means, from `row`; returns the row after it (and a blank one)."""
+        ws.write_string(row, 0, L.text("markers", self.lang), self.bold)
+        for marker, meaning in L.MARKERS.items():
+            ws.write_string(row, 1, f"{marker}  {L.pick(meaning, self.lang)}", self.wrap)
+            row += 1
+        return row + 1
+
     def heading(self, ws: Worksheet, title: str, lines: Sequence[str], last_col: int,
                 contents: str | None, chars: float | None = None) -> int:
         """Title, wrapped lines across the sheet (`chars` wide), a link back to the contents."""
@@ -599,11 +607,7 @@ def _cover(w: _Writer, ws: Worksheet, data: PackData, lang: str, names: dict[str
         ws.set_row(row, 15 * math.ceil(len(L.text(key, lang)) / 105))
         row += 1
     row += 1
-    ws.write_string(row, 0, L.text("markers", lang), w.bold)
-    for marker, meaning in L.MARKERS.items():
-        ws.write_string(row, 1, f"{marker}  {L.pick(meaning, lang)}", w.wrap)
-        row += 1
-    row += 1
+    row = w.marker_key(ws, row)
     ws.write_string(row, 1, L.text("other_language", lang), w.note)
     w.page(ws, row, 1)
     ws.fit_to_pages(1, 1)

@@ -1,0 +1,31 @@
+"""A private intake folder, data folder, warehouse and Dagster instance for a test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sep_pipeline.config import Settings, settings
+
+
+def isolate(mp: pytest.MonkeyPatch, base: Path, warehouse_url: str | None = None,
+            key: str | None = None) -> Settings:
+    """Point every SEP_* setting and DAGSTER_HOME under `base`; returns the settings.
+    No `key`: the SQLite demo key (a shared warehouse needs one)."""
+    (base / "intake").mkdir(parents=True, exist_ok=True)
+    home = base / "dagster_home"
+    home.mkdir(exist_ok=True)
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    mp.setenv("SEP_INTAKE_DIR", str(base / "intake"))
+    mp.setenv("SEP_DATA_DIR", str(base / "var"))
+    mp.setenv("DAGSTER_HOME", str(home))
+    if key:
+        mp.setenv("SEP_PSEUDONYM_KEY", key)
+    else:
+        mp.delenv("SEP_PSEUDONYM_KEY", raising=False)
+    if warehouse_url:
+        mp.setenv("SEP_WAREHOUSE_URL", warehouse_url)
+    else:
+        mp.delenv("SEP_WAREHOUSE_URL", raising=False)
+    return settings()
