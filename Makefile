@@ -60,3 +60,11 @@ migration: $(STAMP)
 	@test -n "$(MSG)" || { echo 'usage: make migration MSG="add field x"' >&2; exit 2; }
 	rm -f var/migration_scratch.sqlite var/migration_scratch.sqlite-wal var/migration_scratch.sqlite-shm
 	$(BIN)/python -m sep_pipeline.migrations autogenerate "$(MSG)" --url sqlite:///var/migration_scratch.sqlite
+
+# Performance benchmark (docs/performance.md): the pipeline against calamine alone and against
+# pandas.read_excel(openpyxl) + validation, on national-scale synthetic returns (generated once,
+# cached in benchmarks/.cache/). `make bench SIZE=small` runs the same at a tenth of the size.
+.PHONY: bench
+SIZE ?= full
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run --size $(SIZE)

@@ -1,0 +1,762 @@
+"""`make bench`: the pipeline against two baselines, on the same national-scale files, in one run.
+
+    python -m benchmarks.run [--size full|small|smoke] [--profile DIR] [--scaling]
+
+Phases, each in a fresh Python process (so one phase's imports, caches and memory do not flatter
+or burden another; each reports its own peak resident memory, VmHWM):
+
+- floor: baseline A, python-calamine parsing every sheet of every file, nothing else;
+- naive: baseline B, `pandas.read_excel(engine="openpyxl")` of every sheet, then the pipeline's
+  own validation (`validate_workbook`) on what it read;
+- stages: the pipeline's steps called directly, file by file, timed one by one: read
+  (`read_workbook`: the safety checks, then calamine), validate, standardise, load
+  (`replace_current` into a fresh SQLite warehouse), the partner's feedback workbook; then the
+  benchmark figures of the quarter and of its year (the pack stage is timed in e2e);
+- e2e: `run_pending` through the real Dagster jobs in-process (one run per file, then the
+  quarter's and the year's figures), on an empty warehouse and Dagster instance (cold), then the
+  pack (`write_pack`, when it exists: the table's pack stage); then one body resubmits the
+  quarter (incremental: the median-sized body, then the largest), each followed by the pack;
+- pg (when a PostgreSQL server answers at SEP_BENCH_PG_ADMIN_URL, default the test server): the
+  same standardised tables loaded by the warehouse's COPY path and by pandas `to_sql`.
+
+The table goes to stdout; its last line is machine-readable:
+`bench: rows=... ingest_vs_floor=... e2e_vs_naive=... incremental_vs_cold=... peak_mb=...`.
+`--scaling` adds the growth from 1 to 60 bodies (floor, stages and cold e2e on subsets spread
+over the size distribution). `--profile DIR` runs the pipeline phases under pyinstrument and
+writes a tree and a flat profile per phase (times are then inflated by the profiler).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.generate import CACHE, DEFAULT_SEED, PERIOD, SIZES, Dataset, generate, subset
+
+RESULT_MARK = "BENCH-RESULT "
+PHASES = ("floor", "naive", "stages", "e2e", "pg")
+SCALING_STEPS = (1, 6, 15, 30, 60)
+PG_ADMIN_URL = os.environ.get(
+    "SEP_BENCH_PG_ADMIN_URL",
+    os.environ.get("SEP_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+)
+TARGETS = {  # issue #8, on the full national size
+    "ingest_vs_floor": (">=", 0.5),
+    "e2e_vs_naive": (">=", 10.0),
+    "incremental_vs_cold": ("<", 0.10),
+    "peak_mb": ("<", 1536.0),
+    "copy_vs_to_sql": (">=", 3.0),
+}
+
+
+# --- Measuring inside a phase --------------------------------------------------------------------
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM), in MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
+    return kb / 1024
+
+
+class Timer:
+    """Seconds per named step, summed over calls."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t
+
+
+@contextmanager
+def profiled(profile_dir: Path | None, name: str) -> Iterator[None]:
+    """Run the block under pyinstrument when asked; write <name>.txt, <name>.flat.txt, .html."""
+    if profile_dir is None:
+        yield
+        return
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.002)
+    profiler.start()
+    try:
+        yield
+    finally:
+        profiler.stop()
+        profile_dir.mkdir(parents=True, exist_ok=True)
+        (profile_dir / f"{name}.txt").write_text(
+            profiler.output_text(unicode=False, color=False), encoding="utf-8")
+        (profile_dir / f"{name}.flat.txt").write_text(
+            profiler.output_text(unicode=False, color=False, flat=True), encoding="utf-8")
+        (profile_dir / f"{name}.html").write_text(profiler.output_html(), encoding="utf-8")
+
+
+def _files(ds: Dataset, codes: Sequence[str] | None) -> list[tuple[str, Path]]:
+    return [(b["code"], ds.root / b["file"]) for b in ds.bodies
+            if codes is None or b["code"] in codes]
+
+
+def _environment(ds: Dataset, work: Path) -> None:
+    """A private intake, data folder, warehouse and Dagster instance under `work`."""
+    os.environ["SEP_INTAKE_DIR"] = str(work / "intake")
+    os.environ["SEP_DATA_DIR"] = str(work / "var")
+    os.environ["SEP_WAREHOUSE_URL"] = f"sqlite:///{work / 'var' / 'warehouse.sqlite'}"
+    os.environ["DAGSTER_HOME"] = str(work / "dagster_home")
+    os.environ["SEP_BODY_REGISTRY"] = str(ds.registry)  # the 60 synthetic bodies are members
+    os.environ.pop("SEP_PSEUDONYM_KEY", None)  # SQLite: the demo key
+    (work / "intake").mkdir(parents=True, exist_ok=True)
+    home = work / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+
+
+def _write_pack() -> Callable[..., list[Path]] | None:
+    try:
+        from sep_pipeline.pack import write_pack
+    except ImportError:
+        return None
+    return write_pack
+
+
+# --- Phases (each in its own process) ------------------------------------------------------------
+
+
+def phase_floor(ds: Dataset, work: Path, codes: Sequence[str] | None,
+                profile: Path | None) -> dict[str, Any]:
+    from python_calamine import CalamineWorkbook
+
+    t = Timer()
+    rows = cells = 0
+    with profiled(profile, "floor"), t("parse"):
+        for _code, path in _files(ds, codes):
+            with CalamineWorkbook.from_path(str(path)) as wb:
+                for i in range(len(wb.sheet_names)):
+                    data = wb.get_sheet_by_index(i).to_python()
+                    rows += len(data)
+                    cells += sum(map(len, data))
+    return {"seconds": t.seconds, "sheet_rows": rows, "cells": cells}
+
+
+def phase_naive(ds: Dataset, work: Path, codes: Sequence[str] | None,
+                profile: Path | None) -> dict[str, Any]:
+    import pandas as pd
+
+    from sep_pipeline.safe_read import RawSheet, RawWorkbook
+    from sep_pipeline.validate import validate_workbook
+
+    def grid(df: pd.DataFrame) -> list[list[object]]:
+        return df.astype(object).where(df.notna(), None).values.tolist()
+
+    t = Timer()
+    statuses: dict[str, int] = {}
+    with profiled(profile, "naive"):
+        for code, path in _files(ds, codes):
+            with t("read_excel"):
+                # keep_default_na=False: by default pandas reads the text "None" (a Welsh
+                # language level) as missing, and valid returns are rejected
+                frames = pd.read_excel(path, sheet_name=None, header=None, engine="openpyxl",
+                                       keep_default_na=False, na_values=[""])
+            with t("validate"):
+                raw = RawWorkbook({n: RawSheet(n, grid(df), set()) for n, df in frames.items()})
+                result = validate_workbook(raw, file_name=path.name, expected_body=code)
+            statuses[result.status] = statuses.get(result.status, 0) + 1
+            del frames, raw, result
+    return {"seconds": t.seconds, "statuses": statuses}
+
+
+def phase_stages(ds: Dataset, work: Path, codes: Sequence[str] | None,
+                 profile: Path | None) -> dict[str, Any]:
+    _environment(ds, work)
+    from datetime import UTC
+
+    from sep_pipeline import intake, publish, warehouse
+    from sep_pipeline.config import settings
+    from sep_pipeline.ingest import Outcome, Received, write_feedback
+    from sep_pipeline.safe_read import read_workbook
+    from sep_pipeline.standardise import standardise
+    from sep_pipeline.validate import validate_workbook
+
+    cfg = settings()
+    label = PERIOD.label
+    t = Timer()
+    statuses: dict[str, int] = {}
+    tables_dir = work / "standardised"
+    tables_dir.mkdir(parents=True, exist_ok=True)
+    with profiled(profile, "stages"):
+        with t("migrate"):
+            engine = warehouse.create_all(cfg.warehouse_url)
+        for code, path in _files(ds, codes):
+            sha = intake.sha256_file(path)
+            with t("read"):
+                raw = read_workbook(path)
+            with t("validate"):
+                result = validate_workbook(raw, file_name=path.name, expected_body=code)
+            statuses[result.status] = statuses.get(result.status, 0) + 1
+            if result.status != "accepted":
+                continue
+            with t("standardise"):
+                tables = standardise(result.tables, body=code, key=cfg.pseudonym_key)
+            with t("load"), engine.begin() as conn:
+                warehouse.replace_current(
+                    conn, body=code, period=label, file_name=path.name, sha256=sha,
+                    archive_path=str(path), issues=result.issues, late=False, tables=tables,
+                    template_version=result.about.get("template_version"))
+            with t("feedback"):  # as ingest.record does: re-read the file, write the workbook
+                received = Received(code, label, path.name, sha, str(path), datetime.now(UTC))
+                write_feedback(Outcome(received, "accepted", label, None, result.issues),
+                               cfg)
+            with (tables_dir / f"{code}.pickle").open("wb") as f:  # for the PostgreSQL phase
+                pickle.dump(tables, f)
+            del raw, result, tables
+        with t("benchmarks.quarter"):
+            with engine.connect() as conn:
+                returns = publish.current_returns(conn, [label])
+            _publish(engine, label, publish.figures(returns))
+            del returns
+        with t("benchmarks.year"):
+            year = PERIOD.year_label
+            quarters = publish.year_quarters(year)
+            with engine.connect() as conn:
+                snapshot = publish.current_returns(conn, quarters[-1:])
+                events = publish.current_returns(conn, quarters)
+            _publish(engine, year, publish.figures(snapshot, events))
+            del snapshot, events
+    # The pack stage is timed once, after the cold end-to-end run, on the same warehouse rows.
+    return {"seconds": t.seconds, "statuses": statuses}
+
+
+def _publish(engine: Any, period: str, figs: Any) -> None:
+    """definitions._publish, without importing Dagster."""
+    from sep_pipeline import warehouse
+
+    with engine.begin() as conn:
+        warehouse.replace_period(conn, warehouse.pay_gap, period, figs.pay_gap)
+        warehouse.replace_period(conn, warehouse.benchmark, period, figs.benchmark)
+        warehouse.replace_period(conn, warehouse.benchmark_position, period, figs.position)
+
+
+def phase_e2e(ds: Dataset, work: Path, codes: Sequence[str] | None,
+              profile: Path | None, incremental: bool = True) -> dict[str, Any]:
+    _environment(ds, work)
+    t = Timer()
+    with t("startup"):  # imports and the Dagster definitions: not counted in the runs
+        import dagster as dg
+
+        from sep_pipeline import definitions, warehouse
+        from sep_pipeline.config import settings
+        from sep_pipeline.runner import prepare_environment, run_pending
+    files = _files(ds, codes)
+    for code, path in files:  # the partners' uploads (not timed)
+        (work / "intake" / code).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, work / "intake" / code / path.name)
+    # Recent pipelines write the pack in the partnership jobs; otherwise write it here.
+    in_jobs = hasattr(definitions, "quarter_pack")
+    write_pack = None if in_jobs else _write_pack()
+    label = PERIOD.label
+    out: dict[str, Any] = {"pack": "in jobs" if in_jobs else write_pack is not None, "runs": {},
+                           "steps": {}, "dagster_runs": {}}
+
+    def one_run(name: str) -> None:
+        prepare_environment()
+        instance = dg.DagsterInstance.get()
+        before = set(instance.get_run_ids())
+        with profiled(profile, f"e2e_{name}"):
+            with t(f"{name}.run_pending"):
+                results = run_pending()
+            if write_pack is not None:
+                with t(f"{name}.pack"):
+                    engine = warehouse.engine(settings().warehouse_url)
+                    write_pack(engine, label, work / f"pack_{name}", lang="both")
+        counts: dict[str, int] = {}
+        for r in results:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        out["runs"][name] = counts
+        # Where the runs' time went, step by step (summed over the runs), from Dagster's log.
+        steps: dict[str, float] = {}
+        new = [r for r in instance.get_run_ids() if r not in before]
+        for run_id in new:
+            for st in instance.get_run_step_stats(run_id):
+                if st.start_time and st.end_time:
+                    steps[st.step_key] = steps.get(st.step_key, 0.0) + st.end_time - st.start_time
+        out["steps"][name] = steps
+        out["dagster_runs"][name] = len(new)
+
+    one_run("cold")
+    if incremental:
+        present = {code for code, _ in files}
+        for role in ds.manifest["resubmitters"]:
+            code, path = ds.resubmission(role)
+            if code not in present:
+                continue
+            shutil.copyfile(path, work / "intake" / code / path.name)
+            one_run(f"incremental_{role}")
+            out[f"incremental_{role}_body"] = code
+    out["seconds"] = t.seconds
+    return out
+
+
+def phase_pg(ds: Dataset, work: Path, codes: Sequence[str] | None,
+             profile: Path | None) -> dict[str, Any]:
+    """COPY (the warehouse's bulk_insert on PostgreSQL) against pandas to_sql, same tables."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from sep_pipeline import warehouse
+
+    tables_dir = work.parent / "stages" / "standardised"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"sep_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    os.environ["SEP_BODY_REGISTRY"] = str(ds.registry)
+    t = Timer()
+    try:
+        engine = warehouse.create_all(url)
+        loaded = [(code, pickle.loads((tables_dir / f"{code}.pickle").read_bytes()))
+                  for code, _ in _files(ds, codes) if (tables_dir / f"{code}.pickle").exists()]
+        rows = sum(len(df) for _, tables in loaded for df in tables.values())
+        with profiled(profile, "pg_copy"):
+            for code, tables in loaded:
+                with t("copy"), engine.begin() as conn:
+                    warehouse.replace_current(
+                        conn, body=code, period=PERIOD.label, file_name=f"{code}.xlsx",
+                        sha256="0" * 64, archive_path="", issues=[], late=False, tables=tables,
+                        template_version="1.0")
+        with engine.begin() as conn:
+            sid = conn.execute(sa.select(sa.func.max(warehouse.submissions.c.submission_id))
+                               ).scalar_one()
+            for table in warehouse.DATA_TABLES.values():
+                conn.execute(sa.delete(table))
+        with profiled(profile, "pg_to_sql"):
+            for code, tables in loaded:
+                with t("to_sql"), engine.begin() as conn:
+                    for tname, df in tables.items():
+                        if df.empty:
+                            continue
+                        frame = df.assign(body_code=code, period=PERIOD.label, submission_id=sid)
+                        frame.to_sql(tname, conn, if_exists="append", index=False)
+        engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return {"seconds": t.seconds, "rows": rows}
+
+
+PHASE_FUNCTIONS: dict[str, Callable[..., dict[str, Any]]] = {
+    "floor": phase_floor, "naive": phase_naive, "stages": phase_stages, "e2e": phase_e2e,
+    "pg": phase_pg,
+}
+
+
+def run_phase(args: argparse.Namespace) -> int:
+    ds = Dataset(args.dataset, json.loads((args.dataset / "manifest.json").read_text("utf-8")))
+    codes = args.codes.split(",") if args.codes else None
+    args.work.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()[0]
+    kwargs = {"incremental": not args.no_incremental} if args.phase == "e2e" else {}
+    result = PHASE_FUNCTIONS[args.phase](ds, args.work, codes, args.profile, **kwargs)
+    result.update(peak_mb=round(peak_rss_mb(), 1), load=[load_before, os.getloadavg()[0]])
+    print(RESULT_MARK + json.dumps(result), flush=True)
+    return 0
+
+
+# --- The orchestrating process -------------------------------------------------------------------
+
+
+def pg_available() -> bool:
+    import sqlalchemy as sa
+
+    try:
+        eng = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with eng.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        eng.dispose()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means no server to measure on
+        return False
+
+
+def child(phase: str, ds: Dataset, work: Path, *, codes: Sequence[str] | None = None,
+          profile: Path | None = None, no_incremental: bool = False,
+          log: Callable[[str], None]) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "benchmarks.run", "--phase", phase, "--dataset", str(ds.root),
+           "--work", str(work)]
+    if codes:
+        cmd += ["--codes", ",".join(codes)]
+    if profile:
+        cmd += ["--profile", str(profile)]
+    if no_incremental:
+        cmd.append("--no-incremental")
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with (work.parent / f"{work.name}.log").open("w") as err:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True,
+                              cwd=Path(__file__).resolve().parents[1])
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_MARK)]
+    if proc.returncode != 0 or not lines:
+        tail = (work.parent / f"{work.name}.log").read_text(errors="replace")[-4000:]
+        raise RuntimeError(f"phase {phase} failed (exit {proc.returncode}):\n{tail}")
+    result = json.loads(lines[-1][len(RESULT_MARK):])
+    log(f"  {phase}: {time.perf_counter() - started:.1f} s wall, peak {result['peak_mb']:.0f} MB")
+    return result
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = 0.0
+    try:
+        mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    except (ValueError, OSError):
+        pass
+    from importlib.metadata import version
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem_gb, 1),
+            "python": platform.python_version(), "platform": platform.platform(),
+            **{name.replace("python-", ""): version(name) for name in (
+                "pandas", "python-calamine", "openpyxl", "sqlalchemy", "dagster", "xlsxwriter")}}
+
+
+def summarise(ds: Dataset, res: dict[str, dict[str, Any]], codes: Sequence[str] | None
+              ) -> dict[str, Any]:
+    """The headline figures and ratios from the phases' results."""
+    rows = sum(ds.rows(codes).values())
+    s: dict[str, Any] = {"rows": rows, "workforce_rows": ds.rows(codes).get("Workforce", 0),
+                         "bodies": len(_files(ds, codes))}
+    if "floor" in res:
+        s["floor_s"] = res["floor"]["seconds"]["parse"]
+    if "naive" in res:
+        s["naive_s"] = sum(res["naive"]["seconds"].values())
+    if "stages" in res:
+        st = res["stages"]["seconds"]
+        s["ingest_s"] = sum(st.get(k, 0.0) for k in ("read", "validate", "standardise", "load"))
+    if "e2e" in res:
+        e = res["e2e"]["seconds"]
+        s["cold_s"] = e.get("cold.run_pending", 0.0) + e.get("cold.pack", 0.0)
+        for role in ("median", "largest"):
+            k = f"incremental_{role}"
+            if f"{k}.run_pending" in e:
+                s[f"{k}_s"] = e[f"{k}.run_pending"] + e.get(f"{k}.pack", 0.0)
+    if "floor_s" in s and "ingest_s" in s:
+        s["ingest_vs_floor"] = s["floor_s"] / s["ingest_s"]  # same rows: throughput ratio
+    if "naive_s" in s and "cold_s" in s:
+        s["e2e_vs_naive"] = s["naive_s"] / s["cold_s"]  # how many times faster
+    worst = s.get("incremental_largest_s", s.get("incremental_median_s"))
+    if worst is not None and s.get("cold_s"):
+        s["incremental_vs_cold"] = worst / s["cold_s"]
+    peaks = [res[p]["peak_mb"] for p in ("stages", "e2e") if p in res]
+    if peaks:
+        s["peak_mb"] = max(peaks)
+    if "pg" in res:
+        pg = res["pg"]["seconds"]
+        s["copy_vs_to_sql"] = pg["to_sql"] / pg["copy"]
+    return s
+
+
+def _met(key: str, value: float) -> str:
+    op, target = TARGETS[key]
+    ok = value >= target if op == ">=" else value < target
+    return "[green]met[/green]" if ok else "[red]NOT met[/red]"
+
+
+def render(ds: Dataset, res: dict[str, dict[str, Any]], s: dict[str, Any],
+           scaling: list[dict[str, Any]], info: dict[str, Any], size: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=sys.stdout, width=118, highlight=False)
+    rows = s["rows"]
+
+    def rate(sec: float | None) -> str:
+        return f"{rows / sec:,.0f}" if sec else ""
+
+    def fmt(sec: float | None) -> str:
+        return "" if sec is None else f"{sec:,.2f}"
+
+    t = Table(title=f"SEP pipeline benchmark — size {size}: {s['bodies']} bodies, {rows:,} rows "
+                    f"({s['workforce_rows']:,} Workforce), {PERIOD.label}",
+              title_justify="left")
+    t.add_column("measure")
+    t.add_column("seconds", justify="right")
+    t.add_column("rows/s", justify="right")
+    t.add_column("peak MB", justify="right")
+    t.add_column("note")
+
+    def peak(phase: str) -> str:
+        return f"{res[phase]['peak_mb']:,.0f}" if phase in res else ""
+
+    if "floor" in res:
+        t.add_row("[b]A floor[/b]: calamine parse only", fmt(s["floor_s"]), rate(s["floor_s"]),
+                  peak("floor"), f"{res['floor']['cells']:,} cells")
+    if "naive" in res:
+        n = res["naive"]["seconds"]
+        t.add_row("[b]B naive[/b]: read_excel(openpyxl) + validate", fmt(s["naive_s"]),
+                  rate(s["naive_s"]), peak("naive"), _statuses(res["naive"]["statuses"]))
+        t.add_row("   read_excel (openpyxl)", fmt(n.get("read_excel")), rate(n.get("read_excel")),
+                  "", "")
+        t.add_row("   validate", fmt(n.get("validate")), "", "", "")
+    if "stages" in res:
+        st = res["stages"]["seconds"]
+        t.add_section()
+        t.add_row("[b]pipeline stages[/b] (direct calls, SQLite)", "", "", peak("stages"),
+                  _statuses(res["stages"]["statuses"]))
+        for k, label in (("read", "read (safety checks + calamine)"), ("validate", "validate"),
+                         ("standardise", "standardise (pseudonymise)"),
+                         ("load", "load (replace_current, SQLite)")):
+            t.add_row(f"   {label}", fmt(st.get(k)), rate(st.get(k)), "", "")
+        t.add_row("   [b]ingest[/b] (read to load)", fmt(s["ingest_s"]),
+                  rate(s["ingest_s"]), "", "")
+        t.add_row("   feedback workbook (re-read + write)", fmt(st.get("feedback")), "", "",
+                  "part of ingest.record")
+        t.add_row("   benchmarks: quarter figures", fmt(st.get("benchmarks.quarter")), "", "", "")
+        t.add_row("   benchmarks: year figures", fmt(st.get("benchmarks.year")), "", "", "")
+        pack = _pack_seconds(res, "cold")
+        t.add_row("   pack (write_pack, en+cy)", fmt(pack) or "n/a", "", "",
+                  "quarter + year packs, in the cold e2e run" if pack is not None else
+                  "not run" if "e2e" not in res else "sep_pipeline.pack.write_pack not found")
+    if "e2e" in res:
+        e2e = res["e2e"]
+        e = e2e["seconds"]
+        t.add_section()
+        t.add_row("[b]end to end[/b] (run_pending: Dagster in-process, SQLite)", "", "",
+                  peak("e2e"), f"startup {e.get('startup', 0):.1f} s not counted")
+        t.add_row("   cold: run_pending", fmt(e.get("cold.run_pending")), "", "",
+                  f"{_statuses(e2e['runs'].get('cold', {}))}; "
+                  f"{e2e['dagster_runs'].get('cold', 0)} Dagster runs")
+        steps = e2e["steps"].get("cold", {})
+        for key in [*STEP_LABELS, *sorted(set(steps) - set(STEP_LABELS))]:
+            if key in steps:
+                t.add_row(f"      {key}", fmt(steps[key]), "", "", STEP_LABELS.get(key, ""))
+        if steps:
+            t.add_row("      the rest", fmt(e["cold.run_pending"] - sum(steps.values())), "", "",
+                      "planning (hash, peek), Dagster run set-up and storage, waits")
+        if "cold.pack" in e:
+            t.add_row("   cold: pack (write_pack)", fmt(e.get("cold.pack")), "", "", "")
+        t.add_row("   [b]cold total[/b]", fmt(s["cold_s"]), rate(s["cold_s"]), "", "")
+        for role in ("median", "largest"):
+            k = f"incremental_{role}"
+            if f"{k}_s" in s:
+                code = e2e[f"{k}_body"]
+                body_rows = sum(ds.body(code)["rows"].values())
+                t.add_row(f"   [b]incremental[/b]: {role} body resubmits", fmt(s[f"{k}_s"]), "",
+                          "", f"{code}, {body_rows:,} rows; " + _step_summary(
+                              e2e["steps"].get(k, {}), e[f"{k}.run_pending"], e.get(f"{k}.pack")))
+    if "pg" in res:
+        pg = res["pg"]["seconds"]
+        t.add_section()
+        t.add_row("[b]PostgreSQL load[/b]", "", "", peak("pg"), f"{res['pg']['rows']:,} rows")
+        t.add_row("   COPY (warehouse.replace_current)", fmt(pg["copy"]),
+                  f"{res['pg']['rows'] / pg['copy']:,.0f}", "", "")
+        t.add_row("   pandas to_sql", fmt(pg["to_sql"]), f"{res['pg']['rows'] / pg['to_sql']:,.0f}",
+                  "", "")
+    console.print(t)
+
+    r = Table(title="Ratios against the targets (issue #8; targets apply at the full size)",
+              title_justify="left")
+    r.add_column("ratio")
+    r.add_column("measured", justify="right")
+    r.add_column("target", justify="right")
+    r.add_column("")
+    for key, label in (("ingest_vs_floor", "ingest throughput ÷ baseline A"),
+                       ("e2e_vs_naive", "baseline B time ÷ pipeline cold e2e time"),
+                       ("incremental_vs_cold", "incremental (largest body) ÷ cold"),
+                       ("peak_mb", "peak resident memory, pipeline (MB)"),
+                       ("copy_vs_to_sql", "PostgreSQL: to_sql time ÷ COPY time")):
+        op, target = TARGETS[key]
+        if key in s:
+            val = f"{s[key]:,.0f}" if key == "peak_mb" else f"{s[key]:.3g}"
+            r.add_row(label, val, f"{op} {target:g}", _met(key, s[key]))
+        else:
+            r.add_row(label, "n/a", f"{op} {target:g}", "not measured")
+    console.print(r)
+
+    if scaling:
+        g = Table(title="Growth from 1 to 60 bodies (cold, SQLite)", title_justify="left")
+        for col in ("bodies", "rows", "floor s", "ingest s", "ingest rows/s", "cold e2e s",
+                    "e2e rows/s", "e2e s per body", "peak MB"):
+            g.add_column(col, justify="right")
+        for p in scaling:
+            g.add_row(str(p["bodies"]), f"{p['rows']:,}", fmt(p.get("floor_s")),
+                      fmt(p.get("ingest_s")),
+                      f"{p['rows'] / p['ingest_s']:,.0f}" if p.get("ingest_s") else "",
+                      fmt(p.get("cold_s")),
+                      f"{p['rows'] / p['cold_s']:,.0f}" if p.get("cold_s") else "",
+                      f"{p['cold_s'] / p['bodies']:.2f}" if p.get("cold_s") else "",
+                      f"{p.get('peak_mb', 0):,.0f}")
+        console.print(g)
+
+    m = info["machine"]
+    console.print(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; Python "
+                  f"{m['python']}, pandas {m['pandas']}, python-calamine {m['calamine']}; "
+                  f"load average at start {info['load_start']:.2f}; data {ds.root.name} "
+                  f"({ds.manifest['bytes'] / 1e6:,.0f} MB of .xlsx)")
+
+
+STEP_LABELS = {  # the Dagster steps of run_pending, in order
+    "raw_return": "archive the file",
+    "validated_return": "read + validate + standardise",
+    "standardised_tables": "load + feedback workbook",
+    "quarter_submissions": "",
+    "quarter_benchmarks": "quarter figures",
+    "quarter_pack": "quarter pack (en+cy)",
+    "annual_benchmarks": "year figures",
+    "annual_pack": "year pack (en+cy)",
+}
+STEP_GROUPS = {
+    "ingest": ("raw_return", "validated_return", "standardised_tables"),
+    "figures": ("quarter_submissions", "quarter_benchmarks", "annual_benchmarks"),
+    "packs": ("quarter_pack", "annual_pack"),
+}
+
+
+def _pack_seconds(res: dict[str, dict[str, Any]], run: str) -> float | None:
+    """The pack stage of a run: the pack steps of the jobs, or write_pack after run_pending."""
+    e2e = res.get("e2e")
+    if e2e is None:
+        return None
+    steps = e2e["steps"].get(run, {})
+    if any(k in steps for k in STEP_GROUPS["packs"]):
+        return sum(steps.get(k, 0.0) for k in STEP_GROUPS["packs"])
+    return e2e["seconds"].get(f"{run}.pack")
+
+
+def _step_summary(steps: dict[str, float], total: float, pack: float | None) -> str:
+    parts = [f"{g} {sum(steps.get(k, 0.0) for k in keys):.1f}" for g, keys in STEP_GROUPS.items()
+             if any(k in steps for k in keys)]
+    parts.append(f"rest {total - sum(steps.values()):.1f}")
+    if pack is not None:
+        parts.append(f"+ write_pack {pack:.1f}")
+    return ", ".join(parts) + " s"
+
+
+def _statuses(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+
+
+def machine_line(s: dict[str, Any]) -> str:
+    keys = ["rows", "workforce_rows", "ingest_vs_floor", "e2e_vs_naive", "incremental_vs_cold",
+            "peak_mb", "copy_vs_to_sql"]
+    parts = []
+    for k in keys:
+        if k not in s:
+            continue
+        v = s[k]
+        parts.append(f"{k}={v}" if isinstance(v, int) else
+                     f"{k}={v:.0f}" if k == "peak_mb" else f"{k}={v:.3g}")
+    return "bench: " + " ".join(parts)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="SEP pipeline performance benchmark (issue #8).")
+    ap.add_argument("--size", choices=SIZES, default="full")
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--cache", type=Path, default=CACHE, help="where generated returns are kept")
+    ap.add_argument("--work", type=Path, default=None,
+                    help="working folder (warehouses, Dagster instance); default a temporary one")
+    ap.add_argument("--keep", action="store_true", help="keep the working folder")
+    ap.add_argument("--phases", default=",".join(PHASES),
+                    help=f"comma-separated subset of {','.join(PHASES)}")
+    ap.add_argument("--profile", type=Path, default=None,
+                    help="write pyinstrument profiles of the pipeline phases into this folder")
+    ap.add_argument("--scaling", action="store_true",
+                    help="also measure the growth from 1 to 60 bodies")
+    ap.add_argument("--json", type=Path, default=None, help="also write all results as JSON")
+    # internal: one phase in this process
+    ap.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
+    ap.add_argument("--dataset", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--codes", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--no-incremental", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.phase:
+        return run_phase(args)
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    phases = [p for p in args.phases.split(",") if p]
+    unknown = set(phases) - set(PHASES)
+    if unknown:
+        ap.error(f"unknown phases: {', '.join(sorted(unknown))}")
+    ds = generate(args.size, args.seed, args.cache, log=log)
+    work = args.work or Path(tempfile.mkdtemp(prefix="sep-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    info = {"machine": machine(), "load_start": os.getloadavg()[0],
+            "started": datetime.now().isoformat(timespec="seconds"), "size": args.size}
+    if "pg" in phases and not ("stages" in phases and pg_available()):
+        log(f"  pg: skipped (needs the stages phase and a PostgreSQL server at {PG_ADMIN_URL})")
+        phases.remove("pg")
+    for _code, path in _files(ds, None):  # warm the page cache: every phase reads warm files
+        path.read_bytes()
+    log(f"benchmark {args.size}: {len(ds.bodies)} bodies, {ds.manifest['data_rows']:,} rows; "
+        f"working folder {work}")
+    try:
+        res = {p: child(p, ds, work / p, profile=args.profile if p != "naive" else None,
+                        log=log) for p in phases}
+        summary = summarise(ds, res, None)
+        scaling: list[dict[str, Any]] = []
+        if args.scaling:
+            log("growth from 1 to 60 bodies:")
+            staff = [(b["code"], b["staff"]) for b in ds.bodies]
+            steps = [n for n in SCALING_STEPS if n < len(ds.bodies)] + [len(ds.bodies)]
+            for n in steps:
+                if n >= len(ds.bodies):
+                    point = {"bodies": len(ds.bodies), **{k: summary.get(k) for k in (
+                        "rows", "floor_s", "ingest_s", "cold_s", "peak_mb")}}
+                else:
+                    codes = subset(staff, n)
+                    sub = work / f"scaling_{n}"
+                    part = {p: child(p, ds, sub / p, codes=codes, no_incremental=True, log=log)
+                            for p in ("floor", "stages", "e2e")}
+                    point = {"bodies": len(codes), **{k: v for k, v in summarise(
+                        ds, part, codes).items() if k in ("rows", "floor_s", "ingest_s",
+                                                          "cold_s", "peak_mb")}}
+                scaling.append(point)
+        info["finished"] = datetime.now().isoformat(timespec="seconds")
+        render(ds, res, summary, scaling, info, args.size)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps({"info": info, "summary": summary, "phases": res,
+                                             "scaling": scaling, "manifest_key": ds.root.name},
+                                            indent=1), encoding="utf-8")
+        print(machine_line(summary), flush=True)
+    finally:
+        if args.work is None and not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
