@@ -35,7 +35,6 @@ class Received:
     sha256: str
     archive_path: str
     received_at: datetime
-    duplicate: bool = False
 
 
 @dataclass

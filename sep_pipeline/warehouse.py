@@ -15,7 +15,6 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from . import schemas
 from . import standard as std
 from .issues import Issue
 
@@ -216,17 +215,6 @@ def find_by_sha(conn: Connection, body: str, sha256: str) -> list[Submission]:
     return [_submission(r) for r in conn.execute(q)]
 
 
-def current(conn: Connection, body: str, period: str) -> Submission | None:
-    """The accepted return for a body and quarter, if any."""
-    q = sa.select(submissions).where(
-        submissions.c.body_code == body,
-        submissions.c.period == period,
-        submissions.c.status == "accepted",
-    )
-    row = conn.execute(q).first()
-    return _submission(row) if row else None
-
-
 def latest(conn: Connection, body: str, period: str) -> Submission | None:
     """The most recent non-duplicate submission for a body and quarter (what a re-run re-reads)."""
     q = (
@@ -408,6 +396,3 @@ def create_all(url: str) -> Engine:
         _UPGRADED.add(url)
     return engine(url)
 
-
-def standardised_columns(sheet: std.Sheet) -> list[str]:
-    return ["body_code", "period", "submission_id", *schemas.columns(sheet)]
