@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -100,7 +101,6 @@ def _ingest_subprocess(env: dict[str, str], body: str, period: str, path: Path):
         "from sep_pipeline.definitions import defs, FILE_TAG, SHA_TAG\n"
         "from sep_pipeline.intake import sha256_file\n"
         "i = dg.DagsterInstance.get()\n"
-        f"i.add_dynamic_partitions('body', [{body!r}])\n"
         f"p = {str(path)!r}\n"
         "r = defs.resolve_job_def('ingest_return').execute_in_process(instance=i, "
         f"partition_key=dg.MultiPartitionKey({{'period': {period!r}, 'body': {body!r}}}), "
@@ -116,6 +116,10 @@ def test_two_bodies_load_at_the_same_time(pg_url, tmp_path, monkeypatch):
     cfg = _env(tmp_path, monkeypatch, pg_url, "concurrent")
     warehouse.create_all(pg_url)
     paths = {b: _drop(cfg, b, 1) for b in ("CSEN", "BMCHT")}  # the two largest bodies
+    # Create the SQLite Dagster instance once: two processes creating its tables at the same
+    # moment race ("table secondary_indexes already exists"); the warehouse is what is under test.
+    with dg.DagsterInstance.get() as instance:
+        instance.add_dynamic_partitions("body", list(paths))
     env = os.environ.copy()
     procs = [_ingest_subprocess(env, b, "2025-26 Q1", p) for b, p in paths.items()]
     for proc in procs:
