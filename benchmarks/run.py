@@ -66,31 +66,53 @@ TARGETS = {  # issue #8, on the full national size
 # --- Measuring inside a phase --------------------------------------------------------------------
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident set (VmHWM), in MB."""
+_PEAK_BEFORE_RESET = 0.0  # the highest VmHWM seen before the last reset
+
+
+def _vm_hwm_mb() -> float:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
-    return kb / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM) since it started, in MB."""
+    return max(_PEAK_BEFORE_RESET, _vm_hwm_mb())
+
+
+def _reset_peak() -> bool:
+    """Restart VmHWM from the current resident set (Linux: clear_refs 5), remembering the old
+    peak; False where the kernel does not allow it."""
+    global _PEAK_BEFORE_RESET
+    _PEAK_BEFORE_RESET = peak_rss_mb()
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
 
 
 class Timer:
-    """Seconds per named step, summed over calls."""
+    """Seconds per named step, summed over calls, and the peak resident memory during each."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.peak_mb: dict[str, float] = {}
 
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:
+        per_step = _reset_peak()
         t = time.perf_counter()
         try:
             yield
         finally:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t
+            if per_step:
+                self.peak_mb[name] = round(max(self.peak_mb.get(name, 0.0), _vm_hwm_mb()), 1)
 
 
 @contextmanager
@@ -246,7 +268,7 @@ def phase_stages(ds: Dataset, work: Path, codes: Sequence[str] | None,
             _publish(engine, year, publish.figures(snapshot, events))
             del snapshot, events
     # The pack stage is timed once, after the cold end-to-end run, on the same warehouse rows.
-    return {"seconds": t.seconds, "statuses": statuses}
+    return {"seconds": t.seconds, "step_peak_mb": t.peak_mb, "statuses": statuses}
 
 
 def _publish(engine: Any, period: str, figs: Any) -> None:
@@ -316,6 +338,7 @@ def phase_e2e(ds: Dataset, work: Path, codes: Sequence[str] | None,
             one_run(f"incremental_{role}")
             out[f"incremental_{role}_body"] = code
     out["seconds"] = t.seconds
+    out["step_peak_mb"] = t.peak_mb
     return out
 
 
@@ -515,8 +538,11 @@ def render(ds: Dataset, res: dict[str, dict[str, Any]], s: dict[str, Any],
     t.add_column("peak MB", justify="right")
     t.add_column("note")
 
-    def peak(phase: str) -> str:
-        return f"{res[phase]['peak_mb']:,.0f}" if phase in res else ""
+    def peak(phase: str, step: str | None = None) -> str:
+        if phase not in res:
+            return ""
+        mb = res[phase]["peak_mb"] if step is None else res[phase].get("step_peak_mb", {}).get(step)
+        return "" if mb is None else f"{mb:,.0f}"
 
     if "floor" in res:
         t.add_row("[b]A floor[/b]: calamine parse only", fmt(s["floor_s"]), rate(s["floor_s"]),
@@ -536,13 +562,15 @@ def render(ds: Dataset, res: dict[str, dict[str, Any]], s: dict[str, Any],
         for k, label in (("read", "read (safety checks + calamine)"), ("validate", "validate"),
                          ("standardise", "standardise (pseudonymise)"),
                          ("load", "load (replace_current, SQLite)")):
-            t.add_row(f"   {label}", fmt(st.get(k)), rate(st.get(k)), "", "")
+            t.add_row(f"   {label}", fmt(st.get(k)), rate(st.get(k)), peak("stages", k), "")
         t.add_row("   [b]ingest[/b] (read to load)", fmt(s["ingest_s"]),
                   rate(s["ingest_s"]), "", "")
-        t.add_row("   feedback workbook (re-read + write)", fmt(st.get("feedback")), "", "",
-                  "part of ingest.record")
-        t.add_row("   benchmarks: quarter figures", fmt(st.get("benchmarks.quarter")), "", "", "")
-        t.add_row("   benchmarks: year figures", fmt(st.get("benchmarks.year")), "", "", "")
+        t.add_row("   feedback workbook (re-read + write)", fmt(st.get("feedback")), "",
+                  peak("stages", "feedback"), "part of ingest.record")
+        t.add_row("   benchmarks: quarter figures", fmt(st.get("benchmarks.quarter")), "",
+                  peak("stages", "benchmarks.quarter"), "")
+        t.add_row("   benchmarks: year figures", fmt(st.get("benchmarks.year")), "",
+                  peak("stages", "benchmarks.year"), "")
         pack = _pack_seconds(res, "cold")
         t.add_row("   pack (write_pack, en+cy)", fmt(pack) or "n/a", "", "",
                   "quarter + year packs, in the cold e2e run" if pack is not None else
@@ -553,7 +581,8 @@ def render(ds: Dataset, res: dict[str, dict[str, Any]], s: dict[str, Any],
         t.add_section()
         t.add_row("[b]end to end[/b] (run_pending: Dagster in-process, SQLite)", "", "",
                   peak("e2e"), f"startup {e.get('startup', 0):.1f} s not counted")
-        t.add_row("   cold: run_pending", fmt(e.get("cold.run_pending")), "", "",
+        t.add_row("   cold: run_pending", fmt(e.get("cold.run_pending")), "",
+                  peak("e2e", "cold.run_pending"),
                   f"{_statuses(e2e['runs'].get('cold', {}))}; "
                   f"{e2e['dagster_runs'].get('cold', 0)} Dagster runs")
         steps = e2e["steps"].get("cold", {})
@@ -572,7 +601,8 @@ def render(ds: Dataset, res: dict[str, dict[str, Any]], s: dict[str, Any],
                 code = e2e[f"{k}_body"]
                 body_rows = sum(ds.body(code)["rows"].values())
                 t.add_row(f"   [b]incremental[/b]: {role} body resubmits", fmt(s[f"{k}_s"]), "",
-                          "", f"{code}, {body_rows:,} rows; " + _step_summary(
+                          peak("e2e", f"{k}.run_pending"), f"{code}, {body_rows:,} rows; "
+                          + _step_summary(
                               e2e["steps"].get(k, {}), e[f"{k}.run_pending"], e.get(f"{k}.pack")))
     if "pg" in res:
         pg = res["pg"]["seconds"]
@@ -679,6 +709,14 @@ def machine_line(s: dict[str, Any]) -> str:
     return "bench: " + " ".join(parts)
 
 
+def _dump(path: Path, info: dict[str, Any], res: dict[str, Any], scaling: list[dict[str, Any]],
+          ds: Dataset, summary: dict[str, Any] | None = None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"info": info, "summary": summary, "phases": res,
+                                "scaling": scaling, "manifest_key": ds.root.name}, indent=1),
+                    encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="SEP pipeline performance benchmark (issue #8).")
     ap.add_argument("--size", choices=SIZES, default="full")
@@ -723,8 +761,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     log(f"benchmark {args.size}: {len(ds.bodies)} bodies, {ds.manifest['data_rows']:,} rows; "
         f"working folder {work}")
     try:
-        res = {p: child(p, ds, work / p, profile=args.profile if p != "naive" else None,
-                        log=log) for p in phases}
+        res: dict[str, dict[str, Any]] = {}
+        for p in phases:
+            res[p] = child(p, ds, work / p, profile=args.profile if p != "naive" else None,
+                           log=log)
+            if args.json:  # as it goes: a long run that is cut short keeps what it measured
+                _dump(args.json, info, res, [], ds)
         summary = summarise(ds, res, None)
         scaling: list[dict[str, Any]] = []
         if args.scaling:
@@ -744,13 +786,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         ds, part, codes).items() if k in ("rows", "floor_s", "ingest_s",
                                                           "cold_s", "peak_mb")}}
                 scaling.append(point)
+                if args.json:
+                    _dump(args.json, info, res, scaling, ds)
         info["finished"] = datetime.now().isoformat(timespec="seconds")
         render(ds, res, summary, scaling, info, args.size)
         if args.json:
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps({"info": info, "summary": summary, "phases": res,
-                                             "scaling": scaling, "manifest_key": ds.root.name},
-                                            indent=1), encoding="utf-8")
+            _dump(args.json, info, res, scaling, ds, summary)
         print(machine_line(summary), flush=True)
     finally:
         if args.work is None and not args.keep:
