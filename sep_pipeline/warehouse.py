@@ -163,7 +163,7 @@ bodies = sa.Table(
 def sync_bodies(conn: Connection, registry: pd.DataFrame) -> None:
     """Make the `bodies` table equal to the registry file (call inside a transaction)."""
     conn.execute(sa.delete(bodies))
-    bulk_insert(conn, bodies, to_records(registry, bodies))
+    bulk_load(conn, bodies, registry)
 
 
 @cache
@@ -258,21 +258,63 @@ def _insert_submission(conn: Connection, **values: object) -> int:
 
 
 def bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
-    """Insert many rows: PostgreSQL's COPY (psycopg 3) inside the caller's transaction, else
-    an executemany insert."""
+    """Insert many rows given as dicts (small writes: issues, bodies, tests)."""
     if not rows:
         return
-    if conn.dialect.name != "postgresql":
-        conn.execute(sa.insert(table), rows)
-        return
-    from psycopg import sql
-
     cols = [c.name for c in table.columns if c.name in rows[0]]
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, cols)))
-    with conn.connection.driver_connection.cursor() as cur, cur.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([row[c] for c in cols])
+    _insert_tuples(conn, table, cols, [tuple(r[c] for c in cols) for r in rows])
+
+
+def bulk_load(conn: Connection, table: sa.Table, df: pd.DataFrame) -> int:
+    """Insert a frame's rows (its columns that are the table's), a column at a time: no row
+    objects are built. Returns the number of rows."""
+    if df.empty:
+        return 0
+    cols = [c for c in table.columns if c.name in df.columns]
+    values = [_column_values(df[c.name], c) for c in cols]
+    _insert_tuples(conn, table, [c.name for c in cols], list(zip(*values, strict=True)))
+    return len(df)
+
+
+def _column_values(s: pd.Series, col: sa.Column) -> list[object]:
+    """Plain Python values (NA -> None, dates as `date`) for the database driver."""
+    missing = s.isna().to_numpy()
+    if isinstance(col.type, sa.Date):
+        s = pd.to_datetime(s).dt.date
+    values = s.tolist()
+    if missing.any():
+        values = [None if m else v for v, m in zip(values, missing, strict=True)]
+    return values
+
+
+def _insert_tuples(conn: Connection, table: sa.Table, cols: list[str],
+                   rows: list[tuple[object, ...]]) -> None:
+    """PostgreSQL: COPY (psycopg 3) inside the caller's transaction. Elsewhere: one DBAPI
+    executemany with SQLAlchemy's own conversions, so values are stored as SQLAlchemy would."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        from psycopg import sql
+
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, cols)))
+        with conn.connection.driver_connection.cursor() as cur, cur.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    processors = [table.c[c].type.bind_processor(conn.dialect) for c in cols]
+    if any(processors):
+        converted = [
+            [p(v) for v in col] if p else col
+            for p, col in zip(processors, zip(*rows, strict=True), strict=True)
+        ]
+        rows = list(zip(*converted, strict=True))
+    compiled = sa.insert(table).compile(dialect=conn.dialect, column_keys=cols)
+    params = compiled.positiontup or []
+    if compiled.positional and list(params) != cols:
+        order = [cols.index(k) for k in params]
+        rows = [tuple(r[i] for i in order) for r in rows]
+    conn.exec_driver_sql(str(compiled), rows)
 
 
 def _lock_partition(conn: Connection, body: str, period: str) -> None:
@@ -355,8 +397,7 @@ def replace_current(
         conn.execute(sa.delete(table).where(table.c.body_code == body, table.c.period == period))
         df = tables.get(name)
         if df is not None and not df.empty:
-            rows = to_records(df.assign(body_code=body, period=period, submission_id=sid), table)
-            bulk_insert(conn, table, rows)
+            bulk_load(conn, table, df.assign(body_code=body, period=period, submission_id=sid))
     return sid
 
 
@@ -365,19 +406,7 @@ def replace_period(conn: Connection, table: sa.Table, period: str, df: pd.DataFr
     conn.execute(sa.delete(table).where(table.c.period == period))
     if df.empty:
         return 0
-    rows = to_records(df.assign(period=period), table)
-    bulk_insert(conn, table, rows)
-    return len(rows)
-
-
-def to_records(df: pd.DataFrame, table: sa.Table) -> list[dict[str, object]]:
-    """Frame -> rows of plain Python values (NA -> None, Timestamp -> date)."""
-    cols = [c.name for c in table.columns]
-    out = df[cols].astype(object).where(df[cols].notna(), None)
-    for c in table.columns:
-        if isinstance(c.type, sa.Date):
-            out[c.name] = [v.date() if v is not None else None for v in out[c.name]]
-    return out.to_dict("records")
+    return bulk_load(conn, table, df.assign(period=period))
 
 
 _UPGRADED: set[str] = set()
