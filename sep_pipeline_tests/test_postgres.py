@@ -8,12 +8,15 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sep_pipeline import warehouse
 from sep_pipeline.migrations import current_revision, head_revision
@@ -273,3 +276,50 @@ def test_daemon_picks_up_a_dropped_file_on_postgres(tmp_path, monkeypatch):
         assert "webserver" in stop.stdout and "daemon" in stop.stdout
         time.sleep(1)
         assert _ours(str(home)) == [], "processes left behind"
+
+
+_ODD = sa.MetaData()
+_odd = sa.Table("odd_values", _ODD, sa.Column("t", sa.Text), sa.Column("s", sa.String(40)),
+                sa.Column("i", sa.Integer), sa.Column("f", sa.Float), sa.Column("b", sa.Boolean),
+                sa.Column("d", sa.Date))
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                max_size=12)
+
+
+def _load_and_read(url: str, df: pd.DataFrame) -> list[tuple]:
+    eng = sa.create_engine(url)
+    try:
+        _ODD.drop_all(eng)
+        _ODD.create_all(eng)
+        with eng.begin() as conn:
+            assert warehouse.bulk_load(conn, _odd, df) == len(df)
+        with eng.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.select(_odd).order_by(_odd.c.i))]
+    finally:
+        eng.dispose()
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(st.one_of(st.none(), _TEXT, st.sampled_from(
+    ["\\N", "\\.", "a\tb", "line\nbreak\r\n", '"quoted"', "=1+1", "Benyw ŵ", "", "\\"])),
+    min_size=1, max_size=8))
+def test_bulk_load_keeps_every_value_on_postgres_and_sqlite(pg_url, tmp_path, texts):
+    """The COPY text stream (PostgreSQL) and the executemany (SQLite) store exactly the frame."""
+    n = len(texts)
+    df = pd.DataFrame({
+        "t": pd.Series(texts, dtype="string"),
+        "s": pd.Series([None if i % 3 == 0 else f"c{i}" for i in range(n)], dtype="string"),
+        "i": pd.Series(range(n), dtype="Int64"),
+        "f": [None if i % 4 == 1 else i / 3 for i in range(n)],
+        "b": pd.Series([None if i % 5 == 2 else i % 2 == 0 for i in range(n)], dtype="boolean"),
+        "d": pd.to_datetime([None if i % 2 else f"2025-06-{i % 28 + 1:02d}" for i in range(n)]),
+    })
+    expected = [
+        (t, None if i % 3 == 0 else f"c{i}", i, None if i % 4 == 1 else i / 3,
+         None if i % 5 == 2 else i % 2 == 0,
+         None if i % 2 else date(2025, 6, i % 28 + 1))
+        for i, t in enumerate(texts)
+    ]
+    assert _load_and_read(pg_url, df) == expected
+    assert _load_and_read(f"sqlite:///{tmp_path}/odd.db", df) == expected
