@@ -266,65 +266,21 @@ def bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, object]]
 
 
 def bulk_load(conn: Connection, table: sa.Table, df: pd.DataFrame) -> int:
-    """Insert a frame's rows (its columns that are the table's) without building a Python
-    object per row: PostgreSQL gets the whole frame as one COPY text stream written by pandas.
-    Returns the number of rows."""
+    """Insert a frame's rows (its columns that are the table's), converted a column at a time
+    (no per-row dicts). Returns the number of rows."""
     if df.empty:
         return 0
     cols = [c for c in table.columns if c.name in df.columns]
-    if conn.dialect.name == "postgresql":
-        _copy_frame(conn, table, df, cols)
-    else:
-        values = [_column_values(df[c.name], c) for c in cols]
-        _insert_tuples(conn, table, [c.name for c in cols], list(zip(*values, strict=True)))
+    values = [_column_values(df[c.name], c) for c in cols]
+    _insert_tuples(conn, table, [c.name for c in cols], list(zip(*values, strict=True)))
     return len(df)
-
-
-# COPY's text format: a backslash, tab, newline or carriage return in a value is escaped; NULL
-# is \N. Other characters, quotes included, are taken as they are.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(s: pd.Series, col: sa.Column) -> pd.Series:
-    """One column as COPY text: NA stays NA (written as \\N)."""
-    if isinstance(col.type, sa.Date):
-        return pd.to_datetime(s).dt.strftime("%Y-%m-%d")
-    if isinstance(col.type, sa.Integer) and s.dtype.kind == "f":
-        return s.astype("Int64")  # 12, not 12.0
-    if isinstance(col.type, sa.String | sa.Text):
-        text = s.astype("string")
-        needs = text.str.contains(r"[\\\t\n\r]", regex=True, na=False)
-        if needs.any():
-            text = text.where(~needs, text[needs].map(lambda v: v.translate(_COPY_ESCAPES)))
-        return text
-    return s
-
-
-def _copy_frame(conn: Connection, table: sa.Table, df: pd.DataFrame,
-                cols: list[sa.Column]) -> None:
-    import csv
-
-    from psycopg import sql
-
-    frame = pd.DataFrame({c.name: _copy_text(df[c.name], c) for c in cols})
-    # quotechar NUL: never quote (PostgreSQL text cannot hold NUL, so it never appears)
-    data = frame.to_csv(sep="\t", header=False, index=False, na_rep="\\N",
-                        quoting=csv.QUOTE_NONE, quotechar="\x00", lineterminator="\n")
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c.name) for c in cols))
-    with conn.connection.driver_connection.cursor() as cur, cur.copy(statement) as copy:
-        copy.write(data.encode("utf-8"))
 
 
 def _column_values(s: pd.Series, col: sa.Column) -> list[object]:
     """Plain Python values (NA -> None, dates as `date`) for the database driver."""
-    missing = s.isna().to_numpy()
     if isinstance(col.type, sa.Date):
         s = pd.to_datetime(s).dt.date
-    values = s.tolist()
-    if missing.any():
-        values = [None if m else v for v, m in zip(values, missing, strict=True)]
-    return values
+    return s.to_numpy(dtype=object, na_value=None).tolist()
 
 
 def _insert_tuples(conn: Connection, table: sa.Table, cols: list[str],
