@@ -1,10 +1,27 @@
 """The feedback workbook a partner gets back: a summary, every issue, and a marked-up copy of
-each of their sheets with the problem cells coloured and annotated.
+each of their sheets that has a problem cell.
 
-Partner text is re-published here, so it is treated as hostile (OWASP formula injection): every
-string goes through `write_string`, never `write`, and the workbook is opened with
-`strings_to_formulas=False` as a second guard. Characters XML cannot carry are replaced (see
-`clean_text`) so the report always opens.
+- **Summary**: the status, the counts, the issues by code and what to do next, in the body's
+  language with the other language under it.
+- **Issues**: every issue with its sheet, row, column, cell (a link to the marked cell when there
+  is a copy), value, and the English and Welsh messages.
+- **A copy of each partner sheet with at least one marked cell** (an issue's own cell; else its
+  row in the column whose header it names, the header of a whole-column issue, the first cell of
+  a whole-row issue), cell for cell at the same addresses, up to Excel's MAX_ROWS x MAX_COLS, the
+  marked cells red (error) or amber (warning) with a note saying what is wrong. A sheet with no
+  marked cell is not copied (the partner has it already), so an accepted return whose issues
+  point at no cell gets Summary and Issues only.
+
+The partner's cells are needed only for the copies: `write_report` also takes a function that
+loads them, called only when some issue can mark a cell (`ingest.write_feedback` re-reads the
+archived file that way rather than carry the grid between pipeline steps). A copy is written by
+whole rows (`write_row`); only marked cells and dates get a format.
+
+Partner text is re-published here, so it is treated as hostile (OWASP formula injection): the
+workbook is opened with `strings_to_formulas`, `strings_to_urls` and `strings_to_numbers` off, so
+text is stored as text whichever write method takes it (the copies' `write_row` relies on it and
+`_write_copy` checks it), and everything else writes strings with `write_string`. Characters XML
+cannot carry are replaced (see `clean_text`) so the report always opens.
 """
 
 from __future__ import annotations
@@ -14,8 +31,9 @@ import math
 import numbers
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -23,9 +41,9 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from .issues import Issue
-from .matching import is_template_sheet
 
 Grid = list[list[object]]
+Sheets = Mapping[str, Grid]
 
 MAX_TEXT = 32767  # Excel's limit on the characters in one cell
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
@@ -247,10 +265,18 @@ def _comment(issues: list[Issue], lang: str) -> str:
     return clean_text("\n".join(lines))
 
 
+def _can_mark(issue: Issue) -> bool:
+    """Whether `_locate` might find a cell for the issue (the header row is not known yet)."""
+    if issue.sheet is None:
+        return False
+    in_range = issue.row is not None and 1 <= issue.row <= MAX_ROWS
+    return bool(in_range or issue.column or (issue.cell and _parse_a1(issue.cell)))
+
+
 def write_report(
     path: Path,
     issues: Sequence[Issue],
-    sheets: Mapping[str, Grid] | None,
+    sheets: Sheets | Callable[[], Sheets | None] | None,
     *,
     file_name: str,
     status: str,
@@ -258,15 +284,21 @@ def write_report(
 ) -> Path:
     """Write the feedback workbook for one return to `path`; return the path.
 
-    `sheets` maps each sheet name as written to its raw values (row 0 = Excel row 1), or is None
-    when the file could not be read; `status` is "accepted" or "rejected".
+    `sheets` maps each sheet name as written to its raw values (row 0 = Excel row 1), or is a
+    function returning that mapping, called only when an issue can mark a cell (so a caller that
+    has to read the file again pays for it only when a copy may be written), or is None (or the
+    function returns None) when the file could not be read; `status` is "accepted" or
+    "rejected".
     """
     if lang not in ("en", "cy"):
         raise ValueError(f"lang must be 'en' or 'cy', not {lang!r}")
+    if callable(sheets):
+        sheets = sheets() if any(_can_mark(i) for i in issues) else {}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path), {
         "constant_memory": False,  # comments and highlights need random access to cells
+        "in_memory": True,  # each part zipped from memory: no temporary file per part
         "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
         "remove_timezone": True,
     })
@@ -274,42 +306,45 @@ def write_report(
     taken = {"history"}  # reserved by Excel
     summary_ws = wb.add_worksheet(_sheet_title(_t("summary", lang), taken))
     issues_ws = wb.add_worksheet(_sheet_title(_t("issues", lang), taken))
-    if sheets is not None:
-        # The template's own Guidance and Lists sheets are not the partner's data: no copy,
-        # unless an issue points into one.
-        named = {i.sheet for i in issues}
-        sheets = {n: g for n, g in sheets.items() if n in named or not is_template_sheet(n)}
 
     # Where each issue points, in the partner's own sheets.
-    headers = {name: _header_positions(grid) for name, grid in (sheets or {}).items()}
+    grids = sheets or {}
+    headers = {name: _header_positions(grid) for name, grid in grids.items()}
     located: list[tuple[Issue, str | None, tuple[int, int] | None]] = []
     for issue in issues:
-        name = _match_sheet(issue.sheet, sheets or {})
+        name = _match_sheet(issue.sheet, grids)
         rc = _locate(issue, headers[name]) if name is not None else None
         located.append((issue, name, rc))
-    order = {name: i for i, name in enumerate(sheets or {})}
+    # Sheets in workbook order; one not in the file (or not loaded) where the issues first name
+    # it, so the order does not depend on whether the file was read.
+    rank = {name: i for i, name in enumerate(grids)}
+    for issue, name, _ in located:
+        rank.setdefault(name if name is not None else issue.sheet, len(rank))
     located.sort(key=lambda x: (
-        not x[0].is_error, x[0].sheet is not None, order.get(x[1], len(order)),
-        x[0].sheet or "", x[0].row or 0, x[2][1] if x[2] else -1,
+        not x[0].is_error, x[0].sheet is not None, rank[x[1] if x[1] is not None else x[0].sheet],
+        x[0].row or 0, x[2][1] if x[2] else -1,
     ))
-
-    _write_summary(summary_ws, fmts, [x[0] for x in located], file_name, status, lang,
-                   readable=sheets is not None, issues_title=issues_ws.name)
-    titles = {name: _sheet_title(name, taken) for name in sheets or {}}
-    _write_issues(issues_ws, fmts, located, titles, lang)
 
     marks: dict[str, dict[tuple[int, int], list[Issue]]] = defaultdict(lambda: defaultdict(list))
     for issue, name, rc in located:
         if name is not None and rc is not None:
             marks[name][rc].append(issue)
-    for name, grid in (sheets or {}).items():
-        _write_copy(wb.add_worksheet(titles[name]), fmts, grid, marks.get(name, {}), lang)
+    # Only sheets with a marked cell are copied, in workbook order after Summary and Issues.
+    titles = {name: _sheet_title(name, taken) for name in grids if name in marks}
+
+    _write_summary(summary_ws, fmts, [x[0] for x in located], file_name, status, lang,
+                   readable=sheets is not None, copies=bool(titles),
+                   issues_title=issues_ws.name)
+    _write_issues(issues_ws, fmts, located, titles, lang)
+    for name, title in titles.items():
+        _write_copy(wb.add_worksheet(title), fmts, grids[name], marks[name], lang)
     wb.close()
     return path
 
 
 def _write_summary(ws: Worksheet, fmts: _Formats, issues: list[Issue], file_name: str,
-                   status: str, lang: str, *, readable: bool, issues_title: str) -> None:
+                   status: str, lang: str, *, readable: bool, copies: bool,
+                   issues_title: str) -> None:
     other = "en" if lang == "cy" else "cy"
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 14)
@@ -382,6 +417,7 @@ def _write_summary(ws: Worksheet, fmts: _Formats, issues: list[Issue], file_name
         para("do_unreadable", issues=issues_title)
     elif issues:
         para("do_issues", issues=issues_title)
+    if copies:
         para("do_copies")
     if rejected:
         para("do_resend")
@@ -412,7 +448,7 @@ def _write_issues(ws: Worksheet, fmts: _Formats,
         if issue.column is not None:
             ws.write_string(r, 4, clean_text(issue.column), fmts.wrap)
         addr = xl_rowcol_to_cell(*rc) if rc else (issue.cell and clean_text(issue.cell))
-        if addr and name in titles and links < MAX_LINKS:
+        if rc and name in titles and links < MAX_LINKS:
             # A link to the marked cell in the copy: a hyperlink record, not a formula.
             quoted = titles[name].replace("'", "''")
             ws.write_url(r, 5, f"internal:'{quoted}'!{addr}", fmts.link, string=addr)
@@ -426,16 +462,68 @@ def _write_issues(ws: Worksheet, fmts: _Formats,
     ws.autofilter(0, 0, max(1, len(located)), len(keys) - 1)
 
 
+class _Tokens(dict):
+    """Partner value -> what `write_row` is given for it, or None with `odd` set.
+
+    Text is cleaned once per distinct string (a sheet repeats its codes); only strings are kept
+    as keys (1 == 1.0 == True would mix up a number and a boolean). Numbers, booleans and dates
+    Excel can hold go as they are (dates get their format from the sheet's write handlers);
+    anything else (non-finite numbers, dates before 1900, other types) sets `odd`, and that row
+    is written cell by cell by `_put`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+        self.odd = False
+
+    def __missing__(self, v: Any) -> Any:
+        kind = v.__class__
+        if kind is str:
+            text = self[v] = clean_text(v)
+            return text
+        if kind is int or kind is bool or kind is dt.time or (kind is float and math.isfinite(v)):
+            return v
+        if (kind is dt.date or kind is dt.datetime) and v.year >= 1900:
+            return v
+        self.odd = True
+        return None
+
+
 def _write_copy(ws: Worksheet, fmts: _Formats, grid: Grid,
                 marks: Mapping[tuple[int, int], list[Issue]], lang: str) -> None:
-    """The partner's sheet, cell for cell at the same addresses, with problem cells marked."""
+    """The partner's sheet, cell for cell at the same addresses, with problem cells marked.
+
+    Rows without a mark go whole through `write_row` (text stays text: see the module notes);
+    marked rows, and rows holding a value `_Tokens` finds odd, go cell by cell through `_put`.
+    """
+    if ws.strings_to_formulas or ws.strings_to_urls or ws.strings_to_numbers:
+        raise RuntimeError("write_row would read partner text as formulas, links or numbers")
     fill = {rc: "error" if any(i.is_error for i in found) else "warning"
             for rc, found in marks.items()}
-    widths: dict[int, int] = {}
-    for r, row in enumerate(grid[:MAX_ROWS]):
-        for c, v in enumerate(row[:MAX_COLS]):
+    marked_rows = {r for r, _ in fill}
+    # write_row hands each date to these (by exact type), with its number format.
+    ws.add_write_handler(dt.date, lambda ws, r, c, v, _: ws.write_datetime(
+        r, c, v, fmts.cell(None, "date")))
+    ws.add_write_handler(dt.datetime, lambda ws, r, c, v, _: ws.write_datetime(
+        r, c, v, fmts.cell(None, "datetime" if v.time() != dt.time(0) else "date")))
+    ws.add_write_handler(dt.time, lambda ws, r, c, v, _: ws.write_datetime(
+        r, c, v, fmts.cell(None, "time")))
+    tokens = _Tokens()
+    token = tokens.__getitem__
+    for r, values in enumerate(grid[:MAX_ROWS]):
+        row = values if len(values) <= MAX_COLS else values[:MAX_COLS]
+        if r not in marked_rows:
+            cells = list(map(token, row))
+            if not tokens.odd:
+                ws.write_row(r, 0, cells)
+                continue
+            tokens.odd = False
+        for c, v in enumerate(row):
             _put(ws, r, c, v, fmts, fill.get((r, c)))
-            if r < 200 and v is not None:  # a sample is enough to size columns
+    widths: dict[int, int] = {}
+    for values in grid[:200]:  # a sample is enough to size columns
+        for c, v in enumerate(values[:MAX_COLS]):
+            if v is not None:
                 widths[c] = max(widths.get(c, 8), min(40, len(str(v)) + 2))
     for (r, c), found in marks.items():
         if r >= len(grid) or c >= len(grid[r]):  # e.g. a required value in a blank cell

@@ -41,7 +41,10 @@ class Received:
 class Outcome:
     """What validation decided; for an accepted return, its standardised tables.
 
-    Holds no raw reference (tables are pseudonymised), so it may be stored between steps.
+    Holds no raw reference (tables are pseudonymised), so it may be stored between steps. Nor
+    does it hold the partner's cells (`ValidationResult.raw`): they are not pseudonymised and
+    would make every pickled step output as big as the file; the feedback workbook re-reads the
+    archived file when, and only when, it marks a cell (see `write_feedback`).
     """
 
     received: Received
@@ -51,6 +54,7 @@ class Outcome:
     issues: list[Issue] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     submission_id: int | None = None  # set once recorded
+    readable: bool = True  # False when the file could not be read at all (a FileRefused issue)
 
     @property
     def errors(self) -> int:
@@ -144,7 +148,7 @@ def validate(received: Received, settings: Settings, engine: sa.Engine) -> Outco
         tables = standardise(result.tables, body=received.body, key=settings.pseudonym_key)
     period = result.period.label if result.period else received.period
     return Outcome(received, result.status, period, result.about.get("template_version"),
-                   result.issues, tables)
+                   result.issues, tables, readable=result.raw is not None)
 
 
 def is_late(received: Received, settings: Settings) -> bool:
@@ -170,16 +174,24 @@ def record(outcome: Outcome, settings: Settings, engine: sa.Engine) -> Outcome:
 
 
 def write_feedback(outcome: Outcome, settings: Settings) -> Path:
-    """The partner's feedback workbook, in the body's feedback/ folder (never read as a return)."""
+    """The partner's feedback workbook, in the body's feedback/ folder (never read as a return).
+
+    The archived file is read again only if an issue can mark a cell: the report copies just the
+    sheets with a marked cell, so a return whose issues point at no cell is not read twice.
+    """
     rec = outcome.received
     path = intake.feedback_path(settings.intake_dir, rec.body, rec.file_name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:  # re-read from the archive: the partner's own cells, marked where the issues are
-        raw = read_workbook(Path(rec.archive_path))
-        sheets = {n: s.rows for n, s in raw.sheets.items()}
-    except FileRefused:
-        sheets = None
+
+    def partner_sheets() -> dict[str, list[list[object]]] | None:
+        try:  # the partner's own cells, to mark where the issues are
+            raw = read_workbook(Path(rec.archive_path))
+        except FileRefused:
+            return None
+        return {n: s.rows for n, s in raw.sheets.items()}
+
     # In the body's preferred language (from the registry), with the other language beside it.
     member = registry.load().get(rec.body)
-    return write_report(path, outcome.issues, sheets, file_name=rec.file_name,
-                        status=outcome.status, lang=member.language if member else "en")
+    return write_report(path, outcome.issues, partner_sheets if outcome.readable else None,
+                        file_name=rec.file_name, status=outcome.status,
+                        lang=member.language if member else "en")

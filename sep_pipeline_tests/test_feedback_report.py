@@ -283,6 +283,7 @@ def test_accepted_without_issues(tmp_path):
     text = _text(wb["Summary"])
     assert "Accepted" in text and "Nothing more to do" in text
     assert wb["Issues"].max_row == 1
+    assert wb.sheetnames == ["Summary", "Issues"]  # no marked cell, no copy
 
 
 def test_sheet_names_made_valid_and_unique(tmp_path):
@@ -293,8 +294,10 @@ def test_sheet_names_made_valid_and_unique(tmp_path):
         "Issues": [["c"]],
         "x/y:[z]?": [["d"]],
         "'quoted'": [["e"]],
+        "Unmarked": [["f"]],  # nothing marked: no copy
     }
-    issues = [Issue("error", "e", "m", "n", sheet="Issues", row=1, column="c")]
+    issues = [Issue("error", "e", "m", "n", sheet=name, row=1, column=grid[0][0])
+              for name, grid in sheets.items() if name != "Unmarked"]
     wb = openpyxl.load_workbook(
         write_report(tmp_path / "r.xlsx", issues, sheets, file_name="f", status="rejected")
     )
@@ -321,8 +324,8 @@ def test_any_text_reads_back_as_the_same_string(values):
     # containing that sequence cannot be checked with it; xlsxwriter escapes it correctly.
     assume(all("x005F_" not in v for v in values))
     sheets = {"S": [[v] for v in values]}
-    issues = [
-        Issue("error", "c", values[0], values[-1], sheet="S", row=1, column="x", value=values[0])
+    issues = [  # B1 is marked: row 1 is written cell by cell, the others as whole rows
+        Issue("error", "c", values[0], values[-1], sheet="S", row=1, cell="B1", value=values[0])
     ]
     with tempfile.TemporaryDirectory() as tmp:
         wb = openpyxl.load_workbook(
@@ -351,3 +354,158 @@ def test_clean_text_keeps_xml_legal_text(v):
         for c in v
     )
     assert (clean_text(v) == v) == legal
+
+
+# --- Copies only of the sheets with a marked cell, read back from real files -----------------
+
+PARTNER: dict[str, list[list[object]]] = {
+    "About": [["body_code", "TEST"], ["notes", '=HYPERLINK("http://evil","x")']],
+    "Workforce": [
+        ["staff_ref", "sex", "start_date", "hourly_pay", "notes"],
+        ["E1", "Female", dt.datetime(2020, 1, 1), 12.5, "=1+1"],
+        ["E2", "Femail", dt.datetime(2021, 2, 3), 13.0, "@SUM(A1:A2)"],
+        ["E3", "Male", None, 14.25, "+44 20 7946 0000"],
+        *([f"E{n}", "Male", dt.datetime(2019, 4, 1), 10.0 + n, f"row {n}"] for n in range(4, 60)),
+    ],
+    "Actions": [["action_ref", "progress"], ["1.1", "On track"]],
+}
+
+
+def _partner_file(path: Path) -> Path:
+    """The partner's workbook as Excel would save it: formula-looking text stored as text."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, grid in PARTNER.items():
+        ws = wb.create_sheet(name)
+        for r, row in enumerate(grid, start=1):
+            for c, v in enumerate(row, start=1):
+                if v is not None:
+                    cell = ws.cell(r, c, v)
+                    if isinstance(v, str):
+                        cell.data_type = "s"  # openpyxl would take "=..." as a formula
+    wb.save(path)
+    return path
+
+
+def _feedback(tmp_path: Path, status: str, issues: list[Issue], *, readable: bool = True,
+              archive: Path | None = None) -> openpyxl.Workbook:
+    """ingest.write_feedback on a real archived file, the report read back with openpyxl."""
+    from sep_pipeline.config import Settings
+    from sep_pipeline.ingest import Outcome, Received, write_feedback
+
+    archive = archive or _partner_file(tmp_path / "return.xlsx")
+    received = Received("TEST", "2025-26 Q2", "return.xlsx", "0" * 64, str(archive),
+                        dt.datetime.now(dt.UTC))
+    cfg = Settings(tmp_path / "intake", tmp_path / "var", "sqlite://", "key", demo=True)
+    outcome = Outcome(received, status, "2025-26 Q2", "1.0", issues, readable=readable)
+    path = write_feedback(outcome, cfg)
+    assert path == tmp_path / "intake" / "TEST" / "feedback" / "return_feedback.xlsx"
+    return openpyxl.load_workbook(path)
+
+
+def test_accepted_return_without_cell_issues_has_no_copies_and_is_not_read_again(
+    tmp_path, monkeypatch
+):
+    import sep_pipeline.ingest as ingest
+
+    def no_second_read(path):
+        raise AssertionError("the archived file was read again")
+
+    monkeypatch.setattr(ingest, "read_workbook", no_second_read)
+    issues = [  # about a sheet, not a cell; and about the file
+        Issue("warning", "sheet.empty", "Nothing in Actions.", "Dim yn Camau.", sheet="Actions"),
+        Issue("warning", "file.note", "A note.", "Nodyn."),
+    ]
+    for found in ([], issues):
+        wb = _feedback(tmp_path, "accepted", found)
+        assert wb.sheetnames == ["Summary", "Issues"]
+        text = _text(wb["Summary"])
+        assert "Accepted" in text and "copies of your sheets" not in text
+        assert "could not be read" not in text
+        assert wb["Issues"].max_row == 1 + len(found)
+    assert [r[2] for r in wb["Issues"].iter_rows(min_row=2, values_only=True)] == [None, "Actions"]
+
+
+def test_rejected_return_copies_only_the_sheet_with_the_error(tmp_path):
+    archive = _partner_file(tmp_path / "return.xlsx")
+    issues = [
+        Issue("error", "value.code", "Not a code for Sex.", "Nid yw'n god Rhyw.",
+              sheet="Workforce", row=3, column="sex", value="Femail"),
+        Issue("warning", "sheet.note", "About the sheet.", "Am y daflen.", sheet="About"),
+    ]
+    wb = _feedback(tmp_path, "rejected", issues, archive=archive)
+    assert wb.sheetnames == ["Summary", "Issues", "Workforce"]
+    assert "copies of your sheets" in _text(wb["Summary"])
+    link = wb["Issues"]["F2"]
+    assert link.value == "B3" and link.hyperlink.location == "'Workforce'!B3"
+
+    partner, copy = openpyxl.load_workbook(archive)["Workforce"], wb["Workforce"]
+    assert (copy.max_row, copy.max_column) == (len(PARTNER["Workforce"]), 5)
+    for row in partner.iter_rows():
+        for cell in row:
+            got = copy[cell.coordinate]
+            assert (got.value, got.data_type) == (cell.value, cell.data_type), cell.coordinate
+            if cell.coordinate == "B3":
+                assert got.fill.fill_type == "solid" and got.fill.fgColor.rgb == RED
+                assert got.comment.text.startswith("Error (value.code): Not a code for Sex.")
+            else:
+                assert got.fill.fill_type is None and got.comment is None, cell.coordinate
+    for coord, text in [("E2", "=1+1"), ("E3", "@SUM(A1:A2)"), ("E4", "+44 20 7946 0000")]:
+        assert copy[coord].value == text and copy[coord].data_type == "s"
+    assert copy["C2"].is_date and copy["C2"].number_format == "dd/mm/yyyy"
+    assert copy["D2"].data_type == "n"
+
+
+def test_unreadable_return_is_not_read_again(tmp_path, monkeypatch):
+    import sep_pipeline.ingest as ingest
+
+    monkeypatch.setattr(ingest, "read_workbook", lambda path: pytest.fail("read again"))
+    issues = [Issue("error", "file.legacy_xls", "Save it as .xlsx.", "Cadwch hi fel .xlsx.")]
+    wb = _feedback(tmp_path, "rejected", issues, readable=False)
+    assert wb.sheetnames == ["Summary", "Issues"]
+    assert "no copy of its sheets" in _text(wb["Summary"])
+
+
+def test_sheets_are_loaded_only_when_an_issue_can_mark_a_cell(tmp_path):
+    calls = []
+
+    def load():
+        calls.append(1)
+        return SHEETS
+
+    sheet_level = [Issue("error", "x", "m", "n", sheet="Workforce")]
+    write_report(tmp_path / "a.xlsx", sheet_level, load, file_name="f", status="rejected")
+    assert calls == []
+    wb = openpyxl.load_workbook(
+        write_report(tmp_path / "b.xlsx", ISSUES, load, file_name="f", status="rejected")
+    )
+    assert calls == [1] and wb.sheetnames == ["Summary", "Issues", "Workforce", "About"]
+    # A loader that finds the file unreadable: the report says so.
+    wb = openpyxl.load_workbook(
+        write_report(tmp_path / "c.xlsx", ISSUES, lambda: None, file_name="f", status="rejected")
+    )
+    assert wb.sheetnames == ["Summary", "Issues"]
+    assert "no copy of its sheets" in _text(wb["Summary"])
+
+
+def test_whole_rows_and_odd_values_in_a_copy(tmp_path):
+    sheets = {"S": [
+        ["a", float("nan"), dt.date(1850, 1, 1), dt.time(9, 30), dt.timedelta(hours=1)],  # odd
+        ["=1+1", 1, True, dt.datetime(2025, 1, 1), dt.datetime(2025, 1, 1, 9, 30)],  # whole
+        [None, float("inf"), "x\r\ny\x00", None, dt.date(2025, 2, 3)],
+    ]}
+    issues = [Issue("error", "e", "m", "n", sheet="S", cell="A5")]  # below the data
+    ws = openpyxl.load_workbook(
+        write_report(tmp_path / "r.xlsx", issues, sheets, file_name="f", status="rejected")
+    )["S"]
+    got = [[(c.value, c.data_type) for c in row] for row in ws.iter_rows(max_row=3)]
+    assert got == [
+        [("a", "s"), ("nan", "s"), ("1850-01-01", "s"), (dt.time(9, 30), "d"), ("1:00:00", "s")],
+        [("=1+1", "s"), (1, "n"), (True, "b"), (dt.datetime(2025, 1, 1), "d"),
+         (dt.datetime(2025, 1, 1, 9, 30), "d")],
+        [(None, "n"), ("inf", "s"), (f"x\ny{REPLACEMENT}", "s"), (None, "n"),
+         (dt.datetime(2025, 2, 3), "d")],
+    ]
+    assert [ws[c].number_format for c in ("D1", "D2", "E2", "E3")] == [
+        "hh:mm:ss", "dd/mm/yyyy", "dd/mm/yyyy hh:mm:ss", "dd/mm/yyyy"]
+    assert ws["A5"].fill.fgColor.rgb == RED and ws["A5"].comment is not None
