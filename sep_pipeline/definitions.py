@@ -17,14 +17,16 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
+from . import dagster_sqlite, intake, publish, registry, remind, status, warehouse
 from . import ingest as steps
-from . import intake, publish, registry, remind, status, warehouse
 from . import standard as std
 from .config import Settings, settings
 from .methodology.tables import measure_places
 from .periods import FIRST, Period
 
 OWNERS = ["team:equality-data"]
+
+dagster_sqlite.install()  # runs in this process write Dagster's SQLite events
 
 
 def known_periods(today: date | None = None) -> list[str]:

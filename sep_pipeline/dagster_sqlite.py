@@ -1,0 +1,63 @@
+"""Fewer disk waits for Dagster's own SQLite storage on a laptop (never the warehouse).
+
+Dagster keeps its run and event storage in SQLite files in WAL mode and opens, commits and
+closes a connection for every event. Each commit waits for the disk (fsync), and each close of
+the last connection checkpoints the WAL into the database and deletes it (more fsyncs): on a
+slow disk that is most of a short run. So, for Dagster's files only:
+- `synchronous=NORMAL`, which in WAL mode keeps the files consistent and only risks the last few
+  events after a power cut (SQLite's own advice for WAL);
+- one idle connection kept open per file, so closing Dagster's connection is not the last close
+  and the WAL is checkpointed by size, as SQLite intends, rather than after every event.
+The warehouse is untouched: it is the record of what was accepted and keeps full durability.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections import OrderedDict
+from pathlib import Path
+
+import sqlalchemy as sa
+
+_KEEP = 16  # files kept open at once (the instance's own, and the latest runs' event files)
+_keepers: OrderedDict[str, sqlite3.Connection] = OrderedDict()
+_installed = False
+
+
+def _dagster_file(dbapi_connection: sqlite3.Connection) -> str | None:
+    """The database file if it is one of Dagster's (under DAGSTER_HOME) in WAL mode."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        return None
+    rows = dbapi_connection.execute("PRAGMA database_list").fetchall()
+    path = next((r[2] for r in rows if r[1] == "main" and r[2]), None)
+    if path is None or Path(home).resolve() not in Path(path).resolve().parents:
+        return None
+    mode = dbapi_connection.execute("PRAGMA journal_mode").fetchone()
+    return path if mode and mode[0] == "wal" else None
+
+
+def _on_connect(dbapi_connection: object, _record: object) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    path = _dagster_file(dbapi_connection)
+    if path is None:
+        return
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+    if path in _keepers:
+        _keepers.move_to_end(path)
+        return
+    keeper = sqlite3.connect(path, check_same_thread=False)
+    keeper.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the WAL for real
+    _keepers[path] = keeper
+    while len(_keepers) > _KEEP:
+        _keepers.popitem(last=False)[1].close()
+
+
+def install() -> None:
+    """Apply to every SQLite connection opened in this process from now on (idempotent)."""
+    global _installed
+    if not _installed:
+        sa.event.listen(sa.engine.Engine, "connect", _on_connect)
+        _installed = True

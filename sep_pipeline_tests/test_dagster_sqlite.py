@@ -1,0 +1,50 @@
+"""Dagster's own SQLite files commit without waiting for the disk; the warehouse still waits."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlalchemy as sa
+
+from sep_pipeline import dagster_sqlite
+
+
+def _file(path, wal: bool) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as c:
+        if wal:
+            c.execute("PRAGMA journal_mode=WAL")
+        c.execute("CREATE TABLE IF NOT EXISTS t (x)")
+    return f"sqlite:///{path}"
+
+
+def _synchronous(url: str) -> int:
+    eng = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with eng.begin() as conn:
+            conn.execute(sa.text("INSERT INTO t VALUES (1)"))
+            return conn.execute(sa.text("PRAGMA synchronous")).scalar_one()
+    finally:
+        eng.dispose()
+
+
+def test_only_dagster_wal_files_are_relaxed_and_kept_open(tmp_path, monkeypatch):
+    home = tmp_path / "dagster_home"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setattr(dagster_sqlite, "_keepers", type(dagster_sqlite._keepers)())
+    dagster_sqlite.install()
+    dagster_sqlite.install()  # idempotent: one listener
+    events = _file(home / "history" / "runs" / "run1.db", wal=True)
+    not_wal = _file(home / "other.db", wal=False)
+    warehouse = _file(tmp_path / "var" / "warehouse.db", wal=True)
+    assert _synchronous(events) == 1  # NORMAL
+    assert _synchronous(not_wal) == 2  # FULL, SQLite's default
+    assert _synchronous(warehouse) == 2
+    assert list(dagster_sqlite._keepers) == [str(home / "history" / "runs" / "run1.db")]
+    # the WAL survives Dagster closing its connection: nothing checkpoints it after each event
+    assert (home / "history" / "runs" / "run1.db-wal").exists()
+    for i in range(dagster_sqlite._KEEP + 3):
+        _synchronous(_file(home / "history" / "runs" / f"more{i}.db", wal=True))
+    assert len(dagster_sqlite._keepers) == dagster_sqlite._KEEP
+    with sqlite3.connect(home / "history" / "runs" / "run1.db") as c:  # nothing lost
+        assert c.execute("SELECT count(*) FROM t").fetchone()[0] == 1
