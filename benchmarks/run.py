@@ -151,9 +151,9 @@ def _environment(ds: Dataset, work: Path) -> None:
     os.environ["SEP_BODY_REGISTRY"] = str(ds.registry)  # the 60 synthetic bodies are members
     os.environ.pop("SEP_PSEUDONYM_KEY", None)  # SQLite: the demo key
     (work / "intake").mkdir(parents=True, exist_ok=True)
-    home = work / "dagster_home"
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    from sep_pipeline.ui import prepare_dagster_home
+
+    prepare_dagster_home(work / "dagster_home")  # the same Dagster storage as `make run`
 
 
 def _write_pack() -> Callable[..., list[Path]] | None:

@@ -35,22 +35,39 @@ STOP_TIMEOUT_S = 20.0
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
-DAGSTER_YAML = """\
-# Written by `sep-pipeline ui` because none was here. Dagster keeps its run, event and schedule
-# storage in SQLite files in this folder (its default). For a shared deployment, replace this file
-# with one using PostgreSQL storage (see README, "Configuration").
+def laptop_dagster_yaml(home: Path) -> str:
+    """Dagster's SQLite storage in `home`, with all events in one file rather than a new
+    database per run: creating that database costs more disk waits than a short run itself."""
+    return f"""\
+# Written by sep-pipeline because none was here. Dagster keeps its runs, events and schedules in
+# SQLite files in this folder. For a shared deployment use deploy/dagster.yaml (PostgreSQL).
 telemetry:
   enabled: false
+run_storage:
+  module: dagster._core.storage.runs
+  class: SqliteRunStorage
+  config:
+    base_dir: {home / "history"}
+event_log_storage:
+  module: dagster._core.storage.event_log
+  class: ConsolidatedSqliteEventLogStorage
+  config:
+    base_dir: {home / "history" / "events"}
+schedule_storage:
+  module: dagster._core.storage.schedules
+  class: SqliteScheduleStorage
+  config:
+    base_dir: {home / "schedules"}
 """
 
 
 def prepare_dagster_home(dagster_home: Path, template: Path | None = None) -> Path:
     """Create DAGSTER_HOME if missing, with a `dagster.yaml` if it has none: a copy of
-    `template` (e.g. deploy/dagster.yaml), or a minimal one keeping Dagster's SQLite storage."""
+    `template` (e.g. deploy/dagster.yaml), or the laptop's SQLite storage."""
     home = Path(dagster_home).expanduser().resolve()
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists() and not (home / "dagster.yml").exists():
-        text = template.read_text(encoding="utf-8") if template else DAGSTER_YAML
+        text = template.read_text(encoding="utf-8") if template else laptop_dagster_yaml(home)
         (home / "dagster.yaml").write_text(text, encoding="utf-8")
     return home
 

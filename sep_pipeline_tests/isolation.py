@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from sep_pipeline.config import Settings, settings
+from sep_pipeline.ui import prepare_dagster_home
 
 
 def isolate(mp: pytest.MonkeyPatch, base: Path, warehouse_url: str | None = None,
@@ -14,9 +15,7 @@ def isolate(mp: pytest.MonkeyPatch, base: Path, warehouse_url: str | None = None
     """Point every SEP_* setting and DAGSTER_HOME under `base`; returns the settings.
     No `key`: the SQLite demo key (a shared warehouse needs one)."""
     (base / "intake").mkdir(parents=True, exist_ok=True)
-    home = base / "dagster_home"
-    home.mkdir(exist_ok=True)
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    home = prepare_dagster_home(base / "dagster_home")  # the laptop's Dagster storage
     mp.setenv("SEP_INTAKE_DIR", str(base / "intake"))
     mp.setenv("SEP_DATA_DIR", str(base / "var"))
     mp.setenv("DAGSTER_HOME", str(home))
