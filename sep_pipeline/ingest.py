@@ -183,9 +183,11 @@ def write_feedback(outcome: Outcome, settings: Settings) -> Path:
     path = intake.feedback_path(settings.intake_dir, rec.body, rec.file_name)
     path.parent.mkdir(parents=True, exist_ok=True)
 
+    named = {i.sheet.casefold() for i in outcome.issues if i.sheet}
+
     def partner_sheets() -> dict[str, list[list[object]]] | None:
-        try:  # the partner's own cells, to mark where the issues are
-            raw = read_workbook(Path(rec.archive_path))
+        try:  # the partner's own cells, to mark where the issues are: only sheets with issues
+            raw = read_workbook(Path(rec.archive_path), sheets=lambda n: n.casefold() in named)
         except FileRefused:
             return None
         return {n: s.rows for n, s in raw.sheets.items()}

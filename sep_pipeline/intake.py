@@ -80,13 +80,14 @@ def archive(path: Path, archive_dir: Path, sha256: str) -> Path:
 def peek_period(path: Path) -> Period | None:
     """The quarter named on a return's About sheet, or None when the file or period can't be
     read (the full validation then says why)."""
+    def about(name: str) -> bool:
+        return matching.match_sheet(name) == std.ABOUT.name
+
     try:
-        raw = read_workbook(path)
+        raw = read_workbook(path, sheets=about)  # the data sheets are read once, by the run
     except FileRefused:
         return None
-    for name, sheet in raw.sheets.items():
-        if matching.match_sheet(name) != std.ABOUT.name:
-            continue
+    for sheet in raw.sheets.values():
         for row in sheet.rows:
             cells = list(row) + [None, None]
             if matching.match_header(std.ABOUT.name, cells[0]) == "period":

@@ -600,9 +600,10 @@ def _note_formulas(scan: _PartScan, region: bytes, cells: _CellPatterns) -> bool
     return True
 
 
-def _sheet_parts(f: BinaryIO, zf: zipfile.ZipFile) -> dict[str, str]:
-    """Zip part name -> sheet name, from xl/workbook.xml and its relationships (small parts,
-    already checked for DOCTYPE/ENTITY; defusedxml refuses them anyway)."""
+def _sheet_parts(f: BinaryIO, zf: zipfile.ZipFile) -> dict[str, list[str]]:
+    """Zip part name -> the sheet names pointing at it (one, in any workbook Excel writes), from
+    xl/workbook.xml and its relationships (small parts, already checked for DOCTYPE/ENTITY;
+    defusedxml refuses them anyway)."""
 
     def parse(name: str) -> list[Element]:
         info = zf.getinfo(name)
@@ -621,7 +622,7 @@ def _sheet_parts(f: BinaryIO, zf: zipfile.ZipFile) -> dict[str, str]:
         for el in parse("xl/_rels/workbook.xml.rels"):
             if local(el.tag) == "Relationship" and el.get("TargetMode") != "External":
                 targets[el.get("Id", "")] = el.get("Target", "")
-    parts: dict[str, str] = {}
+    parts: dict[str, list[str]] = {}
     for el in parse("xl/workbook.xml"):
         if local(el.tag) != "sheet":
             continue
@@ -636,12 +637,17 @@ def _sheet_parts(f: BinaryIO, zf: zipfile.ZipFile) -> dict[str, str]:
             else (target if target.startswith("xl/") else f"xl/{target}")
         )
         for part in {literal, posixpath.normpath(literal)}:
-            parts[part] = el.get("name", "")
+            parts.setdefault(part, []).append(el.get("name", ""))
     return parts
 
 
-def _inspect(f: BinaryIO, limits: Limits) -> dict[str, set[tuple[int, int]]]:
-    """All checks; returns the formulas without cached value per sheet name."""
+SheetFilter = Callable[[str], bool]
+
+
+def _inspect(f: BinaryIO, limits: Limits,
+             wanted: SheetFilter | None = None) -> dict[str, set[tuple[int, int]]]:
+    """All checks; returns the formulas without cached value per sheet name. Sheets that
+    `wanted` turns down are neither scanned nor, later, parsed."""
     size = f.seek(0, 2)
     _check_magic(f, size, limits)
     count = _declared_entry_count(f, size)
@@ -657,18 +663,21 @@ def _inspect(f: BinaryIO, limits: Limits) -> dict[str, set[tuple[int, int]]]:
             xml = info.filename.lower().endswith((".xml", ".rels")) or info.filename in sheet_of
             if info.is_dir() or not xml:
                 continue
+            names = sheet_of.get(info.filename)
+            if wanted is not None and names and not any(map(wanted, names)):
+                continue  # calamine will not parse this part either
             try:
                 scan = _scan_part(f, info, limits, walk_all=False)
             except _NeedsWalk:
                 scan = _scan_part(f, info, limits, walk_all=True)
-            sheet = sheet_of.get(info.filename, info.filename)
+            sheet = names[-1] if names else info.filename
             si_count += scan.si_count
             unique_count = max(unique_count, scan.unique_count)
             cells += scan.cells
             if info.filename in sheet_of:
                 ranges += scan.max_row * scan.max_col
-            if scan.formulas:
-                formulas.setdefault(sheet, set()).update(scan.formulas)
+            for name in (names or [sheet]) if scan.formulas else ():
+                formulas.setdefault(name, set()).update(scan.formulas)
             if too_big is None and (over := scan.over(limits)):
                 rows, cols = over
                 cell = f"{column_letter(cols - 1)}{rows}" if max(over) < _HUGE else "?"
@@ -722,12 +731,12 @@ def inspect_file(path: Path, limits: Limits = Limits()) -> None:  # noqa: B008
     _guarded(_inspect_path, Path(path), limits)
 
 
-def _read(path: Path, limits: Limits) -> RawWorkbook:
+def _read(path: Path, limits: Limits, wanted: SheetFilter | None = None) -> RawWorkbook:
     # read once into memory (at most max_file_bytes): what is checked is what calamine parses
     with path.open("rb") as f:
         _check_size(os.fstat(f.fileno()).st_size, limits)
         data = io.BytesIO(f.read(limits.max_file_bytes + 1))
-    formulas = _inspect(data, limits)
+    formulas = _inspect(data, limits, wanted)
     data.seek(0)
     with CalamineWorkbook.from_filelike(data) as wb:
         names = list(wb.sheet_names)
@@ -735,6 +744,8 @@ def _read(path: Path, limits: Limits) -> RawWorkbook:
             raise _refused("file.not_xlsx.no_sheets")
         sheets: dict[str, RawSheet] = {}
         for index, name in enumerate(names):
+            if wanted is not None and not wanted(name):
+                continue
             try:
                 rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False)
             except OverflowError as exc:  # a huge number in a duration-formatted cell
@@ -746,6 +757,9 @@ def _read(path: Path, limits: Limits) -> RawWorkbook:
     return RawWorkbook(sheets)
 
 
-def read_workbook(path: Path, limits: Limits = Limits()) -> RawWorkbook:  # noqa: B008
-    """inspect_file, then read every sheet with python-calamine at its Excel positions."""
-    return _guarded(_read, Path(path), limits)
+def read_workbook(path: Path, limits: Limits = Limits(),  # noqa: B008
+                  sheets: SheetFilter | None = None) -> RawWorkbook:
+    """inspect_file, then read every sheet with python-calamine at its Excel positions; with
+    `sheets`, only the sheets whose name it accepts are checked and read (e.g. the About sheet
+    to route a file)."""
+    return _guarded(_read, Path(path), limits, sheets)

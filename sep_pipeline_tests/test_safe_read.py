@@ -19,6 +19,7 @@ from sep_pipeline.safe_read import (
     inspect_file,
     read_workbook,
 )
+from sep_pipeline_tests import bad_workbooks as bw
 from sep_pipeline_tests.bad_workbooks import (
     HOSTILE,
     minimal_xlsx,
@@ -346,3 +347,50 @@ def test_mutated_sheet_xml_never_raises_anything_else(
             xml[at : at + drop] = snippet
         parts[name] = bytes(xml)
     read_or_refuse(write_zip(tmp_path / "mutated_xml.xlsx", parts))
+
+
+# --- reading some sheets only (routing a file by its About sheet) ---------------------------
+
+
+def _two_sheets(directory: Path, about: str, data: str, name: str = "two.xlsx") -> Path:
+    return bw.write_zip(directory / name, bw.xlsx_parts({"About": about, "Workforce": data}))
+
+
+def test_a_sheet_filter_reads_only_the_sheets_it_accepts(tmp_path: Path) -> None:
+    about = bw.sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>Period</t></is></c>'
+                         '<c r="B1" t="inlineStr"><is><t>2025-26 Q1</t></is></c></row>', "A1:B1")
+    data = bw.sheet_xml('<row r="1"><c r="A1"><v>7</v></c></row>', "A1")
+    path = _two_sheets(tmp_path, about, data)
+    full = read_workbook(path)
+    some = read_workbook(path, sheets=lambda n: n == "About")
+    assert set(full.sheets) == {"About", "Workforce"} and set(some.sheets) == {"About"}
+    assert some.sheets["About"].rows == full.sheets["About"].rows == [["Period", "2025-26 Q1"]]
+
+
+def test_a_sheet_filter_still_refuses_what_it_reads(tmp_path: Path) -> None:
+    huge = bw.sheet_xml('<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>', "A1")
+    plain = bw.sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>', "A1")
+    # a hostile data sheet is not parsed when only About is read; the full read refuses it
+    path = _two_sheets(tmp_path, plain, huge, "huge_data.xlsx")
+    assert set(read_workbook(path, sheets=lambda n: n == "About").sheets) == {"About"}
+    with pytest.raises(FileRefused) as refused:
+        read_workbook(path)
+    assert refused.value.issue.code == "file.too_many_cells"
+    # a hostile About sheet is refused either way
+    path = _two_sheets(tmp_path, huge, plain, "huge_about.xlsx")
+    with pytest.raises(FileRefused):
+        read_workbook(path, sheets=lambda n: n == "About")
+    # and so are the parts calamine reads whatever the filter (shared strings)
+    with pytest.raises(FileRefused):
+        read_workbook(bw.xxe_shared_strings(tmp_path), sheets=lambda n: False)
+
+
+def test_a_part_shared_by_two_sheets_is_checked_when_either_is_wanted(tmp_path: Path) -> None:
+    huge = bw.sheet_xml('<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>', "A1")
+    plain = bw.sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>', "A1")
+    parts = bw.xlsx_parts({"About": huge, "Workforce": plain})
+    # both sheets now point at the hostile part; About is named first
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b'r:id="rId2"', b'r:id="rId1"')
+    path = bw.write_zip(tmp_path / "shared_part.xlsx", parts)
+    with pytest.raises(FileRefused):
+        read_workbook(path, sheets=lambda n: n == "About")
