@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 from . import standard as std
 
@@ -21,7 +21,10 @@ _WORDS = re.compile(r"[0-9a-z]+")
 
 def _fold(text: object) -> str:
     """Lower case without accents (ŵ -> w), so Welsh typed on an English keyboard matches."""
-    s = unicodedata.normalize("NFKD", str(text)).casefold()
+    s = str(text)
+    if s.isascii():  # NFKD leaves ASCII alone and casefold is lower: the common case, cheaply
+        return s.lower()
+    s = unicodedata.normalize("NFKD", s).casefold()
     return "".join(ch for ch in s if not unicodedata.combining(ch))
 
 
@@ -67,10 +70,16 @@ def header_index(sheet_name: str) -> dict[str, str]:
     return index
 
 
+# The key of a text cell, remembered: the header search reads the same labels (and the first
+# rows' values) in every file. Text only, as equal numbers can print differently (1 and 1.0).
+_text_key = lru_cache(maxsize=4096)(key)
+
+
 def match_header(sheet_name: str, header: object) -> str | None:
     if header is None:
         return None
-    return header_index(sheet_name).get(key(header))
+    k = _text_key(header) if header.__class__ is str else key(header)
+    return header_index(sheet_name).get(k)
 
 
 def looks_like_identifier(header: object) -> bool:
@@ -95,19 +104,33 @@ def looks_like_identifier(header: object) -> bool:
 # --- Values ----------------------------------------------------------------------------------
 
 
-@cache
+# Indexes per code list, keyed by the list's id: hashing a frozen CodeList hashes every Code in
+# it, which cost more than the lookup itself on every cell. The list is kept in the value, so
+# its id cannot be reused while the entry exists.
+_CODE_INDEXES: dict[int, tuple[std.CodeList, dict[str, str]]] = {}
+_EXPANSION_INDEXES: dict[int, tuple[std.CodeList, dict[str, tuple[str, ...]]]] = {}
+
+
 def code_index(codes: std.CodeList) -> dict[str, str]:
     """Matching key -> code for one code list (code, English, Welsh and synonyms)."""
+    hit = _CODE_INDEXES.get(id(codes))
+    if hit is not None and hit[0] is codes:
+        return hit[1]
     index: dict[str, str] = {}
     for c in codes.codes:
         for label in (c.code, c.en, c.cy, *c.synonyms):
             index.setdefault(key(label), c.code)
+    _CODE_INDEXES[id(codes)] = (codes, index)
     return index
 
 
-@cache
 def _expansion_index(codes: std.CodeList) -> dict[str, tuple[str, ...]]:
-    return {key(k): v for k, v in codes.expansions}
+    hit = _EXPANSION_INDEXES.get(id(codes))
+    if hit is not None and hit[0] is codes:
+        return hit[1]
+    index = {key(k): v for k, v in codes.expansions}
+    _EXPANSION_INDEXES[id(codes)] = (codes, index)
+    return index
 
 
 class ValueError_(ValueError):

@@ -18,7 +18,7 @@ def not_known_shares(sheet: std.Sheet, df: pd.DataFrame, present: set[str]) -> I
         return
     for f in sheet.fields:
         if f.name in std.CHARACTERISTICS and f.name in present:
-            share = float((df[f.name] == "not_known").sum()) / len(df)
+            share = float((df[f.name].array == "not_known").sum()) / len(df)  # bare array: faster
             if share > std.NOT_KNOWN_WARN_SHARE:
                 yield ("warn.not_known_share", None, f.name, None,
                        {"share": f"{share * 100:.0f}",

@@ -8,13 +8,15 @@ plausibility warnings. Any error rejects the whole return.
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -276,68 +278,210 @@ def _read_sheet(
             code = "column.missing" if f.required else "column.missing_optional"
             out.add("error" if f.required else "warning", code, sheet=raw.name,
                     expected_en=f.en, expected_cy=f.cy)
-    df = _normalise(sheet, raw, layout, out)
-    _check_schema(sheet, df, layout, out)
+    df, columns, distinct = _normalise(sheet, raw, layout, out)
+    _check_schema(sheet, df, layout, out, columns, distinct)
     return layout, df
 
 
 # --- Values ----------------------------------------------------------------------------------
 
+# What one distinct raw value of a column reads as: (stored value, note, error or None).
+_Parsed = tuple[object, object, "matching.ValueError_ | None"]
 
-def _normalise(sheet: std.Sheet, raw: RawSheet, layout: SheetLayout, out: _Issues) -> pd.DataFrame:
-    """Typed frame of standard codes, indexed by Excel row; unreadable cells become NA + issue."""
-    body = [
-        (i + 1, row) for i, row in enumerate(raw.rows[layout.header_row:], start=layout.header_row)
-        if any(not matching.is_blank(v) for v in row)
-    ]
-    index = [r for r, _ in body]
-    data: dict[str, list[object]] = {}
+
+def _normalise(
+    sheet: std.Sheet, raw: RawSheet, layout: SheetLayout, out: _Issues
+) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
+    """Typed frame of standard codes, indexed by Excel row; unreadable cells become NA + issue.
+    Also its columns as arrays, and per column an array of exactly the values it holds, each
+    once (what `_check_schema` works on).
+
+    A column at a time: each distinct raw value of a column is read once (`_parse_column`), and a
+    cell's location is only worked out when the cell has an issue. The result is what reading
+    every cell with `_parse_cell` gives (the reference; a property test holds them equal).
+    """
+    index: list[int] = []
+    body: list[Sequence[object]] = []
+    for i, row in enumerate(raw.rows[layout.header_row:], start=layout.header_row):
+        if _filled(row):
+            index.append(i + 1)
+            body.append(row)
+    width = max(map(len, body), default=0)
+    body = [r if len(r) == width else [*r, *[None] * (width - len(r))] for r in body]
+    by_column: list[Sequence[object]] = list(zip(*body, strict=True)) if body else []
+    position = {excel_row: i for i, excel_row in enumerate(index)}
+    formula_cells: dict[int, set[int]] = {}  # column -> positions in `body` of formula cells
+    for r, c in raw.formulas_without_value:
+        if (i := position.get(r + 1)) is not None:
+            formula_cells.setdefault(c, set()).add(i)
+
+    data: dict[str, Any] = {}
+    distinct: dict[str, Any] = {}
     for f in sheet.fields:
         col, header = layout.columns.get(f.name, (None, f.en))
-        values: list[object] = []
-        notes: list[object] = []
-        for excel_row, row in body:
-            raw_value = row[col] if col is not None and col < len(row) else None
+        cells = by_column[col] if col is not None and col < width else [None] * len(body)
+        codes, parsed, problems = _parse_column(f, cells)
+        values = [p[0] for p in parsed]
+        notes = [p[1] for p in parsed]
+        formulas = formula_cells.get(col, set()) if col is not None else set()
+        if formulas:  # stored as blank, whatever the file cached
+            codes[list(formulas)] = len(parsed)
+            values.append(None)
+            notes.append(None)
+        for i in sorted(formulas.union(problems)):
+            excel_row = index[i]
             where = {"sheet": raw.name, "row": excel_row, "column": header,
                      "cell": cell_address(excel_row, col) if col is not None else None}
-            value, note = None, None
-            if col is not None and (excel_row - 1, col) in raw.formulas_without_value:
+            if i in formulas:
                 out.add("error", "value.formula_no_value", **where)
                 out.flagged.add((raw.name, excel_row, f.name))
+                continue
+            _, note, error = parsed[codes[i]]
+            if error is not None:
+                out.add("error", error.code, **where, value=cells[i],
+                        expected_en=error.expected_en, expected_cy=error.expected_cy)
+                out.flagged.add((raw.name, excel_row, f.name))
             else:
-                try:
-                    value, note = _parse(f, raw_value, where, out)
-                except matching.ValueError_ as e:
-                    out.add("error", e.code, **where, value=raw_value,
-                            expected_en=e.expected_en, expected_cy=e.expected_cy)
-                    out.flagged.add((raw.name, excel_row, f.name))
-            values.append(value)
-            notes.append(note)
-        data[f.name] = values
-        if f.kind == "codes":
-            data[f.name + std.NOTE_SUFFIX] = notes
-    df = pd.DataFrame(data, index=pd.Index(index, dtype="int64", name="excel_row"))
-    for f in sheet.fields:
-        df[f.name] = _typed(df[f.name], f.kind)
+                out.add("warning", "value.codes_note", **where, value=note)
+        data[f.name], distinct[f.name] = _typed(values, f.kind, codes)
         if f.kind == "codes":
             note = f.name + std.NOTE_SUFFIX
-            df[note] = df[note].astype(schemas.STRING)
-    return df[schemas.columns(sheet)]
+            data[note], distinct[note] = _typed(notes, "text", codes)
+        if formulas:  # the values those cells cached are not held: no longer exactly distinct
+            distinct[f.name] = None
+            if f.kind == "codes":
+                distinct[f.name + std.NOTE_SUFFIX] = None
+    index_ = pd.Index(np.array(index, dtype=np.int64), name="excel_row")
+    return pd.DataFrame(data, index=index_, copy=False), data, distinct
 
 
-def _typed(series: pd.Series, kind: str) -> pd.Series:
+def _filled(row: Sequence[object]) -> bool:
+    """Any cell not blank (`matching.is_blank`); text, the usual first cell, tested inline."""
+    for v in row:
+        if v.__class__ is str:
+            if v.strip():  # type: ignore[attr-defined]
+                return True
+        elif v is not None and not matching.is_blank(v):
+            return True
+    return False
+
+
+def _parse_column(
+    f: std.Field, cells: Sequence[object]
+) -> tuple[np.ndarray, list[_Parsed], list[int]]:
+    """Each cell of a column read as `_parse_cell` reads it, reading each distinct value once:
+    (per cell, its index in the distinct readings; the readings; positions of the cells with an
+    issue, unreadable or with a multi-code note).
+
+    Cells are told apart by type and value, not value alone: 1, 1.0 and True are the same dict
+    key but not the same cell. Nor are 0.0 and -0.0 (a number field stores each as it is), nor
+    equal instants in different time zones (shown and dated by their wall clocks).
+    """
+    types = set(map(type, cells))
+    types.discard(type(None))
+    if f.kind in ("text", "ref") and types <= {str}:
+        # Text kept as written, trimmed (`_parse_cell` on a str or None): references are all
+        # different, so there is nothing to share and the plain loop is the cheaper one.
+        blank = (f.blank, None, None)
+        return (np.arange(len(cells), dtype=np.intp),
+                [blank if c is None or not (t := c.strip()) else (t, None, None)  # type: ignore[attr-defined]
+                 for c in cells],
+                [])
+    keys: Sequence[Any]
+    if len(types) <= 1 and types <= _ALONE:
+        keys, raw = cells, _same
+    elif types <= _READ_TYPES:
+        keys, raw = list(zip(map(type, cells), cells, strict=True)), _second
+    else:  # a type no reader gives, whose equality may hide a difference: read every cell
+        keys, raw = range(len(cells)), cells.__getitem__
+    distinct = dict.fromkeys(keys)
+    if raw is _second and any(_tag(k[1]) is not None for k in distinct):
+        keys = [(t, c, _tag(c)) for t, c in keys]
+        distinct = dict.fromkeys(keys)
+    parsed: list[_Parsed] = []
+    problem_codes: list[int] = []
+    for n, k in enumerate(distinct):
+        distinct[k] = n
+        try:
+            value, note = _parse_cell(f, raw(k))
+        except matching.ValueError_ as e:
+            parsed.append((None, None, e))
+            problem_codes.append(n)
+        else:
+            parsed.append((value, note, None))
+            if note:
+                problem_codes.append(n)
+    codes = np.fromiter(map(distinct.__getitem__, keys), dtype=np.intp, count=len(keys))
+    problems = np.flatnonzero(np.isin(codes, problem_codes)).tolist() if problem_codes else []
+    return codes, parsed, problems
+
+
+# Types whose equal values read the same, so on their own (one type) a value is its own key.
+_ALONE = frozenset((str, int, bool, date))
+# What python-calamine gives: keyed by (type, value), and `_tag` where equal is not the same.
+_READ_TYPES = _ALONE | {float, datetime, time, timedelta}
+
+
+def _same(key: object) -> object:
+    return key
+
+
+def _second(key: tuple[object, ...]) -> object:
+    return key[1]
+
+
+def _tag(value: object) -> object:
+    """What tells apart equal values that read differently: the sign of a zero, a time zone."""
+    if isinstance(value, float) and value == 0:
+        return math.copysign(1.0, value)
+    if isinstance(value, datetime | time) and value.tzinfo is not None:
+        return value.tzinfo
+    return None
+
+
+def _typed(values: list[object], kind: str, codes: np.ndarray) -> tuple[Any, Any]:
+    """The column `values[codes]` as its kind's dtype (schemas.DTYPES), converting each distinct
+    value once, with the values a frame built from the cells' values got; and the distinct
+    values so converted (None when not worked out)."""
+    dtype = schemas.DTYPES[kind]
     if kind == "date":
-        return pd.to_datetime(series, errors="coerce").astype("datetime64[ns]")
-    return series.astype(schemas.DTYPES[kind])  # type: ignore[call-overload]
+        try:  # the Timestamps' own nanoseconds: a tenth of the time of pandas' conversion
+            ns = np.array([_NAT if v is None else v.value for v in values], dtype=np.int64)  # type: ignore[attr-defined]
+        except (AttributeError, OverflowError):  # not a Timestamp, or beyond datetime64[ns]
+            typed = pd.to_datetime(pd.Series(values), errors="coerce").astype("datetime64[ns]")
+            return typed.array.take(codes), typed.array
+        typed = pd.array(ns.view("datetime64[ns]"))
+        return typed.take(codes), typed
+    if kind == "integer" and not all(v is None or -_EXACT <= v <= _EXACT for v in values):  # type: ignore[operator]
+        # Beyond float64's exact integers: through pandas' own inference, as a frame of the
+        # cells' values always was (int64, float64 when there are blanks, or an overflow).
+        return pd.Series([values[c] for c in codes]).astype(dtype).array, None  # type: ignore[call-overload]
+    if kind in _SMALL_KINDS and len(values) <= 16:
+        # Yes/No and code columns hold a few values, the same in every file: convert them once.
+        key = (dtype, *values)
+        typed = _SMALL.get(key)
+        if typed is None:
+            if len(_SMALL) > 10_000:
+                _SMALL.clear()
+            typed = _SMALL[key] = pd.array(values, dtype=dtype)  # type: ignore[call-overload]
+    else:
+        typed = pd.array(values, dtype=dtype)  # type: ignore[call-overload]
+    return typed.take(codes), typed
 
 
-def _parse(
-    f: std.Field, value: object, where: dict[str, Any], out: _Issues
-) -> tuple[object, object]:
+_EXACT = 2**53  # integers up to this survive float64, the type an integer column with blanks took
+_NAT = np.datetime64("NaT", "ns").view(np.int64)
+# Kinds whose values are str, bool or None, so a tuple of them is an exact key (never 1 == 1.0).
+_SMALL_KINDS = frozenset(("text", "ref", "code", "age_band", "codes", "bool"))
+_SMALL: dict[tuple[object, ...], Any] = {}  # converted only by take(), which copies: never changed
+
+
+def _parse_cell(f: std.Field, value: object) -> tuple[object, object]:
     """(stored value, note) for one cell; raises `matching.ValueError_` when unreadable.
 
     Code-list values that do not match are kept as written, so the Pandera model reports them
-    against the list (one place says which values are allowed).
+    against the list (one place says which values are allowed). A note (the free text of a
+    multi-code cell) is also reported as a warning by the caller.
     """
     if matching.is_blank(value):
         return f.blank, None
@@ -358,8 +502,6 @@ def _parse(
                 return matching.as_text(value), None
         case "codes":
             parsed = matching.parse_codes(value, f.codes)  # type: ignore[arg-type]
-            if parsed.note:
-                out.add("warning", "value.codes_note", **where, value=parsed.note)
             return schemas.CODES_SEPARATOR.join(parsed.codes) or None, parsed.note
         case "bool":
             return matching.parse_bool(value), None
@@ -398,9 +540,20 @@ _CHECK_CODES = (
 )
 
 
-def _check_schema(sheet: std.Sheet, df: pd.DataFrame, layout: SheetLayout, out: _Issues) -> None:
+def _check_schema(
+    sheet: std.Sheet,
+    df: pd.DataFrame,
+    layout: SheetLayout,
+    out: _Issues,
+    columns: Mapping[str, Any] | None = None,
+    distinct: Mapping[str, Any] | None = None,
+) -> None:
+    suspects = schemas.suspect_columns(sheet, df if columns is None else columns, distinct)
     try:
-        schemas.model(sheet.name).validate(df, lazy=True)
+        if suspects is None:
+            schemas.model(sheet.name).validate(df, lazy=True)
+        elif suspects:
+            schemas.partial_schema(sheet.name, tuple(suspects)).validate(df[suspects], lazy=True)
         return
     except pa.errors.SchemaErrors as e:
         failures = e.failure_cases
