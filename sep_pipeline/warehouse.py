@@ -279,7 +279,9 @@ def bulk_load(conn: Connection, table: sa.Table, df: pd.DataFrame) -> int:
 def _column_values(s: pd.Series, col: sa.Column) -> list[object]:
     """Plain Python values (NA -> None, dates as `date`) for the database driver."""
     if isinstance(col.type, sa.Date):
-        s = pd.to_datetime(s).dt.date
+        ts = pd.to_datetime(s)  # (an all-NaT column's .dt.date stays NaT: mask it ourselves)
+        return [None if m else d for d, m in zip(ts.dt.date.tolist(), ts.isna().to_numpy(),
+                                                 strict=True)]
     return s.to_numpy(dtype=object, na_value=None).tolist()
 
 

@@ -281,7 +281,7 @@ def test_daemon_picks_up_a_dropped_file_on_postgres(tmp_path, monkeypatch):
 _ODD = sa.MetaData()
 _odd = sa.Table("odd_values", _ODD, sa.Column("t", sa.Text), sa.Column("s", sa.String(40)),
                 sa.Column("i", sa.Integer), sa.Column("f", sa.Float), sa.Column("b", sa.Boolean),
-                sa.Column("d", sa.Date))
+                sa.Column("d", sa.Date), sa.Column("d2", sa.Date))
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
                 max_size=12)
 
@@ -314,11 +314,12 @@ def test_bulk_load_keeps_every_value_on_postgres_and_sqlite(pg_url, tmp_path, te
         "f": [None if i % 4 == 1 else i / 3 for i in range(n)],
         "b": pd.Series([None if i % 5 == 2 else i % 2 == 0 for i in range(n)], dtype="boolean"),
         "d": pd.to_datetime([None if i % 2 else f"2025-06-{i % 28 + 1:02d}" for i in range(n)]),
+        "d2": pd.to_datetime([None] * n),  # a date column left blank throughout
     })
     expected = [
         (t, None if i % 3 == 0 else f"c{i}", i, None if i % 4 == 1 else i / 3,
          None if i % 5 == 2 else i % 2 == 0,
-         None if i % 2 else date(2025, 6, i % 28 + 1))
+         None if i % 2 else date(2025, 6, i % 28 + 1), None)
         for i, t in enumerate(texts)
     ]
     assert _load_and_read(pg_url, df) == expected
