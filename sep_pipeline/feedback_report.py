@@ -7,8 +7,10 @@ each of their sheets that has a problem cell.
   is a copy), value, and the English and Welsh messages.
 - **A copy of each partner sheet with at least one marked cell** (an issue's own cell; else its
   row in the column whose header it names, the header of a whole-column issue, the first cell of
-  a whole-row issue), cell for cell at the same addresses, up to Excel's MAX_ROWS x MAX_COLS, the
-  marked cells red (error) or amber (warning) with a note saying what is wrong. A sheet with no
+  a whole-row issue), at the same addresses, up to Excel's MAX_ROWS x MAX_COLS: the first
+  HEADER_SCAN_ROWS rows (where the headers are) and every row with a marked cell, cell for cell; the
+  other rows are left out, so a warning on a header does not copy 25,000 staff rows. Marked
+  cells are red (error) or amber (warning) with a note saying what is wrong. A sheet with no
   marked cell is not copied (the partner has it already), so an accepted return whose issues
   point at no cell gets Summary and Issues only.
 
@@ -97,9 +99,11 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "do_copies": (
         "The copies of your sheets after it show each problem cell in red (error) or amber "
-        "(warning), with a note saying what is wrong.",
+        "(warning), with a note saying what is wrong; they keep your row numbers and show only "
+        "the header rows and the rows with a problem.",
         "Mae'r copïau o'ch taflenni ar ei hôl yn dangos pob cell â phroblem mewn coch (gwall) neu "
-        "ambr (rhybudd), gyda nodyn yn dweud beth sydd o'i le.",
+        "ambr (rhybudd), gyda nodyn yn dweud beth sydd o'i le; maent yn cadw rhifau eich rhesi "
+        "ac yn dangos y rhesi pennawd a'r rhesi â phroblem yn unig.",
     ),
     "do_unreadable": (
         "Your file could not be read, so this report has no copy of its sheets: the {issues} "
@@ -491,7 +495,8 @@ class _Tokens(dict):
 
 def _write_copy(ws: Worksheet, fmts: _Formats, grid: Grid,
                 marks: Mapping[tuple[int, int], list[Issue]], lang: str) -> None:
-    """The partner's sheet, cell for cell at the same addresses, with problem cells marked.
+    """The partner's sheet at the same addresses, with problem cells marked: its first
+    HEADER_SCAN_ROWS rows (where the headers are) and every row with a marked cell.
 
     Rows without a mark go whole through `write_row` (text stays text: see the module notes);
     marked rows, and rows holding a value `_Tokens` finds odd, go cell by cell through `_put`.
@@ -511,6 +516,8 @@ def _write_copy(ws: Worksheet, fmts: _Formats, grid: Grid,
     tokens = _Tokens()
     token = tokens.__getitem__
     for r, values in enumerate(grid[:MAX_ROWS]):
+        if r >= HEADER_SCAN_ROWS and r not in marked_rows:
+            continue  # the partner has every row; the copy shows the ones with a problem
         row = values if len(values) <= MAX_COLS else values[:MAX_COLS]
         if r not in marked_rows:
             cells = list(map(token, row))

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from sep_pipeline.feedback_report import REPLACEMENT, clean_text, write_report
+from sep_pipeline.feedback_report import HEADER_SCAN_ROWS, REPLACEMENT, clean_text, write_report
 from sep_pipeline.issues import Issue
 
 RED, AMBER = "FFFFC7CE", "FFFFEB9C"
@@ -431,6 +431,8 @@ def test_rejected_return_copies_only_the_sheet_with_the_error(tmp_path):
     issues = [
         Issue("error", "value.code", "Not a code for Sex.", "Nid yw'n god Rhyw.",
               sheet="Workforce", row=3, column="sex", value="Femail"),
+        Issue("error", "value.code", "Not a code for Sex.", "Nid yw'n god Rhyw.",
+              sheet="Workforce", row=40, column="sex", value="x"),
         Issue("warning", "sheet.note", "About the sheet.", "Am y daflen.", sheet="About"),
     ]
     wb = _feedback(tmp_path, "rejected", issues, archive=archive)
@@ -439,13 +441,18 @@ def test_rejected_return_copies_only_the_sheet_with_the_error(tmp_path):
     link = wb["Issues"]["F2"]
     assert link.value == "B3" and link.hyperlink.location == "'Workforce'!B3"
 
+    # the header rows and the marked rows, at their own addresses; the rest is left out
     partner, copy = openpyxl.load_workbook(archive)["Workforce"], wb["Workforce"]
-    assert (copy.max_row, copy.max_column) == (len(PARTNER["Workforce"]), 5)
+    assert len(PARTNER["Workforce"]) > 40
+    assert (copy.max_row, copy.max_column) == (40, 5)
     for row in partner.iter_rows():
         for cell in row:
             got = copy[cell.coordinate]
+            if cell.row > HEADER_SCAN_ROWS and cell.row != 40:
+                assert got.value is None, cell.coordinate
+                continue
             assert (got.value, got.data_type) == (cell.value, cell.data_type), cell.coordinate
-            if cell.coordinate == "B3":
+            if cell.coordinate in ("B3", "B40"):
                 assert got.fill.fill_type == "solid" and got.fill.fgColor.rgb == RED
                 assert got.comment.text.startswith("Error (value.code): Not a code for Sex.")
             else:
