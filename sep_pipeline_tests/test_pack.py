@@ -5,6 +5,7 @@ and validated with frictionless."""
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import frictionless
@@ -198,6 +199,36 @@ def test_body_pack_holds_no_other_body(pack):
             assert found_self
             assert body in (wb.properties.title or "")
             assert not any(o in (wb.properties.title or "") for o in others)
+
+
+def _same(v: object) -> str:
+    """A cell's value to compare: openpyxl reads 5.0 back as 5."""
+    return repr(float(v) if isinstance(v, int | float) else v)
+
+
+def test_body_pack_holds_each_of_its_figures_and_the_partnerships(pack):
+    """A table sheet of a body's workbook has a row per figure the body has in that table:
+    its own value (or marker) and the partnership's (ALL) for the same cell, nothing more."""
+    bench = pack["data"].benchmark
+    cells = bench.assign(cell=[v if pd.notna(v) else (m if isinstance(m, str) else None)
+                               for v, m in zip(bench["value"], bench["marker"], strict=True)])
+    key = ["table_id", "measure", "breakdown", "category"]
+    partnership = cells[cells.body_code == "ALL"].set_index(key)["cell"]
+    for body in BODIES:
+        wb = load_workbook(pack["out"] / "bodies" / f"{body}_benchmark_"
+                                                    f"{PERIOD.replace(' ', '_')}_en.xlsx")
+        for t in TABLE_IDS:
+            rows = [[c.value for c in r] for r in wb[t].iter_rows()]
+            head = next(i for i, r in enumerate(rows)
+                        if r[0] == L.text("breakdown", "en") and r[2] == body)
+            end = next((i for i, r in enumerate(rows) if r[0] == L.text("chart_data", "en")),
+                       len(rows))
+            figures = [r for r in rows[head + 1:end] if r[1] is not None]
+            own = cells[(cells.body_code == body) & (cells.table_id == t)]
+            assert len(figures) == len(own), (body, t)
+            assert Counter(_same(r[2]) for r in figures) == Counter(map(_same, own["cell"]))
+            want = [partnership.get(tuple(k)) for k in own[key].itertuples(index=False)]
+            assert Counter(_same(r[3]) for r in figures) == Counter(map(_same, want)), (body, t)
 
 
 def test_welsh_pack_speaks_welsh(pack):

@@ -18,12 +18,18 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from .body_pack import body_file_name, body_view, write_body_pack
+from .body_pack import body_file_name, body_rows, body_view, body_views, write_body_pack
 from .labels import LANGS
 from .tidy_csv import write_tidy_csv
-from .workbook import PackData, load_pack_data, partnership_file_name, write_partnership_workbook
+from .workbook import (
+    PackData,
+    Shaped,
+    load_pack_data,
+    partnership_file_name,
+    write_partnership_workbook,
+)
 
-__all__ = ["PackData", "body_view", "languages", "load_pack_data", "write_body_pack",
+__all__ = ["PackData", "body_view", "body_views", "languages", "load_pack_data", "write_body_pack",
            "write_pack", "write_partnership_workbook", "write_tidy_csv"]
 
 
@@ -54,10 +60,14 @@ def write_pack(engine_or_conn: sa.Engine | sa.Connection, period: str, out_dir: 
     with _connection(engine_or_conn) as conn:
         data = load_pack_data(conn, period)
     out_dir = Path(out_dir)
-    paths = [write_partnership_workbook(data, out_dir / partnership_file_name(period, lg), lg)
+    shaped = Shaped.of(data.benchmark)  # shaped once for both languages
+    paths = [write_partnership_workbook(data, out_dir / partnership_file_name(period, lg), lg,
+                                        shaped)
              for lg in langs]
+    del shaped
     paths += write_tidy_csv(data, out_dir / "csv")
+    rows = body_rows(data.benchmark, data.position)  # every body's view in one pass
     paths += [write_body_pack(data, body, out_dir / "bodies" / body_file_name(body, period, lg),
-                              lg)
+                              lg, rows[body])
               for body in data.bodies for lg in langs]
     return paths

@@ -38,26 +38,30 @@ _INJECTION = ("=", "+", "-", "@", "\t", "\r")
 def escape_text(s: pd.Series) -> pd.Series:
     """Text that a spreadsheet would read as a formula, prefixed with ' (OWASP)."""
     text = s.astype(object)
-    risky = text.map(lambda v: isinstance(v, str) and v.startswith(_INJECTION))
-    return text.where(~risky, "'" + text.astype(str))
+    # A column of codes holds a few values many times over: look at each distinct one once.
+    risky = [v for v in pd.unique(text) if isinstance(v, str) and v.startswith(_INJECTION)]
+    if not risky:
+        return text
+    return text.where(~text.isin(risky), "'" + text.astype(str))
 
 
 def _format_values(values: pd.Series, digits: Sequence[int]) -> pd.Series:
     """Published numbers as text to their own decimal places ('' when a marker stands)."""
     # + 0.0 turns -0.0 into 0.0; money (places -1) is to the penny
-    out = [("" if pd.isna(v) else f"{float(v) + 0.0:.{d if d >= 0 else 2}f}")
-           for v, d in zip(values, digits, strict=True)]
+    out = [("" if missing else f"{float(v) + 0.0:.{d if d >= 0 else 2}f}")
+           for v, d, missing in zip(values.tolist(), digits, values.isna().tolist(), strict=True)]
     return pd.Series(out, index=values.index, dtype=object)
 
 
 def tidy_tables(bench: pd.DataFrame, period: str) -> dict[str, pd.DataFrame]:
     """table id -> its rows in TIDY_COLUMNS (value as text to the measure's places)."""
     out = {}
+    groups = bench.groupby("table_id", sort=False).indices
     for table_id in TABLE_IDS:
-        t = bench[bench["table_id"] == table_id]
-        if t.empty:
+        if table_id not in groups:
             continue
-        digits = [places(table_id, m) for m in t["measure"]]
+        t = bench.iloc[groups[table_id]]
+        digits = t["measure"].map({m: places(table_id, m) for m in t["measure"].unique()}).tolist()
         out[table_id] = t.assign(period=period, value=_format_values(t["value"], digits),
                                  marker=t["marker"].astype(object).fillna(""))[TIDY_COLUMNS]
     return out

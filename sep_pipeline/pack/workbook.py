@@ -9,9 +9,11 @@ Native charts sit at the top of P1, P2, C1, D1 and A1, drawn from a numbers-only
 figures at the foot of the sheet, because a chart reads a marker such as `[c]` as zero.
 
 Shaping is pure (`table_panels`, `chart_specs`, `partner_actions`, `partner_engagement`:
-DataFrames in, DataFrames out); writing is the `_Writer` below. Partner text goes through
-`feedback_report.clean_text` and `write_string` only, in a workbook opened with
-`strings_to_formulas=False`: no cell of the pack is a formula.
+DataFrames in, panels and frames out; `Shaped` holds a whole workbook's, made once for both
+languages); writing is the `_Writer` below, a column of cells at a time (`xlsx.Sheet`). Partner
+text goes through `feedback_report.clean_text` and is stored as a string (`put_column` or
+`write_string`), in a workbook opened with `strings_to_formulas=False`: no cell of the pack is a
+formula.
 """
 
 from __future__ import annotations
@@ -20,21 +22,23 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
 
 from .. import warehouse
 from ..feedback_report import clean_text
 from ..methodology.pay_gaps import COMPARISONS
 from ..methodology.tables import EVENT_TABLES, TABLE_IDS, measure_places
 from . import labels as L
+from .xlsx import Sheet, workbook
 
 SPREAD = ("MEDIAN", "LQ", "UQ")
+CHART_TABLES = ("P1", "P2", "C1", "D1", "A1")  # the table sheets with charts
 SUMMARY = ("ALL", *SPREAD)
 HEADLINES = [(c.characteristic, f"{c.reference_group}_vs_{c.comparison_group}")
              for c in COMPARISONS if c.headline]
@@ -65,7 +69,7 @@ class PackData:
 
     @property
     def bodies(self) -> list[str]:
-        return sorted(set(self.benchmark["body_code"]) - set(SUMMARY))
+        return sorted(set(self.benchmark["body_code"].unique()) - set(SUMMARY))
 
 
 def load_pack_data(conn: sa.Connection, period: str) -> PackData:
@@ -97,8 +101,17 @@ def cell_values(df: pd.DataFrame) -> pd.Series:
 
 @dataclass
 class Block:
+    """One measure's rows of a panel (where the columns are measures: the panel's rows)."""
+
     measure: str | None  # None: the columns are measures (a one-category breakdown)
-    grid: pd.DataFrame  # index: body codes then ALL, MEDIAN, LQ, UQ; cells: number | marker
+    index: list[str]  # body codes, then ALL, MEDIAN, LQ, UQ where the panel has them
+    columns: list[str]
+    rows: list[list[object]]  # one per index entry, a cell per column: number | marker | None
+
+    @property
+    def grid(self) -> pd.DataFrame:
+        """The block as a frame: index and columns as above, cells as objects."""
+        return pd.DataFrame(self.rows, index=self.index, columns=self.columns, dtype=object)
 
 
 @dataclass
@@ -110,35 +123,66 @@ class Panel:
     category: str | None = None  # the one category, when the columns are measures
 
 
-def _rows(grid: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    bodies = sorted(set(grid.index) - set(SUMMARY))
-    grid = grid.reindex(index=[*bodies, *(c for c in SUMMARY if c in grid.index)],
-                        columns=list(columns))
-    grid = grid.astype(object).where(grid.notna(), None)
-    # No spread row where the methodology gives none (counts and amounts measure size).
-    empty = grid.index.isin(SPREAD) & grid.isna().all(axis=1).to_numpy()
-    return grid[~empty]
+def _block(measure: str | None, cells: dict[str, dict[str, object]], columns: list[str]
+           ) -> Block:
+    """`cells` (row code -> column -> cell) as a block: bodies in code order, then the summary
+    rows, leaving out a spread row with nothing in it (counts and amounts measure size: the
+    methodology gives them no spread)."""
+    index = [*sorted(set(cells) - set(SUMMARY)), *(c for c in SUMMARY if c in cells)]
+    kept, rows = [], []
+    for code in index:
+        got = cells[code]
+        row = [got.get(c) for c in columns]
+        if code in SPREAD and all(v is None for v in row):
+            continue
+        kept.append(code)
+        rows.append(row)
+    return Block(measure, kept, list(columns), rows)
+
+
+def _panels(codes: Sequence[str], measures: Sequence[str], breakdowns: Sequence[str],
+            categories: Sequence[str], cells: Sequence[object]) -> list[Panel]:
+    """One table's rows (as parallel lists, `cells` from `cell_values`) as its panels: one pass
+    over the rows, each panel in the order its breakdown, categories and measures come."""
+    groups: dict[tuple[str, str], tuple[dict, dict, dict]] = {}
+    for code, measure, breakdown, category, cell in zip(codes, measures, breakdowns, categories,
+                                                         cells, strict=True):
+        if "/" in breakdown:  # two-way: a panel per first code, the second across
+            prefix, _, sub = category.partition("/")
+        else:
+            prefix, sub = "", category
+        group = groups.get((breakdown, prefix))
+        if group is None:
+            group = groups[breakdown, prefix] = ({}, {}, {})
+        subs, seen, by_measure = group
+        subs[sub] = None
+        seen[measure] = None
+        by_measure.setdefault(measure, {}).setdefault(code, {})[sub] = cell
+    panels = []
+    for (breakdown, prefix), (subs, seen, by_measure) in groups.items():
+        columns, ms = list(subs), list(seen)
+        if len(columns) == 1:  # one category: the measures go across
+            (sub,) = columns
+            merged: dict[str, dict[str, object]] = {}
+            for m in ms:
+                for code, got in by_measure[m].items():
+                    merged.setdefault(code, {})[m] = got[sub]
+            panels.append(Panel(breakdown, prefix or None, ms, [_block(None, merged, ms)], sub))
+        else:
+            panels.append(Panel(breakdown, prefix or None, columns,
+                                [_block(m, by_measure[m], columns) for m in ms]))
+    return panels
+
+
+def _table_rows(t: pd.DataFrame, cells: pd.Series) -> tuple[list, ...]:
+    return (t["body_code"].tolist(), t["measure"].tolist(), t["breakdown"].tolist(),
+            t["category"].tolist(), cells.tolist())
 
 
 def table_panels(bench: pd.DataFrame, table_id: str) -> list[Panel]:
     """One table's panels in the warehouse's order of breakdowns, categories and measures."""
-    t = bench[bench["table_id"] == table_id].assign(cell=lambda d: cell_values(d))
-    two_way = t["breakdown"].str.contains("/", regex=False)
-    parts = t["category"].str.split("/", n=1, expand=True).reindex(columns=[0, 1])
-    t = t.assign(prefix=parts[0].where(two_way, ""), sub=parts[1].where(two_way, t["category"]))
-    panels = []
-    for (breakdown, prefix), g in t.groupby(["breakdown", "prefix"], sort=False):
-        subs = list(dict.fromkeys(g["sub"]))
-        measures = list(dict.fromkeys(g["measure"]))
-        if len(subs) == 1:
-            grid = g.pivot(index="body_code", columns="measure", values="cell")
-            panels.append(Panel(breakdown, prefix or None, measures,
-                                [Block(None, _rows(grid, measures))], subs[0]))
-            continue
-        blocks = [Block(m, _rows(gm.pivot(index="body_code", columns="sub", values="cell"), subs))
-                  for m, gm in g.groupby("measure", sort=False)]
-        panels.append(Panel(breakdown, prefix or None, subs, blocks))
-    return panels
+    t = bench[bench["table_id"] == table_id]
+    return _panels(*_table_rows(t, cell_values(t)))
 
 
 def panel_title(panel: Panel, category: str | None, lang: str) -> str:
@@ -167,16 +211,36 @@ class ChartSpec:
 
 def numbers(bench: pd.DataFrame, table_id: str) -> pd.DataFrame:
     """One table's rows with numeric values only (NaN where a marker stands)."""
-    t = bench[bench["table_id"] == table_id]
+    return _numeric(bench[bench["table_id"] == table_id])
+
+
+def _numeric(t: pd.DataFrame) -> pd.DataFrame:
     return t.assign(value=pd.to_numeric(t["value"], errors="coerce").astype(float))
 
 
-def _series(t: pd.DataFrame, body: str, measure: str, index: Sequence[tuple[str, str]]
+@dataclass(frozen=True)
+class TableNumbers:
+    """One table's numeric values (NaN where a marker stands), to look up by cell."""
+
+    bodies: list[str]  # the bodies in the table, in code order
+    cells: list[tuple[str, str]]  # (breakdown, category) in the table's order
+    values: dict[tuple[str, str, str, str], float]  # (body, measure, breakdown, category)
+
+    @classmethod
+    def of(cls, t: pd.DataFrame) -> TableNumbers:
+        """From one table's rows (`numbers`)."""
+        codes, measures = t["body_code"].tolist(), t["measure"].tolist()
+        breakdowns, categories = t["breakdown"].tolist(), t["category"].tolist()
+        return cls(sorted(set(codes) - set(SUMMARY)),
+                   list(dict.fromkeys(zip(breakdowns, categories, strict=True))),
+                   dict(zip(zip(codes, measures, breakdowns, categories, strict=True),
+                            t["value"].tolist(), strict=True)))
+
+
+def _series(t: TableNumbers, body: str, measure: str, index: Sequence[tuple[str, str]]
             ) -> list[float]:
     """`body`'s values of `measure` at the (breakdown, category) cells `index`, NaN if none."""
-    s = t[(t["body_code"] == body) & (t["measure"] == measure)] \
-        .set_index(["breakdown", "category"])["value"]
-    return [float(s.get(k, math.nan)) for k in index]
+    return [float(t.values.get((body, measure, *k), math.nan)) for k in index]
 
 
 def _spec(title: str, data: pd.DataFrame, **kw: object) -> list[ChartSpec]:
@@ -187,9 +251,13 @@ def _spec(title: str, data: pd.DataFrame, **kw: object) -> list[ChartSpec]:
 
 def chart_specs(bench: pd.DataFrame, table_id: str, lang: str) -> list[ChartSpec]:
     """The charts of one table sheet of the partnership pack (none for most tables)."""
-    t = numbers(bench, table_id)
-    bodies = sorted(set(t["body_code"]) - set(SUMMARY))
-    cells = list(dict.fromkeys(zip(t["breakdown"], t["category"], strict=True)))
+    if table_id not in CHART_TABLES:
+        return []
+    return _chart_specs(TableNumbers.of(numbers(bench, table_id)), table_id, lang)
+
+
+def _chart_specs(t: TableNumbers, table_id: str, lang: str) -> list[ChartSpec]:
+    bodies, cells = t.bodies, t.cells
     specs: list[ChartSpec] = []
     if table_id == "P1":  # pay gaps by body, the partnership's as lines across
         for cell in HEADLINES:
@@ -285,9 +353,12 @@ def places(table_id: str, measure: str) -> int:
     return -1 if measure == "value_gbp" else measure_places(table_id, measure)
 
 
-def _none(values: Sequence[object]) -> list[object]:
-    """NaN -> None (a blank cell); xlsxwriter refuses NaN."""
-    return [None if isinstance(v, float) and math.isnan(v) else v for v in values]
+_clean_label = lru_cache(maxsize=1 << 14)(clean_text)
+
+
+def _clean(text: str) -> str:
+    """`clean_text`, remembered for short texts: the pack's labels repeat in every workbook."""
+    return _clean_label(text) if len(text) <= 200 else clean_text(text)
 
 
 class _Writer:
@@ -314,7 +385,7 @@ class _Writer:
         self._labels: dict[str, Format] = {}
         self.heights: dict[str, dict[int, float]] = {}  # sheet -> row -> points, for page breaks
 
-    def height(self, ws: Worksheet, row: int, points: float) -> None:
+    def height(self, ws: Sheet, row: int, points: float) -> None:
         ws.set_row(row, points)
         self.heights.setdefault(ws.name, {})[row] = points
 
@@ -334,15 +405,18 @@ class _Writer:
                                                      "border_color": "#D9D9D9"})
         return self._labels[kind]
 
-    def text_column(self, ws: Worksheet, row: int, col: int, values: Sequence[object],
-                    fmt: Format | None = None) -> None:
-        """Text cells strictly as strings (OWASP formula injection: partner text is hostile),
-        cleaned so the file always opens; one call per value because that is the guarantee."""
-        for r, v in enumerate(values, start=row):
-            if v is not None and not (isinstance(v, float) and math.isnan(v)):
-                ws.write_string(r, col, clean_text(str(v)), fmt)
+    def sheet(self, name: str) -> Sheet:
+        return self.wb.add_worksheet(name, worksheet_class=Sheet)
 
-    def paragraph(self, ws: Worksheet, row: int, text: str, last_col: int, fmt: Format,
+    def text_column(self, ws: Sheet, row: int, col: int, values: Sequence[object],
+                    fmt: Format | None = None) -> None:
+        """Text cells strictly as strings (OWASP formula injection: partner text is hostile;
+        `put_column` stores a str as a string whatever it starts with), cleaned so the file
+        always opens; None or NaN leaves its cell empty."""
+        ws.put_column(row, col, [None if v is None or (isinstance(v, float) and math.isnan(v))
+                                 else _clean(str(v)) for v in values], fmt, blank=False)
+
+    def paragraph(self, ws: Sheet, row: int, text: str, last_col: int, fmt: Format,
                   chars: int) -> int:
         """A wrapped paragraph across columns 0..last_col (merged cells never autofit)."""
         ws.merge_range(row, 0, row, last_col, "", fmt)
@@ -350,7 +424,7 @@ class _Writer:
         self.height(ws, row, 15 * max(1, math.ceil(len(text) / chars)))
         return row + 1
 
-    def page(self, ws: Worksheet, last_row: int, last_col: int,
+    def page(self, ws: Sheet, last_row: int, last_col: int,
              units: Sequence[Sequence[int]] = (), widths: Sequence[float] = ()) -> None:
         """Print legibly: A4 landscape, fitted to the page width, sheet name and page number;
         with `units` (row boundaries of panels to keep on one page) and the column `widths`,
@@ -365,7 +439,7 @@ class _Writer:
         ws.set_footer("&C" + L.text("page", self.lang))
         ws.print_area(0, 0, max(last_row, 0), last_col)
 
-    def marker_key(self, ws: Worksheet, row: int) -> int:
+    def marker_key(self, ws: Sheet, row: int) -> int:
         """What each marker means, from `row`; returns the row after it (and a blank one)."""
         ws.write_string(row, 0, L.text("markers", self.lang), self.bold)
         for marker, meaning in L.MARKERS.items():
@@ -373,7 +447,7 @@ class _Writer:
             row += 1
         return row + 1
 
-    def heading(self, ws: Worksheet, title: str, lines: Sequence[str], last_col: int,
+    def heading(self, ws: Sheet, title: str, lines: Sequence[str], last_col: int,
                 contents: str | None, chars: float | None = None) -> int:
         """Title, wrapped lines across the sheet (`chars` wide), a link back to the contents."""
         ws.write_string(0, 0, title, self.title)
@@ -388,36 +462,36 @@ class _Writer:
             row += 1
         return row + 1
 
-    def grid(self, ws: Worksheet, row: int, grid: pd.DataFrame, fmt_places: Sequence[int],
-             lang: str) -> int:
-        """Rows of one block, written a column at a time for each run of rows of one kind."""
-        kinds = ["ALL" if c == "ALL" else "spread" if c in SPREAD else "body" for c in grid.index]
+    def grid(self, ws: Sheet, row: int, index: Sequence[str],
+             columns: Sequence[Sequence[object]], fmt_places: Sequence[int], lang: str) -> int:
+        """Rows of one block (`index`: their codes; `columns`: each column's cells), written a
+        column at a time for each run of rows of one kind."""
+        kinds = ["ALL" if c == "ALL" else "spread" if c in SPREAD else "body" for c in index]
         start = 0
         while start < len(kinds):
             end = start
             while end < len(kinds) and kinds[end] == kinds[start]:
                 end += 1
-            part = grid.iloc[start:end]
-            self.text_column(ws, row + start, 0, [L.row_label(c, lang) for c in part.index],
+            self.text_column(ws, row + start, 0, [L.row_label(c, lang) for c in index[start:end]],
                              self.label(kinds[start]))
-            for j, col in enumerate(part.columns):
-                ws.write_column(row + start, 1 + j, _none(part[col].tolist()),
-                                self.cell(kinds[start], fmt_places[j]))
+            for j, col in enumerate(columns):
+                ws.put_column(row + start, 1 + j, col[start:end],
+                              self.cell(kinds[start], fmt_places[j]))
             start = end
         return row + len(kinds)
 
-    def header_row(self, ws: Worksheet, row: int, first: str, heads: Sequence[str]) -> None:
+    def header_row(self, ws: Sheet, row: int, first: str, heads: Sequence[str]) -> None:
         ws.write_string(row, 0, first, self.head_left)
         self.text_column_row(ws, row, 1, heads, self.head)
         lines = max([math.ceil(len(h) / (DATA_W - 1)) for h in heads] or [1])
         self.height(ws, row, 15 * min(max(lines, 1), 8))
 
-    def text_column_row(self, ws: Worksheet, row: int, col: int, values: Sequence[str],
+    def text_column_row(self, ws: Sheet, row: int, col: int, values: Sequence[str],
                         fmt: Format) -> None:
         for c, v in enumerate(values, start=col):
             ws.write_string(row, c, clean_text(v), fmt)
 
-    def charts(self, ws: Worksheet, specs: Sequence[ChartSpec],
+    def charts(self, ws: Sheet, specs: Sequence[ChartSpec],
                anchors: Sequence[tuple[int, int]], row: int) -> int:
         """Each chart's numbers from `row` down, the chart itself at its anchor; returns the
         row after the data."""
@@ -428,12 +502,12 @@ class _Writer:
             row = self._chart(ws, spec, row, anchor)
         return row
 
-    def _chart(self, ws: Worksheet, spec: ChartSpec, row: int, anchor: tuple[int, int]) -> int:
+    def _chart(self, ws: Sheet, spec: ChartSpec, row: int, anchor: tuple[int, int]) -> int:
         name, n = ws.name, len(spec.data)
         self.header_row(ws, row, "", list(spec.data.columns))
         self.text_column(ws, row + 1, 0, list(spec.data.index), self.label("body"))
         for j, col in enumerate(spec.data.columns):
-            ws.write_column(row + 1, 1 + j, _none(spec.data[col].tolist()), self.cell("body", 1))
+            ws.put_column(row + 1, 1 + j, spec.data[col].tolist(), self.cell("body", 1))
         chart = self.wb.add_chart({"type": spec.kind, **({"subtype": spec.subtype}
                                                           if spec.subtype else {})})
         line = self.wb.add_chart({"type": "line"}) if spec.lines else None
@@ -548,34 +622,59 @@ def partnership_file_name(period: str, lang: str) -> str:
     return f"sep_benchmark_{period.replace(' ', '_')}_{lang}.xlsx"
 
 
-def write_partnership_workbook(data: PackData, path: Path, lang: str = "en") -> Path:
-    """The partnership's pack for `data.period` in one language ("en" or "cy")."""
+@dataclass(frozen=True)
+class Shaped:
+    """The partnership workbook's tables, shaped once for both languages."""
+
+    tables: list[str]  # the table ids with figures, in TABLE_IDS order
+    panels: dict[str, list[Panel]]
+    numbers: dict[str, TableNumbers]  # the tables with charts
+
+    @classmethod
+    def of(cls, bench: pd.DataFrame) -> Shaped:
+        cells = cell_values(bench)
+        groups = bench.groupby("table_id", sort=False).indices
+        tables = [t for t in TABLE_IDS if t in groups]
+        panels, nums = {}, {}
+        for t in tables:
+            rows = bench.iloc[groups[t]]
+            panels[t] = _panels(*_table_rows(rows, cells.iloc[groups[t]]))
+            if t in CHART_TABLES:
+                nums[t] = TableNumbers.of(_numeric(rows))
+        return cls(tables, panels, nums)
+
+
+def write_partnership_workbook(data: PackData, path: Path, lang: str = "en",
+                               shaped: Shaped | None = None) -> Path:
+    """The partnership's pack for `data.period` in one language ("en" or "cy"); `shaped`:
+    `Shaped.of(data.benchmark)`, when the caller writes both languages."""
     if lang not in L.LANGS:
         raise ValueError(f"lang must be 'en' or 'cy', not {lang!r}")
+    shaped = shaped or Shaped.of(data.benchmark)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
-    wb.set_properties({"title": f"{L.text('partnership', lang)}: "
-                                f"{L.text('pack_title', lang, period=data.period)}",
-                       "author": L.text("partnership", lang), "language": lang})
-    w = _Writer(wb, lang)
-    names = sheet_names(lang)
-    cover, contents = (wb.add_worksheet(names[k]) for k in ("cover", "contents"))
-    tables = [t for t in TABLE_IDS if (data.benchmark["table_id"] == t).any()]
-    charts = {t: chart_specs(data.benchmark, t, lang) for t in tables}
-    _cover(w, cover, data, lang, names)
-    _contents(w, contents, tables, charts, data.period, lang, names)
-    for t in tables:
-        _table_sheet(w, wb.add_worksheet(names[t]), data, t, charts[t], lang, names["contents"])
-    _partner_sheet(w, wb.add_worksheet(names["partner_text"]), data, lang, names["contents"])
-    if data.submissions is not None:
-        _submissions_sheet(w, wb.add_worksheet(names["submissions"]), data, lang,
-                           names["contents"])
-    wb.close()
+    tables = shaped.tables
+    charts = {t: _chart_specs(shaped.numbers[t], t, lang) if t in shaped.numbers else []
+              for t in tables}
+    with workbook(path, WORKBOOK_OPTIONS) as wb:
+        wb.set_properties({"title": f"{L.text('partnership', lang)}: "
+                                    f"{L.text('pack_title', lang, period=data.period)}",
+                           "author": L.text("partnership", lang), "language": lang})
+        w = _Writer(wb, lang)
+        names = sheet_names(lang)
+        cover, contents = (w.sheet(names[k]) for k in ("cover", "contents"))
+        _cover(w, cover, data, lang, names)
+        _contents(w, contents, tables, charts, data.period, lang, names)
+        for t in tables:
+            _table_sheet(w, w.sheet(names[t]), data, shaped.panels[t], t, charts[t], lang,
+                         names["contents"])
+        _partner_sheet(w, w.sheet(names["partner_text"]), data, lang, names["contents"])
+        if data.submissions is not None:
+            _submissions_sheet(w, w.sheet(names["submissions"]), data, lang, names["contents"])
     return path
 
 
-def _cover(w: _Writer, ws: Worksheet, data: PackData, lang: str, names: dict[str, str]) -> None:
+def _cover(w: _Writer, ws: Sheet, data: PackData, lang: str, names: dict[str, str]) -> None:
     ws.set_column(0, 0, 24)
     ws.set_column(1, 1, 110)
     ws.hide_gridlines(2)
@@ -613,7 +712,7 @@ def _cover(w: _Writer, ws: Worksheet, data: PackData, lang: str, names: dict[str
     ws.fit_to_pages(1, 1)
 
 
-def _contents(w: _Writer, ws: Worksheet, tables: Sequence[str],
+def _contents(w: _Writer, ws: Sheet, tables: Sequence[str],
               charts: dict[str, list[ChartSpec]], period: str, lang: str,
               names: dict[str, str]) -> None:
     ws.set_column(0, 0, 27)
@@ -638,7 +737,7 @@ def _contents(w: _Writer, ws: Worksheet, tables: Sequence[str],
     w.page(ws, 3 + len(rows), 3)
 
 
-def _table_sheet(w: _Writer, ws: Worksheet, data: PackData, table_id: str,
+def _table_sheet(w: _Writer, ws: Sheet, data: PackData, panels: list[Panel], table_id: str,
                  specs: list[ChartSpec], lang: str, contents: str) -> None:
     last_col = MAX_COLS
     widths = [LABEL_W] + [DATA_W] * last_col
@@ -654,14 +753,14 @@ def _table_sheet(w: _Writer, ws: Worksheet, data: PackData, table_id: str,
     if specs:
         row += 1
     units: list[list[int]] = []
-    for panel in table_panels(data.benchmark, table_id):
+    for panel in panels:
         row = _panel(w, ws, row, panel, table_id, lang, units)
     row = w.charts(ws, specs, anchors, row + 1)
     ws.freeze_panes(0, 1)
     w.page(ws, row, last_col, units, widths)
 
 
-def _panel(w: _Writer, ws: Worksheet, row: int, panel: Panel, table_id: str, lang: str,
+def _panel(w: _Writer, ws: Sheet, row: int, panel: Panel, table_id: str, lang: str,
            units: list[list[int]]) -> int:
     """Write one panel (in chunks of MAX_COLS columns); each chunk is a unit for page breaks,
     its measure blocks the places it may break when taller than a page."""
@@ -685,7 +784,8 @@ def _panel(w: _Writer, ws: Worksheet, row: int, panel: Panel, table_id: str, lan
                 ws.write_string(row, 0, L.measure_label(block.measure, lang), w.measure)
                 row += 1
             fmt = [places(table_id, m if by_measure else block.measure or "") for m in cols]
-            row = w.grid(ws, row, block.grid[cols], fmt, lang)
+            columns = [[r[j] for r in block.rows] for j in range(start, start + len(cols))]
+            row = w.grid(ws, row, block.index, columns, fmt, lang)
         row += 1
         units.append([*unit, row])
     return row
@@ -699,7 +799,7 @@ def text_lines(value: object, width: float) -> int:
     return sum(max(1, math.ceil(len(part) / per_line)) for part in value.split("\n"))
 
 
-def _submissions_sheet(w: _Writer, ws: Worksheet, data: PackData, lang: str,
+def _submissions_sheet(w: _Writer, ws: Sheet, data: PackData, lang: str,
                        contents: str) -> None:
     from ..registry import load
     from ..status import STATES, STATES_CY
@@ -726,7 +826,7 @@ def _submissions_sheet(w: _Writer, ws: Worksheet, data: PackData, lang: str,
     w.page(ws, row + len(frame) + 1, len(widths) - 1)
 
 
-def _partner_sheet(w: _Writer, ws: Worksheet, data: PackData, lang: str, contents: str) -> None:
+def _partner_sheet(w: _Writer, ws: Sheet, data: PackData, lang: str, contents: str) -> None:
     widths = (10, 17, 30, 60, 16, 10, 60)
     for c, width in enumerate(widths):
         ws.set_column(c, c, width)
