@@ -15,9 +15,16 @@ import sqlalchemy as sa
 from . import warehouse
 from .methodology.pay_gaps import pay_gap_rows
 from .methodology.spread import position_rows, spread_rows
-from .methodology.tables import EVENT_TABLES, benchmark_rows, measure_places
+from .methodology.tables import (
+    EVENT_TABLES,
+    TABLE_IDS,
+    benchmark_rows,
+    measure_places,
+    per_measure,
+)
 from .periods import Period
 
+SNAPSHOT_TABLES = frozenset(TABLE_IDS) - EVENT_TABLES
 BENCHMARK_COLUMNS = ["body_code", "table_id", "measure", "breakdown", "category", "value",
                      "marker"]
 
@@ -64,7 +71,9 @@ def figures(snapshot: Returns, events: Returns | None = None) -> Figures:
     """Every published table: snapshot tables from `snapshot`, event tables from `events`
     (the same returns for a quarter; the year's four quarters for an annual table)."""
     pay = pay_gap_rows(snapshot.frames["workforce"])
-    bench = benchmark_rows(snapshot.frames, snapshot.submitted, snapshot.bodies)
+    # a year's event tables come from `events` alone: the snapshot gives the others
+    bench = benchmark_rows(snapshot.frames, snapshot.submitted, snapshot.bodies, pay_gap=pay,
+                           tables=None if events is None else SNAPSHOT_TABLES)
     if events is not None:
         yearly = benchmark_rows(events.frames, events.submitted, events.bodies, annual=True)
         # a year's events are the union of its quarters; its snapshot is Q4 (the relevant date)
@@ -73,10 +82,10 @@ def figures(snapshot: Returns, events: Returns | None = None) -> Figures:
     bench = bench[BENCHMARK_COLUMNS]
     # Bodies compare on rates, gaps, likelihoods and medians; their raw counts and amounts
     # mostly measure their size, so those get no median across bodies and no position.
-    rates = bench[[_comparable(t, m) for t, m in zip(bench["table_id"], bench["measure"],
-                                                      strict=True)]]
-    full = pd.concat([bench, spread_rows(rates)], ignore_index=True)
-    return Figures(pay, full, position_rows(rates))
+    rates = bench[per_measure(bench["table_id"], bench["measure"], _comparable, dtype=bool)]
+    spread = spread_rows(rates)
+    full = pd.concat([bench, spread], ignore_index=True)
+    return Figures(pay, full, position_rows(rates, spread))
 
 
 def _comparable(table_id: str, measure: str) -> bool:

@@ -237,3 +237,24 @@ def test_all_equals_the_measure_on_the_concatenated_records(rows, data):
         mine = out[out.body_code == ALL].reset_index(drop=True)
         theirs = pooled[pooled.body_code == "POOLED"].assign(body_code=ALL)
         assert mine.equals(theirs.reset_index(drop=True))
+
+
+@settings(max_examples=25, deadline=None)
+@given(people, st.data())
+def test_each_body_is_the_measure_of_its_own_records(rows, data):
+    # Every body is computed at once (no loop over bodies): a body's rows must still be ALL's
+    # figures of a frame holding that body's records alone.
+    wf = pd.DataFrame(rows)
+    rec = pd.DataFrame([applicant(r["body_code"], shortlisted=data.draw(st.booleans()),
+                                  appointed=data.draw(st.booleans()), sex=r["sex"],
+                                  ethnicity=r["ethnicity"], disability=r["disability"])
+                        for r in rows if data.draw(st.booleans())],
+                       columns=list(applicant()))
+    for fn in (declaration_rows, representation_rows,
+               lambda w: likelihood_rows(rec[rec.body_code.isin(w.body_code)], w)):
+        out = fn(wf)
+        for body in wf.body_code.unique():
+            alone = fn(wf[wf.body_code == body])
+            mine = out[out.body_code == body].drop(columns="body_code").reset_index(drop=True)
+            theirs = alone[alone.body_code == ALL].drop(columns="body_code")
+            assert mine.equals(theirs.reset_index(drop=True)), body

@@ -5,17 +5,32 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sep_pipeline.methodology.pay_gaps import (
+    COLUMNS,
     COMPARISONS,
+    flag,
+    groups,
     pay_gap_rows,
     quartile_counts,
     quartile_shares,
 )
-from sep_pipeline.methodology.rounding import ALL, LOW, C, Z, publish_pct_pair
+from sep_pipeline.methodology.rounding import (
+    ALL,
+    LOW,
+    C,
+    Z,
+    bodies,
+    publish_gap,
+    publish_pct,
+    publish_pct_pair,
+    rows_frame,
+    to_decimal,
+)
 
 F = Fraction
 
@@ -303,3 +318,83 @@ def test_all_is_the_measure_of_the_pooled_records(rows):
     a = single[single.body_code == ALL].drop(columns="body_code").reset_index(drop=True)
     b = single[single.body_code != ALL].drop(columns="body_code").reset_index(drop=True)
     assert a.equals(b)
+
+
+# --- The vectorised table against the per-body definition -------------------------------------
+
+
+def _reference_rows(workforce: pd.DataFrame) -> pd.DataFrame:
+    """pay_gap_rows the slow, obvious way: each body's rows (then all of them, as ALL) on their
+    own, through the reference functions (publish_gap on lists of exact values,
+    quartile_counts). pay_gap_rows computes every body at once; it must agree exactly."""
+    rows = []
+    for body, df in bodies(workforce):
+        in_post = df[flag(df["in_post_at_snapshot"])]
+        pay = in_post["hourly_pay"].astype(float)
+        paid = in_post[flag(in_post["full_pay_relevant"]) & (pay > 0)]
+        ranked = paid["hourly_pay"].to_numpy(float)
+        hourly = np.array([to_decimal(v) for v in ranked], dtype=object)
+        bonus_pay = in_post["bonus_pay_12m"].astype(float).fillna(0.0).to_numpy()
+        receives = bonus_pay > 0
+        bonus = np.array([to_decimal(v) if v > 0 else None for v in bonus_pay], dtype=object)
+        for comp in COMPARISONS:
+            pa, pb = groups(paid[comp.characteristic], comp)
+            sa, sb = groups(in_post[comp.characteristic], comp)
+            ra, rb = sa & receives, sb & receives
+            figures = [
+                ("mean_hourly_gap", publish_gap(hourly[pa], hourly[pb], "mean")),
+                ("median_hourly_gap", publish_gap(hourly[pa], hourly[pb], "median")),
+                ("mean_bonus_gap", publish_gap(bonus[ra], bonus[rb], "mean")),
+                ("median_bonus_gap", publish_gap(bonus[ra], bonus[rb], "median")),
+                ("bonus_pct_reference", publish_pct(int(ra.sum()), int(sa.sum()))),
+                ("bonus_pct_group", publish_pct(int(rb.sum()), int(sb.sum()))),
+            ]
+            if comp.headline:
+                for k, (ca, cb) in enumerate(quartile_counts(ranked, pa, pb), start=1):
+                    qa, qb = publish_pct_pair(ca, cb)
+                    figures += [(f"q{k}_pct_reference", qa), (f"q{k}_pct_group", qb)]
+            key = (body, comp.characteristic, comp.reference_group, comp.comparison_group)
+            rows += [(*key, metric, p) for metric, p in figures]
+    return rows_frame(COLUMNS, rows)
+
+
+# Many bodies, narrow pay (ties straddling quartile boundaries), blanks everywhere.
+many_bodies = st.lists(
+    st.builds(
+        person,
+        sex=st.sampled_from(SEXES + [None]),
+        pay=st.one_of(st.sampled_from([10.0, 10.01, 10.02, 17.55, 0.0, None]),
+                      st.integers(1000, 4000).map(lambda pence: pence / 100)),
+        body=st.sampled_from(["B1", "B2", "B3", "B4"]),
+        in_post=st.sampled_from([True, True, True, False]),
+        full_pay=st.sampled_from([True, True, True, False, None]),
+        bonus=st.one_of(st.sampled_from([0.0, 0.0, 120.5, None]),
+                        st.integers(1, 100_000).map(lambda pence: pence / 100)),
+        ethnicity=st.sampled_from(ETHNICITIES + [None]),
+        disability=st.sampled_from(["disabled", "not_disabled", "not_known", None]),
+    ),
+    min_size=80, max_size=300,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(many_bodies)
+def test_every_body_at_once_equals_each_body_on_its_own(rows):
+    wf = pd.DataFrame(rows, columns=list(person()))
+    got = pay_gap_rows(wf)
+    pd.testing.assert_frame_equal(got, _reference_rows(wf))
+    # The invariant behind it: a body's rows are ALL's figures of a frame holding only its rows.
+    for body in wf["body_code"].unique():
+        alone = pay_gap_rows(wf[wf["body_code"] == body])
+        pd.testing.assert_frame_equal(
+            got[got.body_code == body].drop(columns="body_code").reset_index(drop=True),
+            alone[alone.body_code == ALL].drop(columns="body_code").reset_index(drop=True))
+
+
+def test_gap_from_pay_with_many_decimals_is_exact():
+    # Pay that is not in pence still counts exactly as the decimal it is written as: 10 men on
+    # 20.000001 and 10 women on 17.550001: gap (2.45 / 20.000001) x 100 = 12.2499993... -> 12.2
+    # (a float gap of 12.25 would round to 12.3).
+    wf = pd.DataFrame([person("male", 20.000001)] * 10 + [person("female", 17.550001)] * 10)
+    assert cell(pay_gap_rows(wf), "mean_hourly_gap") == (12.2, None)
+    pd.testing.assert_frame_equal(pay_gap_rows(wf), _reference_rows(wf))

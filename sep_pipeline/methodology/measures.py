@@ -14,19 +14,20 @@ import numpy as np
 import pandas as pd
 
 from .. import standard as std
-from .pay_gaps import COMPARISONS, flag, groups
+from .pay_gaps import COMPARISONS, flag, memberships
 from .rounding import (
     ALL,
     LOW,
     MIN_GROUP,
     Published,
     Z,
-    bodies,
     exact,
     marked,
     publish_pct,
     publish_value,
     rows_frame,
+    unit_counts,
+    units_of,
 )
 
 COLUMNS = ("body_code", "measure", "breakdown", "category")
@@ -50,21 +51,18 @@ def relative_likelihood(success_a: int, total_a: int, success_b: int, total_b: i
 
 
 def _ensure(df: pd.DataFrame | None, columns: tuple[str, ...]) -> pd.DataFrame:
-    """A frame with at least these columns (a body may send no Recruitment sheet)."""
+    """body_code and these columns, a missing one blank (a body may send no Recruitment
+    sheet)."""
     df = pd.DataFrame() if df is None else df
-    return df.reindex(columns=list(dict.fromkeys([*df.columns, "body_code", *columns])))
+    wanted = list(dict.fromkeys(["body_code", *columns]))
+    return pd.DataFrame({c: df[c] if c in df else pd.Series(np.nan, index=df.index, dtype=float)
+                         for c in wanted}, index=df.index)
 
 
-def _parts(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Each body's rows, and ALL's (all of them)."""
-    return {**{str(b): part for b, part in df.groupby("body_code")}, ALL: df}
-
-
-def _likelihood(hit: np.ndarray, a: np.ndarray, b: np.ndarray, base_a: np.ndarray,
-                base_b: np.ndarray) -> Published:
-    """A against B: the members of each group with `hit`, over the members in each base."""
-    return relative_likelihood(int((hit & a).sum()), int(base_a.sum()),
-                               int((hit & b).sum()), int(base_b.sum()))
+def _unit_of(df: pd.DataFrame, position: dict[str, int]) -> np.ndarray:
+    """Each row's index in `position` (its body code's), -1 for a row without a body."""
+    codes, uniques = pd.factorize(df["body_code"])
+    return np.append(np.array([position[str(u)] for u in uniques], np.intp), -1)[codes]
 
 
 def likelihood_rows(
@@ -87,53 +85,83 @@ def likelihood_rows(
     rec = _ensure(recruitment, ("shortlisted", "appointed", *chars))
     wf = _ensure(workforce, ("disciplinary", "training_approved", *chars))
     snap = _ensure(workforce if snapshot is None else snapshot, ("in_post_at_snapshot", *chars))
-    rec_parts, wf_parts, snap_parts = _parts(rec), _parts(wf), _parts(snap)
-    codes = sorted({*rec_parts, *wf_parts, *snap_parts} - {ALL})
+    codes = sorted({str(b) for f in (rec, wf, snap) for b in f["body_code"].dropna().unique()})
+    if not codes:
+        return rows_frame(COLUMNS, [])
+    position = {b: i for i, b in enumerate(codes)}
+    nb = len(codes)
+    ru, wu, su = (_unit_of(f, position) for f in (rec, wf, snap))
+    shortlisted = flag(rec["shortlisted"]).to_numpy()
+    appointed = flag(rec["appointed"]).to_numpy() & shortlisted
+    disciplinary = flag(wf["disciplinary"]).to_numpy()
+    training = flag(wf["training_approved"]).to_numpy()
+    in_post = flag(snap["in_post_at_snapshot"]).to_numpy()
+    per_comp = []
+    factors: list[dict] = [{}, {}, {}]  # each frame's columns, factorized once
+    for comp in COMPARISONS:
+        ra, rb, wa, wb, sa, sb = (
+            m for f, cache in zip((rec, wf, snap), factors, strict=True)
+            for m in memberships(f[comp.characteristic], comp, cache))
+        n_ra, n_rb = unit_counts(ru, nb, ra), unit_counts(ru, nb, rb)
+        n_sa, n_sb = unit_counts(su, nb, sa & in_post), unit_counts(su, nb, sb & in_post)
+        counts = [  # per measure: (hits in A, base of A, hits in B, base of B), per unit
+            ("shortlisted_from_applied",
+             (unit_counts(ru, nb, shortlisted & ra), n_ra, unit_counts(ru, nb, shortlisted & rb),
+              n_rb)),
+            ("appointed_from_shortlisted",
+             (unit_counts(ru, nb, appointed & ra), unit_counts(ru, nb, shortlisted & ra),
+              unit_counts(ru, nb, appointed & rb), unit_counts(ru, nb, shortlisted & rb))),
+            ("entering_disciplinary",
+             (unit_counts(wu, nb, disciplinary & wa), n_sa,
+              unit_counts(wu, nb, disciplinary & wb), n_sb)),
+            ("approved_for_training",
+             (unit_counts(wu, nb, training & wa), n_sa, unit_counts(wu, nb, training & wb),
+              n_sb)),
+        ]
+        per_comp.append((comp, f"{comp.reference_group}_vs_{comp.comparison_group}", counts))
+    likelihood = cache(relative_likelihood)  # the same few counts recur (zeros, mostly)
     rows = []
-    for body in [*codes, ALL] if codes else []:
-        # A body missing from a frame has no rows there: an empty slice keeps the columns.
-        r, w, s = (parts.get(body, f.iloc[:0]) for parts, f in
-                   ((rec_parts, rec), (wf_parts, wf), (snap_parts, snap)))
-        s = s[flag(s["in_post_at_snapshot"])]
-        shortlisted = flag(r["shortlisted"]).to_numpy()
-        appointed = flag(r["appointed"]).to_numpy() & shortlisted
-        disciplinary = flag(w["disciplinary"]).to_numpy()
-        training = flag(w["training_approved"]).to_numpy()
-        for comp in COMPARISONS:
-            ra, rb = groups(r[comp.characteristic], comp)
-            wa, wb = groups(w[comp.characteristic], comp)
-            sa, sb = groups(s[comp.characteristic], comp)
-            figures = [
-                ("shortlisted_from_applied", _likelihood(shortlisted, ra, rb, ra, rb)),
-                ("appointed_from_shortlisted",
-                 _likelihood(appointed, ra, rb, shortlisted & ra, shortlisted & rb)),
-                ("entering_disciplinary", _likelihood(disciplinary, wa, wb, sa, sb)),
-                ("approved_for_training", _likelihood(training, wa, wb, sa, sb)),
-            ]
-            category = f"{comp.reference_group}_vs_{comp.comparison_group}"
-            rows += [(body, m, comp.characteristic, category, p) for m, p in figures]
+    for u, body in enumerate([*codes, ALL]):
+        for comp, category, counts in per_comp:
+            rows += [(body, m, comp.characteristic, category,
+                      likelihood(*(int(c[u]) for c in arrays))) for m, arrays in counts]
     return rows_frame(COLUMNS, rows)
 
 
-def _answers(staff: pd.DataFrame, characteristic: str) -> pd.Series:
-    return staff[characteristic].fillna(std.NOT_KNOWN.code)  # blank is read as Not known
+def _answered(df: pd.DataFrame, characteristic: str) -> tuple[np.ndarray, pd.Index]:
+    """The characteristic's answers as (codes, distinct answers), a blank read as Not known."""
+    codes, uniques = pd.factorize(df[characteristic])
+    # factorize gives -1 for a blank: the appended Not known
+    return np.asarray(codes, np.intp), pd.Index([*uniques, std.NOT_KNOWN.code], dtype=object)
+
+
+def _is_one_of(answers: tuple[np.ndarray, pd.Index], values: tuple[str, ...]) -> np.ndarray:
+    codes, uniques = answers
+    return uniques.isin(values)[codes]
 
 
 def declaration_rows(workforce: pd.DataFrame) -> pd.DataFrame:
     """D1: for each characteristic, % of staff in post with a real answer, % Prefer not to say
     (where the code list has it), % Not known. Category is `all`."""
+    codes, unit = units_of(workforce)
+    if not codes:
+        return rows_frame(COLUMNS, [])
+    nb = len(codes)
+    staff = flag(workforce["in_post_at_snapshot"]).to_numpy()
+    n = unit_counts(unit, nb, staff)
+    per_char = []
+    for char, code_list in std.CHARACTERISTICS.items():
+        answers = _answered(workforce, char)
+        pnts = unit_counts(unit, nb, staff & _is_one_of(answers, (std.PREFER_NOT_TO_SAY.code,)))
+        nk = unit_counts(unit, nb, staff & _is_one_of(answers, (std.NOT_KNOWN.code,)))
+        per_char.append((char, std.PREFER_NOT_TO_SAY.code in code_list.values, pnts, nk))
     rows = []
-    for body, df in bodies(workforce):
-        staff = df[flag(df["in_post_at_snapshot"])]
-        n = len(staff)
-        for char, codes in std.CHARACTERISTICS.items():
-            col = _answers(staff, char)
-            pnts = int((col == std.PREFER_NOT_TO_SAY.code).sum())
-            nk = int((col == std.NOT_KNOWN.code).sum())
-            figures = [("pct_declared", publish_pct(n - pnts - nk, n))]
-            if std.PREFER_NOT_TO_SAY.code in codes.values:
-                figures.append(("pct_prefer_not_to_say", publish_pct(pnts, n)))
-            figures.append(("pct_not_known", publish_pct(nk, n)))
+    for u, body in enumerate([*codes, ALL]):
+        for char, has_pnts, pnts, nk in per_char:
+            figures = [("pct_declared", publish_pct(int(n[u] - pnts[u] - nk[u]), int(n[u])))]
+            if has_pnts:
+                figures.append(("pct_prefer_not_to_say", publish_pct(int(pnts[u]), int(n[u]))))
+            figures.append(("pct_not_known", publish_pct(int(nk[u]), int(n[u]))))
             rows += [(body, m, char, "all", p) for m, p in figures]
     return rows_frame(COLUMNS, rows)
 
@@ -171,22 +199,34 @@ def representation_rows(workforce: pd.DataFrame) -> pd.DataFrame:
     voluntary one (its Census base includes "not answered"). A suppressed workforce share
     suppresses the difference too, which would otherwise give it away.
     """
+    codes, unit = units_of(workforce)
+    if not codes:
+        return rows_frame(COLUMNS, [])
+    nb = len(codes)
     census = census_reference()
+    staff = flag(workforce["in_post_at_snapshot"]).to_numpy()
+    n = unit_counts(unit, nb, staff)
+    answers: dict[str, tuple[np.ndarray, pd.Index]] = {}
+    per_row = []
+    for c in census.itertuples(index=False):
+        if c.characteristic not in answers:
+            answers[c.characteristic] = _answered(workforce, c.characteristic)
+        ans = answers[c.characteristic]
+        base = (unit_counts(unit, nb, staff & ~_is_one_of(ans, NON_ANSWERS))
+                if c.base == "answered" else n)
+        count = unit_counts(unit, nb,
+                            staff & _is_one_of(ans, census_members(c.characteristic, c.category)))
+        per_row.append((c, base, count, publish_value(exact(c.pct), 1)))
     rows = []
-    for body, df in bodies(workforce):
-        staff = df[flag(df["in_post_at_snapshot"])]
-        for c in census.itertuples(index=False):
-            col = _answers(staff, c.characteristic)
-            answered = ~col.isin(NON_ANSWERS)
-            base = int(answered.sum()) if c.base == "answered" else len(col)
-            count = int(col.isin(census_members(c.characteristic, c.category)).sum())
-            workforce_pct = publish_pct(count, base)
+    for u, body in enumerate([*codes, ALL]):
+        for c, base, count, census_pct in per_row:
+            k, m = int(count[u]), int(base[u])
+            workforce_pct = publish_pct(k, m)
             difference = (
                 marked(workforce_pct.marker) if workforce_pct.marker
-                else publish_value(Fraction(count, base) * 100 - exact(c.pct), 1)
+                else publish_value(Fraction(k, m) * 100 - exact(c.pct), 1)
             )
-            figures = [("workforce_pct", workforce_pct),
-                       ("census_pct", publish_value(exact(c.pct), 1)),
+            figures = [("workforce_pct", workforce_pct), ("census_pct", census_pct),
                        ("difference_pp", difference)]
-            rows += [(body, m, c.characteristic, c.category, p) for m, p in figures]
+            rows += [(body, m_, c.characteristic, c.category, p) for m_, p in figures]
     return rows_frame(COLUMNS, rows)

@@ -16,13 +16,15 @@ import pandas as pd
 
 from .. import standard as std
 from .rounding import (
+    ALL,
     Number,
-    bodies,
-    publish_gap,
+    Published,
+    exact_table,
+    publish_gap_of,
     publish_pct,
     publish_pct_pair,
     rows_frame,
-    to_decimal,
+    units_of,
 )
 
 COLUMNS = ("body_code", "characteristic", "reference_group", "comparison_group", "metric")
@@ -145,41 +147,174 @@ def pay_gap_rows(workforce: pd.DataFrame) -> pd.DataFrame:
 
     `workforce`: standardised rows of one period. value is a float or None, marker None or one
     of the markers.
+
+    Every body and ALL are computed together, with no loop over rows or bodies: each
+    population is taken once, ALL's copy of it after the bodies' (`_Population`), sorted by
+    unit and pay, and every statistic is read off that order with exact integer arithmetic.
     """
-    rows = [row for body, df in bodies(workforce) for row in _body_rows(body, df)]
+    codes, unit = units_of(workforce)
+    if not codes:
+        return rows_frame(COLUMNS, [])
+    df = workforce
+    nb = len(codes)
+    in_post = flag(df["in_post_at_snapshot"]).to_numpy()
+    pay = df["hourly_pay"].astype(float).to_numpy()
+    paid = in_post & flag(df["full_pay_relevant"]).to_numpy() & (pay > 0)
+    bonus = df["bonus_pay_12m"].astype(float).fillna(0.0).to_numpy()
+    hourly = _Population(unit, nb, paid, pay, pay > 0)
+    bonuses = _Population(unit, nb, in_post, bonus, bonus > 0)
+
+    per_comp = []
+    factors: dict[str, tuple[np.ndarray, pd.Index]] = {}
+    for comp in COMPARISONS:
+        a, b = memberships(df[comp.characteristic], comp, factors)
+        ha, hb = hourly.stats(a), hourly.stats(b)  # hourly pay: the pay-gap population
+        sa, sb = bonuses.counts(a), bonuses.counts(b)  # bonus: everyone in post
+        ra, rb = bonuses.stats(a & (bonus > 0)), bonuses.stats(b & (bonus > 0))  # receivers
+        quartiles = hourly.quartile_counts(a, b) if comp.headline else None
+        per_comp.append((comp, ha, hb, sa, sb, ra, rb, quartiles))
+
+    rows = []
+    for u, body in enumerate([*codes, ALL]):
+        for comp, ha, hb, sa, sb, ra, rb, quartiles in per_comp:
+            figures = [
+                ("mean_hourly_gap", ha.gap(hb, u, "mean")),
+                ("median_hourly_gap", ha.gap(hb, u, "median")),
+                ("mean_bonus_gap", ra.gap(rb, u, "mean")),
+                ("median_bonus_gap", ra.gap(rb, u, "median")),
+                ("bonus_pct_reference", publish_pct(int(ra.count[u]), int(sa[u]))),
+                ("bonus_pct_group", publish_pct(int(rb.count[u]), int(sb[u]))),
+            ]
+            if quartiles is not None:
+                for k, (ca, cb) in enumerate(quartiles[u], start=1):
+                    qa, qb = publish_pct_pair(ca, cb)
+                    figures += [(f"q{k}_pct_reference", qa), (f"q{k}_pct_group", qb)]
+            key = (body, comp.characteristic, comp.reference_group, comp.comparison_group)
+            rows += [(*key, metric, p) for metric, p in figures]
     return rows_frame(COLUMNS, rows)
 
 
-def _body_rows(body: str, df: pd.DataFrame) -> list[tuple]:
-    in_post = df[flag(df["in_post_at_snapshot"])]
-    pay = in_post["hourly_pay"].astype(float)
-    # Sorted once so medians (sorted() on sorted input is linear) come cheap.
-    paid = in_post[flag(in_post["full_pay_relevant"]) & (pay > 0)].sort_values("hourly_pay")
-    ranked = paid["hourly_pay"].to_numpy(float)  # equal floats <=> equal pay: fine for ranking
-    hourly = np.array([to_decimal(v) for v in ranked], dtype=object)
-    bonus_pay = in_post["bonus_pay_12m"].astype(float).fillna(0.0)
-    order = np.argsort(bonus_pay.to_numpy(), kind="stable")
-    in_post, bonus_pay = in_post.iloc[order], bonus_pay.to_numpy()[order]
-    receives = bonus_pay > 0
-    bonus = np.array([to_decimal(v) if v > 0 else None for v in bonus_pay], dtype=object)
+def memberships(codes: pd.Series, comp: Comparison,
+                cache: dict[str, tuple[np.ndarray, pd.Index]] | None = None,
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """`groups`, testing each distinct code once: the column is factorized once (and kept in
+    `cache`, by column name, for the next comparison on the same column)."""
+    ref, other = _members(comp)
+    key = str(codes.name)
+    if cache is None or key not in cache:
+        found, uniques = pd.factorize(codes)
+        factor = (np.asarray(found, np.intp), pd.Index(uniques))
+        if cache is not None:
+            cache[key] = factor
+    else:
+        factor = cache[key]
+    found, index = factor
+    # factorize gives -1 for a blank: the appended False
+    return (np.append(index.isin(ref), False)[found],
+            np.append(index.isin(other), False)[found])
 
-    rows = []
-    for comp in COMPARISONS:
-        pa, pb = groups(paid[comp.characteristic], comp)
-        sa, sb = groups(in_post[comp.characteristic], comp)  # bonus: everyone in post
-        ra, rb = sa & receives, sb & receives
-        figures = [
-            ("mean_hourly_gap", publish_gap(hourly[pa], hourly[pb], "mean")),
-            ("median_hourly_gap", publish_gap(hourly[pa], hourly[pb], "median")),
-            ("mean_bonus_gap", publish_gap(bonus[ra], bonus[rb], "mean")),
-            ("median_bonus_gap", publish_gap(bonus[ra], bonus[rb], "median")),
-            ("bonus_pct_reference", publish_pct(int(ra.sum()), int(sa.sum()))),
-            ("bonus_pct_group", publish_pct(int(rb.sum()), int(sb.sum()))),
-        ]
-        if comp.headline:
-            for k, (ca, cb) in enumerate(quartile_counts(ranked, pa, pb), start=1):
-                qa, qb = publish_pct_pair(ca, cb)
-                figures += [(f"q{k}_pct_reference", qa), (f"q{k}_pct_group", qb)]
-        key = (body, comp.characteristic, comp.reference_group, comp.comparison_group)
-        rows += [(*key, metric, p) for metric, p in figures]
-    return rows
+
+class _Stats(NamedTuple):
+    """Exact statistics of some members of a `_Population`, per unit: their count, and their
+    values in order (each unit's run at `start`) as integers over 10**k."""
+
+    count: np.ndarray
+    start: np.ndarray
+    sums: np.ndarray
+    values: np.ndarray
+    k: int
+
+    def mean(self, u: int) -> Fraction:
+        return Fraction(int(self.sums[u]), int(self.count[u]) * 10**self.k)
+
+    def median(self, u: int) -> Fraction:
+        n, s = int(self.count[u]), int(self.start[u])
+        mid = s + n // 2
+        if n % 2:
+            return Fraction(int(self.values[mid]), 10**self.k)
+        return Fraction(int(self.values[mid - 1]) + int(self.values[mid]), 2 * 10**self.k)
+
+    def gap(self, other: _Stats, u: int, kind: str) -> Published:
+        """publish_gap of this group (A) against `other` (B) in unit u."""
+        stat = _Stats.mean if kind == "mean" else _Stats.median
+        return publish_gap_of(int(self.count[u]), int(other.count[u]),
+                              lambda: stat(self, u), lambda: stat(other, u))
+
+
+class _Population:
+    """The people of a population (a row mask) and a value of theirs, for every unit at once:
+    each body's people, then all of them again as ALL (unit `n_bodies`), sorted by unit and by
+    value. `valued` marks rows whose value enters a statistic (exact integers are made for
+    those only: bonus statistics use receivers alone)."""
+
+    def __init__(self, unit: np.ndarray, n_bodies: int, mask: np.ndarray, value: np.ndarray,
+                 valued: np.ndarray) -> None:
+        rows = np.flatnonzero(mask)
+        mine = rows[unit[rows] >= 0]
+        rows = np.concatenate([mine, rows])
+        units = np.concatenate([unit[mine], np.full(len(rows) - len(mine), n_bodies)])
+        # Distinct values in order (equal floats <=> equal exact values, in the same order):
+        # sort by unit, then value rank.
+        uniq, rank = np.unique(value[rows], return_inverse=True)
+        rank = rank.reshape(-1)
+        order = np.argsort(units.astype(np.int64) * max(len(uniq), 1) + rank, kind="stable")
+        self.rows, self.unit, self.n_units = rows[order], units[order], n_bodies + 1
+        self.value, rank = value[self.rows], rank[order]
+        use = valued[self.rows]
+        # exact integers only of the values that enter a statistic
+        wanted = np.zeros(len(uniq), bool)
+        wanted[rank[use]] = True
+        table, self.k = exact_table(uniq[wanted], int(use.sum()))
+        lookup = np.zeros(len(uniq), table.dtype)
+        lookup[wanted] = table
+        self.ints = lookup[rank]
+        self.ints[~use] = 0
+
+    def counts(self, member: np.ndarray) -> np.ndarray:
+        return np.bincount(self.unit[member[self.rows]], minlength=self.n_units)
+
+    def stats(self, member: np.ndarray) -> _Stats:
+        sel = member[self.rows]
+        values = self.ints[sel]
+        count = np.bincount(self.unit[sel], minlength=self.n_units)
+        end = np.cumsum(count)
+        start = end - count
+        total = np.concatenate([np.zeros(1, values.dtype), np.cumsum(values)])
+        return _Stats(count, start, total[end] - total[start], values, self.k)
+
+    def quartile_counts(self, in_a: np.ndarray,
+                        in_b: np.ndarray) -> list[list[tuple[Fraction, Fraction]]]:
+        """`quartile_counts` of every unit: the population ranked by value within each unit."""
+        n = len(self.rows)
+        size_of = np.bincount(self.unit, minlength=self.n_units)
+        first_row = np.cumsum(size_of) - size_of
+        zero = [(Fraction(0), Fraction(0))] * 4
+        if n == 0:
+            return [list(zero) for _ in range(self.n_units)]
+        # Blocks of equal value within a unit (equal floats <=> equal pay).
+        new = np.ones(n, bool)
+        new[1:] = (self.unit[1:] != self.unit[:-1]) | (self.value[1:] != self.value[:-1])
+        block = np.flatnonzero(new)
+        size = np.diff(np.append(block, n))
+        bunit = self.unit[block]
+        start = block - first_row[bunit]  # ranks before the block, within its unit
+        end = start + size
+        a = np.add.reduceat(in_a[self.rows].astype(np.int64), block)
+        b = np.add.reduceat(in_b[self.rows].astype(np.int64), block)
+        bounds = [np.zeros_like(size_of), *((k * size_of + 2) // 4 for k in (1, 2, 3)), size_of]
+        out = [[] for _ in range(self.n_units)]
+        for lo, hi in zip(bounds, bounds[1:], strict=False):
+            taken = np.clip(np.minimum(end, hi[bunit]) - np.maximum(start, lo[bunit]), 0, None)
+            whole = taken == size
+            wa, wb = np.zeros(self.n_units, np.int64), np.zeros(self.n_units, np.int64)
+            np.add.at(wa, bunit[whole], a[whole])
+            np.add.at(wb, bunit[whole], b[whole])
+            ca, cb = [Fraction(int(x)) for x in wa], [Fraction(int(x)) for x in wb]
+            # The few blocks that straddle a boundary: exact shares of their members.
+            for i in np.flatnonzero((taken > 0) & (taken < size)):
+                u, t, s = int(bunit[i]), int(taken[i]), int(size[i])
+                ca[u] += Fraction(int(a[i]) * t, s)
+                cb[u] += Fraction(int(b[i]) * t, s)
+            for u in range(self.n_units):
+                out[u].append((ca[u], cb[u]))
+        return out

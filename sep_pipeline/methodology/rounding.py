@@ -8,13 +8,14 @@ Exact means `Fraction` (or `Decimal`) arithmetic end to end; floats are never ro
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal, Inexact, localcontext
 from fractions import Fraction
 from numbers import Integral, Real
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 C, LOW, X, Z = "[c]", "[low]", "[x]", "[z]"
@@ -64,10 +65,18 @@ def to_decimal(value: Number) -> Decimal | Fraction:
 
 
 def round_half_away(value: Number, places: int) -> Decimal:
-    """Round the exact value to `places` decimals, half away from zero (never half to even)."""
-    x = exact(value) * 10**places
-    n = math.floor(abs(x) + Fraction(1, 2))
-    return Decimal(-n if x < 0 else n).scaleb(-places, _EXACT)
+    """Round the exact value to `places` decimals, half away from zero (never half to even).
+
+    In integers: the exact value times 10**places is p / q (q > 0), and
+    floor(|p| / q + 1/2) = (2|p| + q) // 2q."""
+    x = exact(value)
+    p, q = x.numerator, x.denominator
+    if places >= 0:
+        p *= 10**places
+    else:
+        q *= 10**-places
+    n = (2 * abs(p) + q) // (2 * q)
+    return Decimal(-n if p < 0 else n).scaleb(-places, _EXACT)
 
 
 @dataclass(frozen=True)
@@ -107,12 +116,16 @@ def publish_pct(numerator: int | Fraction, denominator: int | Fraction) -> Publi
     Counts may be fractional (people shared across a quartile boundary): "1-4" is read as
     "above 0 and below 5", for the numerator and for the complement alike.
     """
-    num, den = exact(numerator), exact(denominator)
+    if type(numerator) is int and type(denominator) is int:  # exact already: no Fractions
+        num, den = numerator, denominator
+    else:
+        num, den = exact(numerator), exact(denominator)
     if den == 0:
         return marked(Z)
     if den < MIN_DENOMINATOR or 0 < num < SMALL or 0 < den - num < SMALL:
         return marked(C)
-    return Published(round_half_away(num / den * 100, 1))
+    share = Fraction(num * 100, den) if type(num) is int else num / den * 100
+    return Published(round_half_away(share, 1))
 
 
 def publish_pct_pair(a: int | Fraction, b: int | Fraction) -> tuple[Published, Published]:
@@ -180,6 +193,41 @@ def publish_gap(a: Iterable[Number], b: Iterable[Number], kind: Kind) -> Publish
     return publish_value(gap_value(a, b, kind), 1, marker_if_none=Z)
 
 
+def publish_gap_of(n_a: int, n_b: int, stat_a: Callable[[], Fraction],
+                   stat_b: Callable[[], Fraction]) -> Published:
+    """`publish_gap` from the group sizes and each group's exact mean or median (computed only
+    when the gap is published): [low] under 10 people, [z] when A's figure is 0."""
+    if n_a < MIN_GROUP or n_b < MIN_GROUP:
+        return marked(LOW)
+    sa, sb = stat_a(), stat_b()
+    return publish_value(None if sa == 0 else (sa - sb) / sa * 100, 1, marker_if_none=Z)
+
+
+def exact_ints(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Finite floats as exact integers over one power of ten: (ints, k), each float being
+    ints / 10**k exactly as `exact` reads it (the decimal it prints as). Each distinct float is
+    converted once. int64 when any sum of them fits, else Python ints (an object array), so
+    sums and differences stay exact either way."""
+    v = np.asarray(values, dtype=float)
+    uniq, inverse = np.unique(v, return_inverse=True)
+    table, k = exact_table(uniq, len(v))
+    return table[inverse.reshape(-1)], k
+
+
+def exact_table(uniq: np.ndarray, n: int) -> tuple[np.ndarray, int]:
+    """`exact_ints` of sorted distinct finite floats, for sums of up to n of them."""
+    if len(uniq) == 0:
+        return np.zeros(0, np.int64), 0
+    decs = [Decimal(repr(float(u))) for u in uniq]
+    for d, u in zip(decs, uniq, strict=True):
+        if not d.is_finite():
+            raise ValueError(f"not a finite number: {u!r}")
+    k = max(0, *(-int(d.as_tuple().exponent) for d in decs))
+    ints = [int(d.scaleb(k, _EXACT)) for d in decs]
+    safe = max(abs(ints[0]), abs(ints[-1])) * (n + 1) < 2**62
+    return np.array(ints, dtype=np.int64 if safe else object), k
+
+
 # --- Tables of published figures -------------------------------------------------------------
 
 
@@ -192,12 +240,46 @@ def bodies(df: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
     yield ALL, df
 
 
+def units_of(df: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    """The units of `bodies` without splitting the frame: the body codes in order (ALL, last,
+    is not listed) and each row's index into them (-1 for a row without a body, which only ALL
+    counts). No units at all for an empty frame."""
+    if df.empty:
+        return [], np.zeros(0, np.intp)
+    codes, uniques = pd.factorize(df["body_code"], sort=True)
+    return [str(u) for u in uniques], np.asarray(codes, np.intp)
+
+
+def unit_counts(unit: np.ndarray, n_bodies: int, mask: np.ndarray) -> np.ndarray:
+    """Rows where `mask` holds, for each body (by `units_of` index) and last for ALL (every
+    row)."""
+    mask = np.asarray(mask, bool)
+    mine = unit[mask]
+    counts = np.bincount(mine[mine >= 0], minlength=n_bodies)
+    return np.append(counts, int(mask.sum()))
+
+
+def cells_of(pubs: Sequence[Published] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(value, marker) object arrays of many published figures: `Published.cells` of each, done
+    once per distinct object (tables repeat the same few figures)."""
+    arr = np.asarray(pubs, dtype=object).reshape(-1)
+    if arr.size == 0:
+        return np.empty(0, object), np.empty(0, object)
+    ids = np.fromiter(map(id, arr), dtype=np.uintp, count=arr.size)
+    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    values, markers = np.empty(len(first), object), np.empty(len(first), object)
+    for j, i in enumerate(first):
+        values[j], markers[j] = arr[i].cells()
+    inverse = inverse.reshape(-1)
+    return values[inverse], markers[inverse]
+
+
 def rows_frame(columns: Sequence[str], rows: Iterable[tuple]) -> pd.DataFrame:
     """A table from rows of (*keys, Published). `value` and `marker` are object columns holding
     float | None and str | None (pandas would otherwise turn None into NaN)."""
     rows = list(rows)
     data: dict[str, object] = {c: [r[i] for r in rows] for i, c in enumerate(columns)}
-    cells = [r[-1].cells() for r in rows]
-    data["value"] = pd.Series([v for v, _ in cells], dtype=object)
-    data["marker"] = pd.Series([m for _, m in cells], dtype=object)
+    values, markers = cells_of([r[-1] for r in rows])
+    data["value"] = pd.Series(values, dtype=object)
+    data["marker"] = pd.Series(markers, dtype=object)
     return pd.DataFrame(data, columns=[*columns, "value", "marker"])

@@ -22,7 +22,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .rounding import ALL, exact, round_half_away
+from .rounding import ALL, exact_ints, round_half_away
 from .tables import measure_places
 
 SPREAD_CODES = {"LQ": Fraction(1, 4), "MEDIAN": Fraction(1, 2), "UQ": Fraction(3, 4)}
@@ -49,32 +49,52 @@ def _bodies(benchmark: pd.DataFrame) -> pd.DataFrame:
 
 def spread_rows(benchmark: pd.DataFrame) -> pd.DataFrame:
     """Rows with body_code LQ, MEDIAN and UQ for each cell (and period, when given) where at
-    least 2 bodies have a published value; same columns as `benchmark`, marker None."""
+    least 2 bodies have a published value; same columns as `benchmark`, marker None.
+
+    Every cell at once: values as exact integers over one power of ten, sorted within their
+    cell; each quantile is then exact integer arithmetic on two neighbours, rounded once.
+    """
     keys = _keys(benchmark)
     body = _bodies(benchmark)
     body = body[body["value"].notna()]
-    lists = body.groupby(keys, sort=False)["value"].agg(list)
-    lists = lists[lists.map(len) >= 2]
-    rows = []
-    for key, values in lists.items():
-        cell = dict(zip(keys, key, strict=True))
-        places = measure_places(cell["table_id"], cell["measure"])
-        xs = [exact(v) for v in values]
-        rows += [{**cell, "body_code": code,
-                  "value": float(round_half_away(quantile(xs, p), places))}
-                 for code, p in SPREAD_CODES.items()]
-    out = pd.DataFrame(rows, columns=[*keys, "body_code", "value"])
+    group = body.groupby(keys, sort=False).ngroup()  # numbered in order of first appearance
+    body, cell = body[group.notna()], group[group.notna()].to_numpy(np.intp)
+    distinct, first = np.unique(cell, return_index=True)  # 0, 1, ...: each cell's first row
+    size = np.bincount(cell, minlength=len(distinct))
+    cells = np.flatnonzero(size >= 2)
+    value = body["value"].to_numpy(dtype=float)
+    ints, k = exact_ints(value)
+    xs = ints[np.lexsort((value, cell))]  # each cell's values, in order (exact order)
+    start = np.cumsum(size) - size
+    head = {key: body[key].to_numpy(dtype=object)[first[cells]].tolist() for key in keys}
+    columns: dict[str, list] = {c: [] for c in [*keys, "body_code", "value"]}
+    scale = 10**k
+    for j, c in enumerate(cells.tolist()):
+        n, s0 = int(size[c]), int(start[c])
+        places = measure_places(head["table_id"][j], head["measure"][j])
+        for code, p in SPREAD_CODES.items():
+            # h = (n - 1) p = i + r / den: x[i] + (r / den)(x[i+1] - x[i])
+            i, r = divmod((n - 1) * p.numerator, p.denominator)
+            lo = int(xs[s0 + i])
+            q = Fraction(lo, scale) if r == 0 else Fraction(
+                lo * p.denominator + r * (int(xs[s0 + i + 1]) - lo), p.denominator * scale)
+            for key in keys:
+                columns[key].append(head[key][j])
+            columns["body_code"].append(code)
+            columns["value"].append(float(round_half_away(q, places)))
+    out = pd.DataFrame(columns, columns=[*keys, "body_code", "value"])
     out = out.assign(value=out["value"].astype(object),
                      marker=pd.Series([None] * len(out), index=out.index, dtype=object))
     return out[[c for c in benchmark.columns if c in out.columns]]
 
 
-def position_rows(benchmark: pd.DataFrame) -> pd.DataFrame:
+def position_rows(benchmark: pd.DataFrame, spread: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each body's position in each cell (the `benchmark_position` table): columns (period,)
-    body_code, table_id, measure, breakdown, category, position."""
+    body_code, table_id, measure, breakdown, category, position. `spread`: spread_rows of the
+    same rows, when the caller has it already."""
     keys = _keys(benchmark)
     body = _bodies(benchmark).reset_index(drop=True)
-    spread = spread_rows(benchmark)
+    spread = spread_rows(benchmark) if spread is None else spread
     quartiles = spread.pivot(index=keys, columns="body_code", values="value") \
         .reindex(columns=list(SPREAD_CODES)).astype(float)
     q = quartiles.reindex(pd.MultiIndex.from_frame(body[keys])) if len(body) else quartiles

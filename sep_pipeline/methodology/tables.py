@@ -7,6 +7,11 @@ counts, money to the penny, medians with `publish_value`. A body that did not su
 sheet gets `[x]` for every figure of that table; a sheet submitted with no rows gives true zeros.
 `[z]` marks a measure that does not apply to a breakdown (or a percentage of nobody).
 
+Every unit is tallied at once, with no loop over bodies or rows: each sheet's code columns are
+factorized once (`_Rows`), each tally is one integer bincount over unit x category, and ALL's
+counts are those of all the records (the bodies' exact counts added, not their figures). Each
+distinct count is published once (`_pub`). Run time grows with the rows only through numpy.
+
 Vocabulary (snake_case; categories are the standard's codes, `all` for a total, `not_known` for a
 blank non-characteristic field). "staff" = people on the Workforce sheet (employed at any time in
 the period); "in post" = in post at the snapshot. "as W1" = `all`/`all`, then each characteristic
@@ -106,10 +111,12 @@ Choices where the methodology is silent:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import copy
+from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -117,7 +124,7 @@ import pandas as pd
 from .. import schemas
 from .. import standard as std
 from .measures import declaration_rows, likelihood_rows, representation_rows
-from .pay_gaps import pay_gap_rows
+from .pay_gaps import COMPARISONS, pay_gap_rows
 from .rounding import (
     ALL,
     LOW,
@@ -125,6 +132,7 @@ from .rounding import (
     Published,
     X,
     Z,
+    cells_of,
     median,
     publish_count,
     publish_pct,
@@ -190,9 +198,14 @@ def _codes(values: Sequence[str]) -> list[str]:
 
 def _pub(fn: Callable[..., Published], *cols: pd.Series) -> pd.Series:
     """fn of each row's values, computed once per distinct tuple (tables repeat 0s a lot)."""
-    keys = list(zip(*(c.tolist() for c in cols), strict=True))
-    memo = {k: fn(*k) for k in set(keys)}
-    return pd.Series([memo[k] for k in keys], index=cols[0].index, dtype=object)
+    index = cols[0].index
+    if len(index) == 0:
+        return pd.Series([], index=index, dtype=object)
+    keys = np.stack([np.asarray(c.to_numpy(), dtype=np.int64) for c in cols], axis=1)
+    distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
+    memo = np.empty(len(distinct), dtype=object)
+    memo[:] = [fn(*k) for k in distinct.tolist()]
+    return pd.Series(memo[inverse.reshape(-1)], index=index, dtype=object)
 
 
 def _counts(n: pd.Series) -> pd.Series:
@@ -256,21 +269,145 @@ def _filled(df: pd.DataFrame, *cols: str) -> dict[str, pd.Series]:
     return {c: df[c].astype(object).where(df[c].notna(), NOT_KNOWN) for c in cols}
 
 
-def _tally(df: pd.DataFrame, units: Sequence[str], dims: Mapping[str, Sequence[str]],
+class _Factor(NamedTuple):
+    """A column factorized: each row's index into `uniques`, -1 for a blank, read as `blank`
+    (a blank field is `not_known` wherever the tables count it, except E2's categories)."""
+
+    codes: np.ndarray
+    uniques: list
+    blank: str | None = NOT_KNOWN
+
+
+def _factor(s: pd.Series, blank: str | None = NOT_KNOWN) -> _Factor:
+    codes, uniques = pd.factorize(s)
+    return _Factor(np.asarray(codes, np.intp), list(uniques), blank)
+
+
+class _Rows:
+    """Some rows of one sheet, ready to tally without copying frames: each row's unit (the
+    index of its body in `units`; ALL, the last unit, counts every row), the columns the
+    tallies read as `_Factor`s (a sheet's own columns factorized once, shared by every
+    selection of its rows) and integer columns to sum. Arrays run over all the sheet's rows;
+    `rows` selects some (None: all)."""
+
+    def __init__(self, df: pd.DataFrame, units: Sequence[str]) -> None:
+        self.df = df
+        self.units = list(units)
+        position = {b: i for i, b in enumerate(self.units[:-1])}
+        codes, uniques = pd.factorize(df["body_code"])
+        self.unit = np.array([position.get(str(u), -1) for u in uniques] + [-1],
+                             np.intp)[codes]
+        self.rows: np.ndarray | None = None
+        self.factors: dict[str, _Factor] = {}  # derived columns (shared: see `_derive`)
+        self.sums: dict[str, np.ndarray] = {}
+        self._base: dict[str, _Factor] = {}  # the sheet's own columns, factorized when read
+        self._selected: dict[str, np.ndarray] = {}  # sums of the selected rows
+
+    def _derive(self) -> _Rows:
+        other = copy.copy(self)
+        other.factors, other.sums = dict(self.factors), dict(self.sums)
+        other._selected = {}
+        other.__dict__.pop("selected_unit", None)
+        return other
+
+    def where(self, mask: np.ndarray | pd.Series) -> _Rows:
+        """These rows, only those where `mask` (over all the sheet's rows) holds."""
+        other = self._derive()
+        keep = np.flatnonzero(np.asarray(mask, bool))
+        other.rows = keep if self.rows is None else np.intersect1d(self.rows, keep,
+                                                                   assume_unique=True)
+        return other
+
+    def with_sums(self, **columns: pd.Series | np.ndarray) -> _Rows:
+        other = self._derive()
+        other.sums.update({k: np.asarray(v, np.int64) for k, v in columns.items()})
+        return other
+
+    def with_factors(self, **columns: _Factor) -> _Rows:
+        other = self._derive()
+        other.factors.update(columns)
+        return other
+
+    def factor(self, name: str) -> _Factor:
+        if name in self.factors:
+            return self.factors[name]
+        if name not in self._base:
+            self._base[name] = _factor(self.df[name])
+        return self._base[name]
+
+    def _pick(self, a: np.ndarray) -> np.ndarray:
+        return a if self.rows is None else a[self.rows]
+
+    @cached_property
+    def selected_unit(self) -> np.ndarray:
+        return self._pick(self.unit)
+
+    def selected_sum(self, name: str) -> np.ndarray:
+        if name not in self._selected:
+            self._selected[name] = self._pick(self.sums[name])
+        return self._selected[name]
+
+    def codes(self, name: str, cats: Sequence[str]) -> np.ndarray:
+        """Each selected row's index in `cats`, -1 where its value is not listed."""
+        f = self.factor(name)
+        position = {c: i for i, c in enumerate(cats)}
+        lookup = [position.get(u, -1) for u in f.uniques]
+        lookup.append(-1 if f.blank is None else position.get(f.blank, -1))
+        return np.array(lookup, np.intp)[self._pick(f.codes)]
+
+
+def _sum_by(key: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
+    """Exact integer sums of integer `weights` by `key` (0..size-1)."""
+    if not len(weights) or np.abs(weights).sum(dtype=np.float64) < 2**52:
+        # Every partial sum is an integer below 2**53: float addition is exact.
+        return np.rint(np.bincount(key, weights=weights, minlength=size)).astype(np.int64)
+    out = np.zeros(size, np.int64)
+    np.add.at(out, key, weights)
+    return out
+
+
+def _tally(rows: _Rows, dims: Mapping[str, Sequence[str]],
            sums: Sequence[str] = ()) -> pd.DataFrame:
     """Row count `n` and the sums of `sums` for every unit x combination of listed categories
     (0 where there are none). A dim listed as ["all"] is the total over it, so a total counts
-    every row, listed code or not, from its own unrounded count."""
+    every row, listed code or not, from its own unrounded count. ALL counts every row."""
     keys = ["body_code", *dims]
-    data = df.assign(n=1, **{k: TOTAL for k, cats in dims.items() if list(cats) == [TOTAL]})
-    g = data.groupby(keys, observed=True)[["n", *sums]].sum()
-    index = pd.MultiIndex.from_product([list(units), *map(list, dims.values())], names=keys)
-    return g.reindex(index, fill_value=0).astype("int64").reset_index()
+    cats = [list(c) for c in dims.values()]
+    cells = int(np.prod([len(c) for c in cats]))
+    unit = rows.selected_unit
+    key = np.zeros(len(unit), np.intp)
+    counted = np.ones(len(unit), bool)
+    for dim, listed in zip(dims, cats, strict=True):
+        if listed == [TOTAL]:
+            continue
+        code = rows.codes(dim, listed)
+        counted &= code >= 0
+        key = key * len(listed) + np.maximum(code, 0)
+    n_bodies = len(rows.units) - 1
+    every_row_a_body = bool((unit >= 0).all())
+    mine = counted if every_row_a_body else counted & (unit >= 0)
+    body_key = unit[mine] * cells + key[mine]
+    all_key = key[counted]
+
+    def per_cell(weights: np.ndarray | None) -> np.ndarray:
+        w = None if weights is None else weights[mine]
+        bodies = (np.bincount(body_key, minlength=n_bodies * cells) if w is None
+                  else _sum_by(body_key, w, n_bodies * cells)).astype(np.int64)
+        if every_row_a_body:  # ALL is then the bodies' rows, all of them once
+            total = bodies.reshape(n_bodies, cells).sum(axis=0)
+        else:
+            total = (np.bincount(all_key, minlength=cells) if weights is None
+                     else _sum_by(all_key, weights[counted], cells))
+        return np.concatenate([bodies, total]).astype(np.int64)
+
+    data = {"n": per_cell(None), **{s: per_cell(rows.selected_sum(s)) for s in sums}}
+    index = pd.MultiIndex.from_product([rows.units, *cats], names=keys)
+    return pd.DataFrame(data, index=index).reset_index()
 
 
-def _one(df: pd.DataFrame, units: Sequence[str], dim: str, cats: Sequence[str],
-         sums: Sequence[str] = (), breakdown: str | None = None) -> pd.DataFrame:
-    t = _tally(df, units, {dim: cats}, sums)
+def _one(rows: _Rows, dim: str, cats: Sequence[str], sums: Sequence[str] = (),
+         breakdown: str | None = None) -> pd.DataFrame:
+    t = _tally(rows, {dim: cats}, sums)
     return t.rename(columns={dim: "category"}).assign(breakdown=breakdown or dim)
 
 
@@ -282,27 +419,26 @@ def _with_base(t: pd.DataFrame) -> pd.DataFrame:
     return t.assign(**{f"base_{c}": t["body_code"].map(total[c]) for c in cols})
 
 
-def _breakdowns(df: pd.DataFrame, units: Sequence[str],
-                dims: Mapping[str, Sequence[str] | tuple[pd.DataFrame, Sequence[str]]],
+def _breakdowns(rows: _Rows, dims: Mapping[str, Sequence[str] | tuple[_Rows, Sequence[str]]],
                 sums: Sequence[str] = ()) -> pd.DataFrame:
     """Cells `all`/`all`, then each breakdown's categories (a dim may bring its own rows)."""
-    parts = [_one(df, units, "category", [TOTAL], sums, TOTAL)]
+    parts = [_one(rows, "category", [TOTAL], sums, TOTAL)]
     for dim, spec in dims.items():
-        rows, cats = spec if isinstance(spec[0], pd.DataFrame) else (df, spec)
-        parts.append(_one(rows, units, dim, cats, sums))
+        own, cats = spec if isinstance(spec[0], _Rows) else (rows, spec)
+        parts.append(_one(own, dim, cats, sums))
     return _with_base(pd.concat(parts, ignore_index=True))
 
 
-def _by_characteristic(df: pd.DataFrame, units: Sequence[str], sums: Sequence[str] = (),
+def _by_characteristic(rows: _Rows, sums: Sequence[str] = (),
                        chars: Sequence[str] = _PEOPLE) -> pd.DataFrame:
-    return _breakdowns(df, units, {c: _CODES[c].values for c in chars}, sums)
+    return _breakdowns(rows, {c: _CODES[c].values for c in chars}, sums)
 
 
-def _crossed(df: pd.DataFrame, units: Sequence[str], d1: str, c1: Sequence[str], d2: str,
-             c2: Sequence[str], sums: Sequence[str] = ()) -> pd.DataFrame:
+def _crossed(rows: _Rows, d1: str, c1: Sequence[str], d2: str, c2: Sequence[str],
+             sums: Sequence[str] = ()) -> pd.DataFrame:
     """A two-way table with margins: breakdown `d1/d2`, category `a/b`; `row_n` is the count of
     the cell's d1 category (all of d2), `col_n` of its d2 category (all of d1)."""
-    t = pd.concat([_tally(df, units, {d1: x, d2: y}, sums)
+    t = pd.concat([_tally(rows, {d1: x, d2: y}, sums)
                    for x in (c1, [TOTAL]) for y in (c2, [TOTAL])], ignore_index=True)
     for out, dim, other in (("row_n", d1, d2), ("col_n", d2, d1)):
         margin = t[t[other].eq(TOTAL)].set_index(["body_code", dim])["n"]
@@ -313,10 +449,16 @@ def _crossed(df: pd.DataFrame, units: Sequence[str], d1: str, c1: Sequence[str],
 
 
 def _emit(cells: pd.DataFrame, figures: Mapping[str, pd.Series]) -> pd.DataFrame:
-    """Long rows (body_code, measure, breakdown, category, pub), one block per measure."""
-    keys = cells[["body_code", "breakdown", "category"]]
-    return pd.concat([keys.assign(measure=m, pub=p.to_numpy()) for m, p in figures.items()],
-                     ignore_index=True)[[*CELL, "pub"]]
+    """Long rows (body_code, measure, breakdown, category, value, marker), one block per
+    measure."""
+    keys = cells[["body_code", "breakdown", "category"]].reset_index(drop=True)
+    out = pd.concat([keys] * len(figures), ignore_index=True)
+    out["measure"] = np.repeat(np.array(list(figures), dtype=object), len(keys))
+    value, marker = cells_of(np.concatenate([p.to_numpy() for p in figures.values()])
+                             if figures else [])
+    out["value"] = pd.Series(value, index=out.index, dtype=object)
+    out["marker"] = pd.Series(marker, index=out.index, dtype=object)
+    return out[[*CELL, "value", "marker"]]
 
 
 # --- Preparing the sheets -------------------------------------------------------------------
@@ -333,118 +475,220 @@ def _sheet_frame(frames: Mapping[str, pd.DataFrame], table: str) -> pd.DataFrame
     return df.assign(**missing)
 
 
-def _people(df: pd.DataFrame) -> pd.DataFrame:
-    """Characteristics with blanks as Not known, and the broad ethnic group."""
-    chars = _filled(df, *(c for c in std.CHARACTERISTICS if c in df))
-    return df.assign(**chars, ethnicity_group=chars["ethnicity"].map(_ETHNIC_GROUP)
-                     .fillna(NOT_KNOWN))
+def _people(rows: _Rows) -> _Rows:
+    """Characteristics with blanks as Not known (as every factor reads a blank), and the broad
+    ethnic group."""
+    eth = rows.factor("ethnicity")
+    groups = [_ETHNIC_GROUP.get(u, NOT_KNOWN) for u in eth.uniques]
+    blank = _ETHNIC_GROUP.get(NOT_KNOWN, NOT_KNOWN)  # a blank ethnicity is Not known
+    return rows.with_factors(ethnicity_group=_Factor(eth.codes, groups, blank))
 
 
 def person_year(workforce: pd.DataFrame) -> pd.DataFrame:
     """One workforce row per person (body, staff_ref) from a year's quarters: each event flag
-    Yes if Yes in any quarter; every other field from the person's latest quarter."""
+    Yes if Yes in any quarter; every other field from the person's latest quarter (its last
+    non-blank value, quarters in period order). People in order of first appearance.
+
+    No frame is sorted or grouped: each column is factorized once and every person's value
+    picked by integer arithmetic on the rows' ranks (period order, then row order)."""
     if workforce.empty:
         return workforce
-    wf = workforce.sort_values("period", kind="stable") if "period" in workforce else workforce
+    n = len(workforce)
+    if "period" in workforce:
+        period, _ = pd.factorize(workforce["period"], sort=True)
+        period = np.where(period < 0, int(period.max()) + 1, period)  # a blank period last
+        order = np.argsort(period, kind="stable")
+    else:
+        order = np.arange(n)
+    rank = np.empty(n, np.int64)
+    rank[order] = np.arange(n)  # each row's place in period order
     # A row without a reference cannot be matched across quarters: it stays a person of its own.
-    ref = wf["staff_ref"].astype(object).where(wf["staff_ref"].notna(),
-                                               "row:" + pd.Series(range(len(wf)), index=wf.index)
-                                               .astype(str))
-    g = wf.assign(staff_ref=ref, **{f: _flag(wf[f]) for f in _EVENT_FLAGS}) \
-        .groupby(["body_code", "staff_ref"], sort=False)
-    last = g.last()  # last non-blank of each column
-    last[_EVENT_FLAGS] = g[_EVENT_FLAGS].max().astype(bool)
-    return last.reset_index()
+    ref = workforce["staff_ref"].to_numpy(dtype=object, na_value=None)
+    blank = pd.isna(ref)
+    if blank.any():
+        ref = ref.copy()
+        ref[blank] = ["row:" + str(r) for r in rank[blank].tolist()]
+    body, _ = pd.factorize(workforce["body_code"])
+    keep = body >= 0  # a row without a body belongs to no one
+    if not keep.any():
+        return workforce.iloc[:0].reset_index(drop=True)
+    person, _ = pd.factorize(ref, size_hint=n)
+    mine = np.flatnonzero(keep)
+    g, _ = pd.factorize(body[mine].astype(np.int64) * (int(person.max()) + 1) + person[mine])
+    r = rank[mine]
+    n_people = int(g.max()) + 1
+    first = np.full(n_people, n, np.int64)
+    np.minimum.at(first, g, r)
+    people = np.argsort(first, kind="stable")  # in order of first appearance in period order
+    new_id = np.empty(n_people, np.intp)
+    new_id[people] = np.arange(n_people)
+    g = new_id[g]
+    row_at = order  # row_at[rank] = row
+    out: dict[str, object] = {}
+
+    def last_of(rows_ok: np.ndarray) -> np.ndarray:
+        """Each person's last row (by rank) among the kept rows where rows_ok, -1 if none."""
+        last = np.full(n_people, -1, np.int64)
+        ok = rows_ok[mine]
+        np.maximum.at(last, g[ok], r[ok])
+        return np.where(last >= 0, row_at[np.maximum(last, 0)], -1)
+
+    first_row = row_at[np.sort(first)]
+    final_row = last_of(np.ones(n, bool))  # each person's row in their latest quarter
+    out["body_code"] = workforce["body_code"].iloc[first_row].reset_index(drop=True)
+    out["staff_ref"] = pd.Series(ref[first_row], dtype=object)
+    for col in workforce.columns:
+        if col in out:
+            continue
+        s = workforce[col]
+        if col in _EVENT_FLAGS:
+            anyq = np.zeros(n_people, np.int64)
+            np.maximum.at(anyq, g, _flag(s).to_numpy()[mine])
+            out[col] = pd.Series(anyq.astype(bool))
+            continue
+        latest = s.iloc[final_row].reset_index(drop=True)
+        blank = latest.isna().to_numpy()
+        if blank.any():  # blank in the latest quarter: the last quarter it was filled in
+            last = last_of(s.notna().to_numpy())
+            fill = np.flatnonzero(blank & (last >= 0))
+            if len(fill):
+                latest.iloc[fill] = s.iloc[last[fill]].to_numpy()
+        out[col] = latest
+    return pd.DataFrame(out)
 
 
 def _latest_quarter(workforce: pd.DataFrame) -> pd.DataFrame:
     """Each body's rows of its latest period (the snapshot of a year's union)."""
     if "period" not in workforce or workforce.empty:
         return workforce
-    latest = workforce.groupby("body_code")["period"].transform("max")
-    return workforce[workforce["period"].eq(latest)]
+    body, _ = pd.factorize(workforce["body_code"])
+    period, _ = pd.factorize(workforce["period"], sort=True)  # codes in period order
+    mine = (body >= 0) & (period >= 0)
+    if not mine.any():
+        return workforce.iloc[:0]
+    latest = np.full(int(body.max()) + 1, -1)
+    np.maximum.at(latest, body[mine], period[mine])
+    return workforce[mine & (period == latest[np.maximum(body, 0)])]
+
+
+# The workforce columns the annual (event) tables read: the union of a year's quarters is
+# reduced to one row per person on these alone; R1 takes its denominators from the snapshot.
+_YEAR_COLUMNS = ["body_code", "staff_ref", "period", "in_post_at_snapshot", "leaving_reason",
+                 *std.CHARACTERISTICS, *_EVENT_FLAGS]
+_SNAPSHOT_COLUMNS = ["body_code", "period", "in_post_at_snapshot",
+                     *dict.fromkeys(c.characteristic for c in COMPARISONS)]
+# Code columns the tables and measures count by, many times over: held as categoricals, each
+# is hashed once (a categorical's codes come free), not by every tally and comparison.
+_CATEGORICAL = frozenset([*std.CHARACTERISTICS, "job_level", "contract_type", "working_pattern",
+                          "leaving_reason", "applicant_type"])
+
+
+def _categorised(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its `_CATEGORICAL` text columns as categoricals (the same values)."""
+    text = {c: df[c].astype("category") for c in df.columns
+            if c in _CATEGORICAL and (df[c].dtype == object or isinstance(df[c].dtype,
+                                                                           pd.StringDtype))}
+    return df.assign(**text) if text else df
 
 
 class _Ctx:
-    """Each sheet's rows from submitting bodies (`raw`), the same plus a copy labelled ALL
-    (`pooled`: every tally then gives ALL from pooled records), and the units: submitting
-    bodies in `bodies` order, then ALL."""
+    """Each sheet's rows from submitting bodies (`raw`), the same ready to tally (`rows`: each
+    tally gives ALL from the pooled records), and the units: submitting bodies in `bodies`
+    order, then ALL."""
 
     def __init__(self, frames: Mapping[str, pd.DataFrame], submitted: Mapping[str, set[str]],
-                 bodies: Sequence[str], annual: bool) -> None:
+                 bodies: Sequence[str], annual: bool,
+                 pay_gap: pd.DataFrame | None = None) -> None:
         self.raw: dict[str, pd.DataFrame] = {}
-        self.pooled: dict[str, pd.DataFrame] = {}
         self.units: dict[str, list[str]] = {}
         self.snapshot: pd.DataFrame | None = None
+        self.pay_gap: pd.DataFrame | None = None  # pay_gap_rows(raw["workforce"]), if given
         for sheet in std.DATA_SHEETS:
             # Workforce is a required sheet: every accepted return has it.
             subs = set(submitted.get(sheet.table, bodies if sheet is std.WORKFORCE else ()))
             df = _sheet_frame(frames, sheet.table)
-            df = df[df["body_code"].isin(subs & set(bodies))].reset_index(drop=True)
+            sent = df["body_code"].isin(subs & set(bodies))
+            if not sent.all():
+                df = df[sent]
+            elif sheet is std.WORKFORCE and not annual:
+                self.pay_gap = pay_gap  # the rows it was computed from are exactly raw's
+            df = df.reset_index(drop=True)
             if sheet is std.WORKFORCE and annual:
-                self.snapshot, df = _latest_quarter(df), person_year(df)
-            self.raw[sheet.table] = df
+                self.snapshot = _categorised(_latest_quarter(
+                    df[[c for c in _SNAPSHOT_COLUMNS if c in df]]))
+                df = person_year(df[[c for c in _YEAR_COLUMNS if c in df]])
+            self.raw[sheet.table] = _categorised(df)
             self.units[sheet.table] = [b for b in bodies if b in subs] + [ALL]
-            self.pooled[sheet.table] = pd.concat([df, df.assign(body_code=ALL)],
-                                                 ignore_index=True)
+        self._rows: dict[str, _Rows] = {}
 
-    def people(self, table: str) -> pd.DataFrame:
-        return _people(self.pooled[table])
+    def rows(self, table: str) -> _Rows:
+        if table not in self._rows:
+            self._rows[table] = _Rows(self.raw[table], self.units[table])
+        return self._rows[table]
+
+    def people(self, table: str) -> _Rows:
+        return _people(self.rows(table))
 
     @cached_property
-    def staff(self) -> pd.DataFrame:
+    def staff(self) -> _Rows:
         """Workforce rows with event flags as 0/1 and `left` (not in post at the snapshot)."""
-        wf = self.people("workforce")
-        return wf.assign(**{f: _flag(wf[f]) for f in _EVENT_FLAGS},
-                         left=1 - _flag(wf["in_post_at_snapshot"]))
+        wf = self.raw["workforce"]
+        return self.people("workforce").with_sums(
+            **{f: _flag(wf[f]) for f in _EVENT_FLAGS},
+            left=1 - _flag(wf["in_post_at_snapshot"]))
 
     @cached_property
     def staff_cells(self) -> pd.DataFrame:
         """W7-W11 share one tally: staff and each event, by characteristic."""
-        return _by_characteristic(self.staff, self.units["workforce"], [*_EVENT_FLAGS, "left"])
+        return _by_characteristic(self.staff, [*_EVENT_FLAGS, "left"])
 
-    def in_post(self) -> pd.DataFrame:
-        wf = self.staff[self.staff["left"].eq(0)]
-        return wf.assign(**_filled(wf, "job_level", "contract_type"))
+    @cached_property
+    def in_post(self) -> _Rows:
+        return self.staff.where(self.staff.sums["left"] == 0)
 
 
 # --- The tables -----------------------------------------------------------------------------
 
 
 def _w1(ctx: _Ctx) -> pd.DataFrame:
-    wf = ctx.in_post()
-    t = _by_characteristic(wf.assign(fte_m=_micro(wf["fte"])), ctx.units["workforce"], ["fte_m"])
+    wf = ctx.in_post
+    t = _by_characteristic(wf.with_sums(fte_m=_micro(ctx.raw["workforce"]["fte"])), ["fte_m"])
     return _emit(t, {"headcount": _counts(t["n"]), "fte": _pub(_fte, t["fte_m"], t["n"]),
                      "pct_of_headcount": _pcts(t["n"], t["base_n"])})
 
 
-def _two_way(ctx: _Ctx, df: pd.DataFrame, dim: str, cats: Sequence[str]) -> pd.DataFrame:
+def _two_way(ctx: _Ctx, rows: _Rows, dim: str, cats: Sequence[str]) -> pd.DataFrame:
     """W2-W4: a dimension by sex, with each cell's share of its row and of its column."""
-    t = _crossed(df, ctx.units["workforce"], dim, cats, "sex", std.SEX.values)
+    t = _crossed(rows, dim, cats, "sex", std.SEX.values)
     return _emit(t, {"headcount": _counts(t["n"]), f"pct_of_{dim}": _pcts(t["n"], t["row_n"]),
                      "pct_of_sex": _pcts(t["n"], t["col_n"])})
 
 
+_BAND_EDGES = [int(Decimal(lo) * _MICRO) for lo, _ in PAY_BANDS]
+
+
 def pay_band(hourly_pay: pd.Series) -> pd.Series:
     """The W3 band of each (positive) hourly pay, compared in exact millionths of a pound."""
-    edges = [int(Decimal(lo) * _MICRO) for lo, _ in PAY_BANDS]
-    i = np.searchsorted(edges, _micro(hourly_pay).to_numpy(), side="right") - 1
+    i = np.searchsorted(_BAND_EDGES, _micro(hourly_pay).to_numpy(), side="right") - 1
     return pd.Series(np.array([b for _, b in PAY_BANDS], dtype=object)[i], index=hourly_pay.index)
 
 
 def _w3(ctx: _Ctx) -> pd.DataFrame:
-    wf = ctx.in_post()
-    wf = wf[_flag(wf["full_pay_relevant"]).eq(1) & _micro(wf["hourly_pay"]).gt(0)]
-    return _two_way(ctx, wf.assign(pay_band=pay_band(wf["hourly_pay"])), "pay_band",
-                    [b for _, b in PAY_BANDS])
+    wf = ctx.raw["workforce"]
+    pay = _micro(wf["hourly_pay"]).to_numpy()
+    band = np.searchsorted(_BAND_EDGES, pay, side="right") - 1  # as pay_band, as codes
+    rows = ctx.in_post.where(_flag(wf["full_pay_relevant"]).eq(1).to_numpy() & (pay > 0))
+    rows = rows.with_factors(pay_band=_Factor(band, [b for _, b in PAY_BANDS]))
+    return _two_way(ctx, rows, "pay_band", [b for _, b in PAY_BANDS])
 
 
 def _w5(ctx: _Ctx) -> pd.DataFrame:
-    wf = ctx.in_post()
-    wf = wf.assign(ft=_is(wf["working_pattern"], "full_time"),
-                   pt=_is(wf["working_pattern"], "part_time"), flex=_flag(wf["flexible_working"]))
-    t = _crossed(wf, ctx.units["workforce"], "job_level", _codes(std.JOB_LEVEL.values), "sex",
-                 std.SEX.values, ["ft", "pt", "flex"])
+    df = ctx.raw["workforce"]
+    wf = ctx.in_post.with_sums(ft=_is(df["working_pattern"], "full_time"),
+                                 pt=_is(df["working_pattern"], "part_time"),
+                                 flex=_flag(df["flexible_working"]))
+    t = _crossed(wf, "job_level", _codes(std.JOB_LEVEL.values), "sex", std.SEX.values,
+                 ["ft", "pt", "flex"])
     return _emit(t, {
         "headcount": _counts(t["n"]), "headcount_full_time": _counts(t["ft"]),
         "headcount_part_time": _counts(t["pt"]), "headcount_flexible_working": _counts(t["flex"]),
@@ -454,11 +698,11 @@ def _w5(ctx: _Ctx) -> pd.DataFrame:
 
 
 def _w6(ctx: _Ctx) -> pd.DataFrame:
-    rc = ctx.people("recruitment")
-    rc = rc.assign(ext=_is(rc["applicant_type"], "external"),
-                   int_=_is(rc["applicant_type"], "internal"),
-                   sl=_flag(rc["shortlisted"]), ap=_flag(rc["appointed"]))
-    t = _by_characteristic(rc, ctx.units["recruitment"], ["ext", "int_", "sl", "ap"], _APPLICANTS)
+    df = ctx.raw["recruitment"]
+    rc = ctx.people("recruitment").with_sums(
+        ext=_is(df["applicant_type"], "external"), int_=_is(df["applicant_type"], "internal"),
+        sl=_flag(df["shortlisted"]), ap=_flag(df["appointed"]))
+    t = _by_characteristic(rc, ["ext", "int_", "sl", "ap"], _APPLICANTS)
     return _emit(t, {
         "applicants": _counts(t["n"]), "applicants_external": _counts(t["ext"]),
         "applicants_internal": _counts(t["int_"]), "shortlisted": _counts(t["sl"]),
@@ -479,9 +723,8 @@ def _staff_events(ctx: _Ctx, flags: Sequence[str], pct: Sequence[str],
 
 
 def _w11(ctx: _Ctx) -> pd.DataFrame:
-    leavers = ctx.staff[ctx.staff["left"].eq(1)]
-    reasons = _one(leavers.assign(**_filled(leavers, "leaving_reason")), ctx.units["workforce"],
-                   "leaving_reason", _codes(std.LEAVING_REASON.values))
+    leavers = ctx.staff.where(ctx.staff.sums["left"] == 1)
+    reasons = _one(leavers, "leaving_reason", _codes(std.LEAVING_REASON.values))
     t = ctx.staff_cells[["body_code", "breakdown", "category", "n", "left"]]
     t = _with_base(pd.concat([t, reasons.assign(left=reasons["n"])], ignore_index=True))
     by_reason = t["breakdown"].eq("leaving_reason")  # leavers only: no staff base
@@ -491,16 +734,19 @@ def _w11(ctx: _Ctx) -> pd.DataFrame:
 
 
 def _a1(ctx: _Ctx) -> pd.DataFrame:
-    ac = ctx.pooled["actions"]
+    df = ctx.raw["actions"]
     dims = {"partnership_objective": std.PARTNERSHIP_OBJECTIVE, "priority": std.PRIORITY,
             "status": std.ACTION_STATUS, "rag": std.RAG}
-    ac = ac.assign(complete=_is(ac["status"], "complete"), **_filled(ac, *dims))
+    ac = ctx.rows("actions").with_sums(complete=_is(df["status"], "complete"))
     # An action counts under each characteristic it names (their shares may sum past 100).
-    named = ac.assign(characteristics=ac["characteristics"].astype(object).fillna("")
-                      .str.split(";")).explode("characteristics")
-    t = _breakdowns(ac, ctx.units["actions"], {
+    named = df[["body_code"]].assign(
+        complete=_is(df["status"], "complete"),
+        characteristics=df["characteristics"].astype(object).fillna("").str.split(";")) \
+        .explode("characteristics").reset_index(drop=True)
+    named_rows = _Rows(named, ctx.units["actions"]).with_sums(complete=named["complete"])
+    t = _breakdowns(ac, {
         **{d: _codes(c.values) for d, c in dims.items()},
-        "characteristics": (named, std.ACTION_CHARACTERISTICS.values)}, ["complete"])
+        "characteristics": (named_rows, std.ACTION_CHARACTERISTICS.values)}, ["complete"])
     by_status = t["breakdown"].eq("status")
     return _emit(t, {"actions": _counts(t["n"]), "pct_of_actions": _pcts(t["n"], t["base_n"]),
                      "complete": _where(by_status, _counts(t["complete"])),
@@ -508,13 +754,12 @@ def _a1(ctx: _Ctx) -> pd.DataFrame:
 
 
 def _e1(ctx: _Ctx) -> pd.DataFrame:
-    en = ctx.pooled["engagement"]
-    said = en["you_said_we_did"].astype(object).where(en["you_said_we_did"].notna(), "")
-    en = en.assign(
-        people=pd.to_numeric(en["participants_total"], errors="coerce").fillna(0).astype("int64"),
-        co=_flag(en["coproduced"]), said=said.astype(str).str.strip().ne("").astype("int64"),
-        **_filled(en, "activity_type", "partnership_objective"))
-    t = _breakdowns(en, ctx.units["engagement"], {
+    df = ctx.raw["engagement"]
+    said = df["you_said_we_did"].astype(object).where(df["you_said_we_did"].notna(), "")
+    en = ctx.rows("engagement").with_sums(
+        people=pd.to_numeric(df["participants_total"], errors="coerce").fillna(0).astype("int64"),
+        co=_flag(df["coproduced"]), said=said.astype(str).str.strip().ne("").astype("int64"))
+    t = _breakdowns(en, {
         "activity_type": _codes(std.ACTIVITY_TYPE.values),
         "partnership_objective": _codes(std.PARTNERSHIP_OBJECTIVE.values)},
         ["people", "co", "said"])
@@ -528,13 +773,15 @@ def _e1(ctx: _Ctx) -> pd.DataFrame:
 
 
 def _e2(ctx: _Ctx) -> pd.DataFrame:
-    pr = ctx.pooled["engagement_profile"]
-    pr = pr.assign(people=pd.to_numeric(pr["participants"], errors="coerce").fillna(0)
-                   .astype("int64"))
-    units, parts = ctx.units["engagement_profile"], []
+    df = ctx.raw["engagement_profile"]
+    pr = ctx.rows("engagement_profile").with_sums(
+        people=pd.to_numeric(df["participants"], errors="coerce").fillna(0).astype("int64"))
+    # A blank category is in no listed category (only a listed code counts).
+    pr = pr.with_factors(category=_factor(df["category"], blank=None))
+    parts = []
     for char, codes in _CODES.items():
-        rows = pr[pr["characteristic"].eq(char).fillna(False)]
-        parts += [_one(rows, units, "category", cats, ["people"], char)
+        rows = pr.where(df["characteristic"].eq(char).fillna(False).to_numpy(bool))
+        parts += [_one(rows, "category", cats, ["people"], char)
                   for cats in ([TOTAL], codes.values)]
     t = pd.concat(parts, ignore_index=True)
     total = t[t["category"].eq(TOTAL)].set_index(["body_code", "breakdown"])["people"]
@@ -544,14 +791,14 @@ def _e2(ctx: _Ctx) -> pd.DataFrame:
 
 
 def _pr1(ctx: _Ctx) -> pd.DataFrame:
-    pc = ctx.pooled["procurement"]
+    df = ctx.raw["procurement"]
     flags = ("equality_criteria_in_tender", "equality_monitoring_in_contract", "community_benefits")
-    pc = pc.assign(
-        value_m=_micro(pc["value_gbp"]), contract_category=_filled(pc, "category")["category"],
-        **_filled(pc, "supplier_size", "supplier_type", "supplier_in_wales"),
-        **{c: pd.Series(np.select([pc[c].eq(True).fillna(False), pc[c].eq(False).fillna(False)],
-                                  ["yes", "no"], NOT_KNOWN), index=pc.index) for c in flags})
-    t = _breakdowns(pc, ctx.units["procurement"], {
+    pc = ctx.rows("procurement")
+    pc = pc.with_sums(value_m=_micro(df["value_gbp"])).with_factors(
+        contract_category=pc.factor("category"),
+        **{c: _Factor(np.select([df[c].eq(True).fillna(False), df[c].eq(False).fillna(False)],
+                                [0, 1], 2).astype(np.intp), _YES_NO) for c in flags})
+    t = _breakdowns(pc, {
         "supplier_size": _codes(std.SUPPLIER_SIZE.values),
         "supplier_type": _codes(std.SUPPLIER_TYPE.values),
         "supplier_in_wales": _codes(std.YES_NO_NOT_KNOWN.values),
@@ -565,17 +812,24 @@ def _pr1(ctx: _Ctx) -> pd.DataFrame:
 
 
 def _f1(ctx: _Ctx) -> pd.DataFrame:
-    fb = ctx.pooled["feedback"]
-    fb = fb.assign(eq=_flag(fb["equality_related"]), change=_flag(fb["led_to_change"]),
-                   **_filled(fb, "feedback_type", "outcome", "characteristic"))
-    equality = fb[fb["eq"].eq(1)]
-    dims = {"feedback_type": (fb, _codes(std.FEEDBACK_TYPE.values)),
-            "outcome": (fb, _codes(std.FEEDBACK_OUTCOME.values)),
-            "characteristic": (equality, _codes(std.FEEDBACK_CHARACTERISTIC.values))}
-    t = _breakdowns(fb, ctx.units["feedback"], dims, ["eq", "change"])
-    # Medians are not additive: each cell's sorted list of days, from the case rows.
+    df = ctx.raw["feedback"]
+    fb = ctx.rows("feedback").with_sums(eq=_flag(df["equality_related"]),
+                                        change=_flag(df["led_to_change"]))
+    equality = fb.where(fb.sums["eq"] == 1)
+    cats = {"feedback_type": _codes(std.FEEDBACK_TYPE.values),
+            "outcome": _codes(std.FEEDBACK_OUTCOME.values),
+            "characteristic": _codes(std.FEEDBACK_CHARACTERISTIC.values)}
+    dims = {"feedback_type": (fb, cats["feedback_type"]), "outcome": (fb, cats["outcome"]),
+            "characteristic": (equality, cats["characteristic"])}
+    t = _breakdowns(fb, dims, ["eq", "change"])
+    # Medians are not additive: each cell's sorted list of days, from the case rows (a few:
+    # the feedback sheet is small), each body's and then ALL's.
+    filled = df.assign(all=TOTAL, **_filled(df, *cats))
+    filled = pd.concat([filled, filled.assign(body_code=ALL)], ignore_index=True)
     lists = []
-    for dim, (rows, _) in {TOTAL: (fb.assign(all=TOTAL), None), **dims}.items():
+    for dim in [TOTAL, *cats]:
+        rows = filled[filled["equality_related"].eq(True).fillna(False)] \
+            if dim == "characteristic" else filled
         closed = rows[rows["working_days_to_close"].notna()]
         days = closed.groupby(["body_code", dim])["working_days_to_close"] \
             .agg(lambda v: sorted(int(d) for d in v))
@@ -600,27 +854,36 @@ def _f1(ctx: _Ctx) -> pd.DataFrame:
 
 
 def _external(rows: pd.DataFrame, units: Sequence[str]) -> pd.DataFrame:
-    """Contract rows (value, marker) -> pub, on ALL's cells for every unit. The functions leave
-    out a body with no records (an empty sheet): it gets what no people give — [z] for a
-    percentage or likelihood, [low] for a pay gap, and the Census share as it is."""
+    """Contract rows (value, marker) on ALL's cells for every unit. The functions leave out a
+    body with no records (an empty sheet): it gets what no people give — [z] for a percentage
+    or likelihood, [low] for a pay gap, and the Census share as it is."""
     if rows.empty:  # no workforce rows at all
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in [*CELL, "pub"]})
-    rows = rows.assign(pub=[Published(None if m else Decimal(repr(v)), m)
-                            for v, m in zip(rows["value"], rows["marker"], strict=True)])
-    rows = rows.set_index(CELL)["pub"]
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in [*CELL, "value", "marker"]})
+    rows = rows.assign(_have=True).set_index(CELL)[["value", "marker", "_have"]]
     cells = rows.loc[ALL].index if ALL in rows.index.get_level_values(0) else []
     full = pd.MultiIndex.from_tuples([(u, *c) for u in units for c in cells], names=CELL)
     out = rows.reindex(full).reset_index()
-    for i in out.index[out["pub"].isna()]:
-        m = out.at[i, "measure"]
-        out.at[i, "pub"] = (rows[(ALL, m, out.at[i, "breakdown"], out.at[i, "category"])]
-                            if m == "census_pct" else
-                            Published(None, LOW if m.endswith("_gap") else Z))
-    return out
+    value = out["value"].to_numpy(dtype=object, copy=True)
+    marker = out["marker"].to_numpy(dtype=object, copy=True)
+    missing = ~out["_have"].eq(True).to_numpy()
+    if missing.any():
+        measure = out["measure"].to_numpy(dtype=object)
+        census = missing & (measure == "census_pct")
+        if census.any():  # the Census share, as ALL has it
+            at = rows.reindex(pd.MultiIndex.from_frame(out.loc[census, CELL].assign(
+                body_code=ALL)))
+            value[census] = at["value"].to_numpy(dtype=object)
+            marker[census] = at["marker"].to_numpy(dtype=object)
+        other = missing & ~census
+        gap = np.array([m.endswith("_gap") for m in measure[other]], dtype=bool)
+        value[other] = None
+        marker[other] = np.where(gap, LOW, Z).astype(object)
+    return out[CELL].assign(value=pd.Series(value, dtype=object),
+                            marker=pd.Series(marker, dtype=object))
 
 
 def _p(ctx: _Ctx) -> pd.DataFrame:
-    pg = pay_gap_rows(ctx.raw["workforce"])
+    pg = ctx.pay_gap if ctx.pay_gap is not None else pay_gap_rows(ctx.raw["workforce"])
     pg = pg.assign(measure=pg["metric"], breakdown=pg["characteristic"],
                    category=pg["reference_group"].astype(str) + "_vs_"
                    + pg["comparison_group"].astype(str))
@@ -635,9 +898,9 @@ def _r1(ctx: _Ctx) -> pd.DataFrame:
 
 _BUILDERS: dict[str, Callable[[_Ctx], pd.DataFrame]] = {
     "W1": _w1,
-    "W2": lambda ctx: _two_way(ctx, ctx.in_post(), "job_level", _codes(std.JOB_LEVEL.values)),
+    "W2": lambda ctx: _two_way(ctx, ctx.in_post, "job_level", _codes(std.JOB_LEVEL.values)),
     "W3": _w3,
-    "W4": lambda ctx: _two_way(ctx, ctx.in_post(), "contract_type",
+    "W4": lambda ctx: _two_way(ctx, ctx.in_post, "contract_type",
                                _codes(std.CONTRACT_TYPE.values)),
     "W5": _w5, "W6": _w6,
     "W7": lambda ctx: _staff_events(
@@ -662,43 +925,79 @@ _BUILDERS: dict[str, Callable[[_Ctx], pd.DataFrame]] = {
 
 
 def benchmark_rows(frames: Mapping[str, pd.DataFrame], submitted: Mapping[str, set[str]],
-                   bodies: Sequence[str], *, annual: bool = False) -> pd.DataFrame:
+                   bodies: Sequence[str], *, annual: bool = False,
+                   pay_gap: pd.DataFrame | None = None,
+                   tables: Collection[str] | None = None) -> pd.DataFrame:
     """The `benchmark` contract rows (without period) for every body in `bodies` and ALL.
 
     frames: standardised tables of one period (annual: the union of a year's four quarters),
     keyed by table name. submitted[table]: bodies whose accepted return included that sheet
     (Workforce, being required, defaults to every body). annual=True gives the event tables only.
+    pay_gap: `pay_gap_rows(frames["workforce"])` when the caller has it already: P1 and P2 reuse
+    it when every workforce row is from a body in `bodies` that submitted the sheet (they are
+    recomputed from those bodies' rows otherwise). tables: only these table ids (default all).
     value is a float or None, marker None or one of the markers; never both.
     """
-    ctx = _Ctx(frames, submitted, bodies, annual)
-    parts = [] if annual else [_p(ctx)]
-    parts += [_BUILDERS[t](ctx).assign(table_id=t) for t in TABLE_IDS
-              if t in _BUILDERS and (not annual or t in EVENT_TABLES)]
-    rows = _not_submitted(pd.concat(parts, ignore_index=True), ctx, bodies)
+    wanted = [t for t in TABLE_IDS if (tables is None or t in tables)
+              and (not annual or t in EVENT_TABLES)]
+    ctx = _Ctx(frames, submitted, bodies, annual, pay_gap)
+    parts = [_p(ctx)] if {"P1", "P2"} & set(wanted) else []
+    parts += [_BUILDERS[t](ctx).assign(table_id=t) for t in wanted if t in _BUILDERS]
+    if not parts:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in COLUMNS})
+    rows = pd.concat(parts, ignore_index=True)
+    rows = rows[rows["table_id"].isin(wanted)] if tables is not None else rows
+    rows = _not_submitted(rows, ctx, bodies)
     order = {t: i for i, t in enumerate(TABLE_IDS)}
     units = {b: i for i, b in enumerate([*bodies, ALL])}
-    rows = rows.assign(_t=rows["table_id"].map(order), _b=rows["body_code"].map(units))
+    rows = rows.assign(_t=_lookup(rows["table_id"], order), _b=_lookup(rows["body_code"], units))
     rows = rows.sort_values(["_t", "_b"], kind="stable").reset_index(drop=True)
-    cells = [p.cells() for p in rows["pub"]]
-    return rows.assign(value=pd.Series([v for v, _ in cells], dtype=object),
-                       marker=pd.Series([m for _, m in cells], dtype=object))[COLUMNS]
+    return rows[COLUMNS]
+
+
+def _lookup(s: pd.Series, mapping: Mapping[str, int]) -> np.ndarray:
+    """`s.map(mapping)` (NaN where not mapped), looking each distinct value up once."""
+    codes, uniques = pd.factorize(s)
+    found = np.array([mapping.get(u, np.nan) for u in uniques] + [np.nan], dtype=float)
+    return found[codes]
+
+
+def per_measure(table_id: pd.Series, measure: pd.Series, fn: Callable[[str, str], object],
+                dtype: object = object) -> np.ndarray:
+    """fn(table_id, measure) of each row, called once per distinct pair."""
+    if len(table_id) == 0:
+        return np.empty(0, dtype=dtype)
+    t, t_uniques = pd.factorize(table_id)
+    m, m_uniques = pd.factorize(measure)
+    pairs, first = np.unique(t.astype(np.int64) * len(m_uniques) + m, return_inverse=True)
+    values = np.array([fn(t_uniques[p // len(m_uniques)], m_uniques[p % len(m_uniques)])
+                       for p in pairs.tolist()], dtype=dtype)
+    return values[first.reshape(-1)]
 
 
 def _not_submitted(rows: pd.DataFrame, ctx: _Ctx, bodies: Sequence[str]) -> pd.DataFrame:
     """[x] on ALL's cells for every body that did not submit a figure's sheet, and for ALL
     itself when no body did."""
-    sheet = pd.Series([source_sheet(t, m) for t, m in zip(rows["table_id"], rows["measure"],
-                                                          strict=True)], index=rows.index)
-    grid = rows[rows["body_code"].eq(ALL)].assign(sheet=sheet)
-    extra = []
+    sheet = per_measure(rows["table_id"], rows["measure"], source_sheet)
+    is_all = rows["body_code"].eq(ALL).to_numpy()
+    grid = rows[is_all].assign(sheet=sheet[is_all])
+    extra, gone = [], set()
     for name, cells in grid.groupby("sheet"):
         have = set(ctx.units[name])
         missing = [b for b in bodies if b not in have] + ([ALL] if have == {ALL} else [])
         extra += [cells.assign(body_code=b) for b in missing]
+        gone |= {(b, name) for b in missing}
     if not extra:
         return rows
     x = pd.concat(extra, ignore_index=True).drop(columns="sheet")
-    x["pub"] = [Published(None, X)] * len(x)
-    key = ["table_id", *CELL]
-    keep = ~rows.set_index(key).index.isin(x.set_index(key).index)
+    x["value"] = pd.Series([None] * len(x), dtype=object)
+    x["marker"] = pd.Series([X] * len(x), dtype=object)
+    # Rows to replace: the cells of x. Only rows of a (body, sheet) in x can be among them.
+    body = rows["body_code"].to_numpy(dtype=object)
+    candidate = np.array([(b, s) in gone for b, s in zip(body, sheet, strict=True)], dtype=bool) \
+        if len(gone) else np.zeros(len(rows), bool)
+    keep = np.ones(len(rows), bool)
+    if candidate.any():
+        key = ["table_id", *CELL]
+        keep[candidate] = ~rows[candidate].set_index(key).index.isin(x.set_index(key).index)
     return pd.concat([rows[keep], x], ignore_index=True)
