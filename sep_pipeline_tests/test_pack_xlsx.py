@@ -10,6 +10,7 @@ import pytest
 import xlsxwriter
 from openpyxl import load_workbook
 
+from sep_pipeline.pack import xlsx
 from sep_pipeline.pack.workbook import WORKBOOK_OPTIONS
 from sep_pipeline.pack.xlsx import FAST, Sheet, workbook
 
@@ -56,8 +57,10 @@ def _parts(path) -> dict[str, bytes]:
         return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
 
 
-def test_fast_sheet_writes_what_xlsxwriter_writes(tmp_path):
+@pytest.mark.parametrize("fast", [True, False])
+def test_fast_sheet_writes_what_xlsxwriter_writes(tmp_path, monkeypatch, fast):
     assert FAST  # the xlsxwriter installed has the internals `Sheet` relies on
+    monkeypatch.setattr(xlsx, "FAST", fast)  # False: the fallback through write_*()
     with workbook(tmp_path / "fast.xlsx", WORKBOOK_OPTIONS) as wb:
         _fill(wb, fast=True)
     slow = xlsxwriter.Workbook(str(tmp_path / "slow.xlsx"), WORKBOOK_OPTIONS)

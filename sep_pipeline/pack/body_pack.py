@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..feedback_report import clean_text
 from ..methodology.rounding import C
 from ..methodology.tables import EVENT_TABLES, TABLE_IDS
 from . import labels as L
@@ -141,12 +142,13 @@ def _number(v: object) -> float:
 
 @lru_cache(maxsize=1 << 14)
 def _breakdown(breakdown: str, lang: str) -> str:
-    return L.breakdown_label(breakdown, lang)
+    """The breakdown's label, cleaned as `_Writer.text_column` cleans what it writes."""
+    return clean_text(L.breakdown_label(breakdown, lang))
 
 
 @lru_cache(maxsize=1 << 14)
 def _category(breakdown: str, category: str, lang: str) -> str:
-    return L.category_label(breakdown, category, lang)
+    return clean_text(L.category_label(breakdown, category, lang))
 
 
 def body_chart_specs(view: pd.DataFrame, body: str, table_id: str, lang: str) -> list[ChartSpec]:
@@ -267,6 +269,7 @@ def _table_sheet(w: _Writer, ws: Sheet, b: BodyRows, body: str, table_id: str,
     row += 1
     cols = b.cols
     breakdowns, categories, positions = cols["breakdown"], cols["category"], cols["position"]
+    named = {p: L.position_label(p, lang) for p in L.POSITION_LABELS}  # else as it is ([c])
     units: list[list[int]] = []
     for measure, first, end in b.runs[table_id]:
         unit = [header if not units else row]  # the heads stay with the first measure
@@ -274,15 +277,16 @@ def _table_sheet(w: _Writer, ws: Sheet, b: BodyRows, body: str, table_id: str,
         row += 1
         unit += [row + i - first for i in range(first + 1, end)
                  if breakdowns[i] != breakdowns[i - 1]]
-        w.text_column(ws, row, 0, [_breakdown(breakdowns[i], lang) for i in range(first, end)],
-                      w.label("body"))
-        w.text_column(ws, row, 1, [_category(breakdowns[i], categories[i], lang)
-                                   for i in range(first, end)], w.label("body"))
+        # Our own labels, cleaned once (`_breakdown`, `_category`): stored as strings.
+        ws.put_column(row, 0, [_breakdown(breakdowns[i], lang) for i in range(first, end)],
+                      w.label("body"), blank=False)
+        ws.put_column(row, 1, [_category(breakdowns[i], categories[i], lang)
+                               for i in range(first, end)], w.label("body"), blank=False)
         p = places(table_id, measure)
         # The body's own figure stands out; the partnership's and the spread's beside it.
         for c, (col, kind) in enumerate(zip(["value", *SUMMARY], _KINDS, strict=True), start=2):
             ws.put_column(row, c, cols[col][first:end], w.cell(kind, p))
-        ws.put_column(row, last_col, [L.position_label(v, lang) for v in positions[first:end]],
+        ws.put_column(row, last_col, [named.get(v, v) for v in positions[first:end]],
                       w.center)  # our own labels (or [c]): never partner text
         row += end - first
         units.append([*unit, row])

@@ -92,7 +92,7 @@ class Sheet(Worksheet):
         options) and NaN is a blank: an int or float is a number, a str a shared string, None
         or NaN a blank cell (stored only with a format, as `write_blank` does; no cell at all
         unless `blank`)."""
-        if not values:
+        if not len(values):
             return
         fmt_blank = fmt if blank else None
         end = row + len(values) - 1
