@@ -263,8 +263,7 @@ def phase_stages(ds: Dataset, work: Path, codes: Sequence[str] | None,
             year = PERIOD.year_label
             quarters = publish.year_quarters(year)
             with engine.connect() as conn:
-                snapshot = publish.current_returns(conn, quarters[-1:])
-                events = publish.current_returns(conn, quarters)
+                snapshot, events = publish.year_returns(conn, quarters)
             _publish(engine, year, publish.figures(snapshot, events))
             del snapshot, events
     # The pack stage is timed once, after the cold end-to-end run, on the same warehouse rows.

@@ -390,8 +390,7 @@ def annual_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
     quarters = publish.year_quarters(year)
     engine = sep.engine()
     with engine.connect() as conn:
-        snapshot = publish.current_returns(conn, quarters[-1:])
-        events = publish.current_returns(conn, quarters)
+        snapshot, events = publish.year_returns(conn, quarters)
     figs = publish.figures(snapshot, events)
     written = _publish(engine, year, figs)
     yield dg.MaterializeResult(metadata=_figure_metadata(figs, written))

@@ -1,13 +1,14 @@
 """The published figures of a quarter or a year, from the warehouse's current returns.
 
-Pure apart from `current_returns`, which reads the warehouse: the methodology functions are
-DataFrames in, DataFrames out.
+Pure apart from `current_returns` and `year_returns`, which read the warehouse: the methodology
+functions are DataFrames in, DataFrames out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -39,15 +40,36 @@ class Returns:
 
 
 def current_returns(conn: sa.Connection, periods: Sequence[str]) -> Returns:
+    """The current accepted returns of `periods`."""
     s = warehouse.submissions
     accepted = conn.execute(
         sa.select(s.c.body_code, s.c.period, s.c.sheets).where(
             s.c.status == "accepted", s.c.period.in_(list(periods)))
     ).all()
-    frames = {
-        name: pd.concat([warehouse.read_table(conn, name, p) for p in periods], ignore_index=True)
-        for name in warehouse.DATA_TABLES
-    }
+    frames = {name: _read_periods(conn, name, periods) for name in warehouse.DATA_TABLES}
+    return _returns(frames, accepted, periods)
+
+
+def year_returns(conn: sa.Connection, quarters: Sequence[str]) -> tuple[Returns, Returns]:
+    """(Q4's returns, the four quarters' returns) of a year, reading each row once."""
+    events = current_returns(conn, quarters)
+    q4 = quarters[-1]
+    s = warehouse.submissions
+    accepted = conn.execute(
+        sa.select(s.c.body_code, s.c.period, s.c.sheets).where(
+            s.c.status == "accepted", s.c.period == q4)
+    ).all()
+    frames = {name: df[df["period"] == q4].reset_index(drop=True)
+              for name, df in events.frames.items()}
+    return _returns(frames, accepted, [q4]), events
+
+
+def _read_periods(conn: sa.Connection, name: str, periods: Sequence[str]) -> pd.DataFrame:
+    return pd.concat([warehouse.read_table(conn, name, p) for p in periods], ignore_index=True)
+
+
+def _returns(frames: dict[str, pd.DataFrame], accepted: Sequence[Any],
+             periods: Sequence[str]) -> Returns:
     # A body sent a sheet for these periods only if it sent it for every one of them.
     submitted: dict[str, set[str]] = {}
     for name in warehouse.DATA_TABLES:

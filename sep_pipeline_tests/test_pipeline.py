@@ -13,12 +13,13 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from sep_pipeline import warehouse
+from sep_pipeline import publish, warehouse
 from sep_pipeline.config import settings
 from sep_pipeline.definitions import (
     FILE_TAG,
@@ -364,3 +365,23 @@ def test_a_killed_run_leaves_the_warehouse_consistent_and_a_rerun_completes_it(e
     assert rows(env, "select status from submissions where body_code='CSEN'") == [("accepted",)]
     assert rows(env, "select count(*) from workforce where body_code='CSEN'") == [
         (len(staff_refs(big)),)]
+
+
+def test_a_year_is_read_once_and_its_q4_is_the_snapshot(env):
+    """year_returns gives what reading Q4 and then the four quarters separately gives."""
+    for body, quarter in (("CLCT", 1), ("CLCT", 4), ("MGNPA", 2), ("MGNPA", 4), ("CSEN", 1)):
+        drop(env, body, quarter)
+    run_pending()
+    quarters = publish.year_quarters("2025-26")
+    with warehouse.engine(env.warehouse_url).connect() as conn:
+        snapshot, events = publish.year_returns(conn, quarters)
+        alone = {"snapshot": publish.current_returns(conn, quarters[-1:])}
+        per_quarter = {q: publish.current_returns(conn, [q]) for q in quarters}
+    assert snapshot.bodies == alone["snapshot"].bodies == ["CLCT", "MGNPA"]
+    assert events.bodies == ["CLCT", "CSEN", "MGNPA"]
+    assert snapshot.submitted == alone["snapshot"].submitted
+    for name, df in snapshot.frames.items():
+        pd.testing.assert_frame_equal(df, alone["snapshot"].frames[name], check_dtype=False)
+        expected = pd.concat([per_quarter[q].frames[name] for q in quarters], ignore_index=True)
+        pd.testing.assert_frame_equal(events.frames[name], expected, check_dtype=False)
+    assert len(events.frames["workforce"]) > len(snapshot.frames["workforce"]) > 0
