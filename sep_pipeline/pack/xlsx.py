@@ -177,44 +177,39 @@ class Sheet(Worksheet):
             return
         self._calculate_spans()
         table, info, comments, spans = self.table, self.row_info, self.comments, self.row_spans
-        plain, write = self._plain_row(), self.fh.write
+        plain, write, names = self._plain_row(), self.fh.write, _COLUMNS
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
             cells = table.get(row_num)
-            if cells:
-                span = spans.get(row_num // 16)
-                settings = info.get(row_num)
-                if settings is None and plain:
-                    write(f'<row r="{row_num + 1}" spans="{span}">' if span
-                          else f'<row r="{row_num + 1}">')
-                else:
-                    self._write_row(row_num, span, settings)
-                self._write_cells(row_num, cells)
-                write("</row>")
-            elif row_num in info or row_num in comments:
-                self._write_empty_row(row_num, spans.get(row_num // 16), info.get(row_num))
-
-    def _write_cells(self, row_num: int, cells: dict[int, tuple]) -> None:
-        out: list[str] = []
-        number, names = str(row_num + 1), _COLUMNS
-        for col in sorted(cells):
-            cell = cells[col]
-            kind = cell.__class__
-            fmt = cell[-1] if kind is _NUMBER or kind is _STRING or kind is _BLANK else None
-            if fmt is None:  # anything else (a row's or column's own format, a formula ...)
-                if out:
-                    self.fh.write("".join(out))
-                    out = []
-                self._write_cell(row_num, col, cell)
+            if not cells:
+                if row_num in info or row_num in comments:
+                    self._write_empty_row(row_num, spans.get(row_num // 16), info.get(row_num))
                 continue
-            xf = fmt.xf_index
-            if xf is None:  # a format's index is given at its first use, as xlsxwriter does
-                xf = fmt._get_xf_index()
-            ref = (names[col] if col < 64 else xl_col_to_name(col)) + number
-            if kind is _NUMBER:
-                out.append(f'<c r="{ref}" s="{xf}"><v>{_number(cell[0])}</v></c>')
-            elif kind is _STRING:  # cell[0]: the string's index in the shared strings
-                out.append(f'<c r="{ref}" s="{xf}" t="s"><v>{cell[0]}</v></c>')
+            span = spans.get(row_num // 16)
+            settings = info.get(row_num)
+            number = str(row_num + 1)
+            if settings is None and plain:
+                out = [f'<row r="{number}" spans="{span}">' if span else f'<row r="{number}">']
             else:
-                out.append(f'<c r="{ref}" s="{xf}"/>')
-        if out:
-            self.fh.write("".join(out))
+                self._write_row(row_num, span, settings)
+                out = []
+            for col in sorted(cells):
+                cell = cells[col]
+                kind = cell.__class__
+                fmt = cell[-1] if kind is _NUMBER or kind is _STRING or kind is _BLANK else None
+                if fmt is None:  # anything else (a row's or column's own format, a formula ...)
+                    write("".join(out))
+                    out = []
+                    self._write_cell(row_num, col, cell)
+                    continue
+                xf = fmt.xf_index
+                if xf is None:  # a format's index is given at its first use, as in xlsxwriter
+                    xf = fmt._get_xf_index()
+                name = names[col] if col < 64 else xl_col_to_name(col)
+                if kind is _NUMBER:
+                    out.append(f'<c r="{name}{number}" s="{xf}"><v>{_number(cell[0])}</v></c>')
+                elif kind is _STRING:  # cell[0]: the string's index in the shared strings
+                    out.append(f'<c r="{name}{number}" s="{xf}" t="s"><v>{cell[0]}</v></c>')
+                else:
+                    out.append(f'<c r="{name}{number}" s="{xf}"/>')
+            out.append("</row>")
+            write("".join(out))
