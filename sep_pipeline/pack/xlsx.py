@@ -38,7 +38,7 @@ _BLANK = _record("CellBlankTuple", "cell_blank_tuple")
 FAST = (None not in (_NUMBER, _STRING, _BLANK)
         and all(hasattr(Worksheet, m) for m in ("_write_rows", "_write_row", "_write_cell",
                                                  "_write_empty_row", "_calculate_spans",
-                                                 "_check_dimensions", "_xml_end_tag")))
+                                                 "_check_dimensions")))
 _INFINITE = (math.inf, -math.inf)
 _SHORT = 32767 // 2  # a string this long or shorter is within Excel's limit in any encoding
 _COLUMNS = [xl_col_to_name(c) for c in range(64)]
