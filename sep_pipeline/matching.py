@@ -188,25 +188,38 @@ _UK = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
 def parse_date(value: object) -> date:
     """Real Excel dates, ISO text, or UK day-first text (never month first)."""
     if isinstance(value, datetime):
-        return value.date()
+        return _in_range(value.date())
     if isinstance(value, date):
-        return value
+        return _in_range(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         # A date cell whose number format the reader did not recognise: an Excel serial.
         if 1 <= value < 2958466 and float(value).is_integer():
-            return _EXCEL_EPOCH + timedelta(days=int(value))
+            return _in_range(_EXCEL_EPOCH + timedelta(days=int(value)))
     text = as_text(value)
+    parsed = None
     try:
         if m := _ISO.match(text):
-            return date(int(m[1]), int(m[2]), int(m[3]))
-        if m := _UK.match(text):
+            parsed = date(int(m[1]), int(m[2]), int(m[3]))
+        elif m := _UK.match(text):
             year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
-            return date(year, int(m[2]), int(m[1]))
+            parsed = date(year, int(m[2]), int(m[1]))
     except ValueError:
-        pass  # e.g. 31/02/2025: fall through to the same message
-    raise ValueError_("value.date", "a date such as 30/06/2025", "dyddiad fel 30/06/2025")
+        pass  # e.g. 31/02/2025: the same message as any other text
+    if parsed is None:
+        raise ValueError_("value.date", "a date such as 30/06/2025", "dyddiad fel 30/06/2025")
+    return _in_range(parsed)
 
 
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)  # any real HR date; storable
+
+
+def _in_range(d: date) -> date:
+    if not FIRST_DATE <= d <= LAST_DATE:
+        raise ValueError_("value.date_range", "a date from 1900 to 2199", "dyddiad o 1900 i 2199")
+    return d
+
+
+_MAX_INTEGER = 2**63 - 1
 _MONEY = re.compile(r"^[£]?\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?|-?\.[0-9]+)$")
 
 
@@ -229,6 +242,8 @@ def parse_number(value: object, kind: str = "number") -> float | int:
     if kind == "integer":
         if not float(number).is_integer():
             raise ValueError_("value.integer", "a whole number", "rhif cyfan")
+        if abs(number) > _MAX_INTEGER:  # the warehouse stores 64-bit integers
+            raise ValueError_("value.too_large", "a whole number", "rhif cyfan")
         return int(number)
     return float(number)
 

@@ -126,6 +126,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{value}' is not a number. Enter {expected_en} in '{column}'.",
         "Nid yw '{value}' yn rhif. Rhowch {expected_cy} yn '{column}'.",
     ),
+    "value.date_range": (
+        "'{value}' is a date before 1900 or after 2199 in '{column}'. Check the year.",
+        "Mae '{value}' yn ddyddiad cyn 1900 neu ar ôl 2199 yn '{column}'. Gwiriwch y flwyddyn.",
+    ),
+    "value.too_large": (
+        "'{value}' is far too large for '{column}'. Check the number.",
+        "Mae '{value}' yn llawer rhy fawr ar gyfer '{column}'. Gwiriwch y rhif.",
+    ),
     "value.integer": (
         "'{value}' is not a whole number. Enter a whole number in '{column}'.",
         "Nid yw '{value}' yn rhif cyfan. Rhowch rif cyfan yn '{column}'.",

@@ -525,3 +525,18 @@ def test_blank_rows_between_data_keep_excel_row_numbers(tmp_path):
     r = check(tmp_path / "r.xlsx")
     assert list(r.tables["workforce"].index) == [2, 4]
     assert only(r, "value.code").cell == "F4"
+
+
+def test_dates_and_whole_numbers_beyond_what_can_be_stored_are_issues(tmp_path):
+    """Never a crash: a year outside 1900-2199 or a count beyond 64 bits names its cell."""
+    sheets = valid_sheets()
+    sheets["Workforce"][0]["start_date"] = "01/01/2300"
+    sheets["Workforce"][1]["start_date"] = 150000  # an Excel serial: the year 2310
+    sheets["Engagement"][0]["participants_total"] = 1e308
+    r = check(write_return(tmp_path / "r.xlsx", sheets))
+    dates = [i for i in r.errors if i.code == "value.date_range"]
+    assert [(i.row, i.column) for i in dates] == [(2, "Start date"), (3, "Start date")]
+    assert "1900" in dates[0].message_en and "1900" in dates[0].message_cy
+    big = only(r, "value.too_large")
+    assert (big.sheet, big.row, big.column) == ("Engagement", 2, "Participants")
+    assert r.status == "rejected"
