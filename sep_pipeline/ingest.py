@@ -131,18 +131,27 @@ def from_archive(conn: sa.Connection, body: str, period: str) -> Received | None
     return Received(body, period, sub.file_name, sub.file_sha256, sub.archive_path, received_at)
 
 
+# The sheets validation read, for the feedback written after the load. Only within one process
+# (`sep-pipeline run` executes a run's steps in process); never pickled between steps, as it
+# holds staff references in the clear. A step in another process re-reads the archive.
+_last_read: dict[str, dict[str, list[list[object]]]] = {}
+
+
 def validate(received: Received, settings: Settings, engine: sa.Engine) -> Outcome:
     previous = None
     if received.period:
         with engine.connect() as conn:
             previous = warehouse.headcount(conn, received.body,
                                            Period.parse(received.period).previous().label)
+    _last_read.clear()  # one file's sheets at a time
     result = validate_file(
         Path(received.archive_path), expected_body=received.body, previous_headcount=previous
     )
     if received.body not in registry.load():
         en, cy = render("intake.unknown_body", value=received.body)
         result.issues.insert(0, Issue("error", "intake.unknown_body", en, cy, value=received.body))
+    if result.raw is not None:
+        _last_read[received.sha256] = {n: sh.rows for n, sh in result.raw.sheets.items()}
     tables = {}
     if result.status == "accepted":
         tables = standardise(result.tables, body=received.body, key=settings.pseudonym_key)
@@ -176,8 +185,9 @@ def record(outcome: Outcome, settings: Settings, engine: sa.Engine) -> Outcome:
 def write_feedback(outcome: Outcome, settings: Settings) -> Path:
     """The partner's feedback workbook, in the body's feedback/ folder (never read as a return).
 
-    The archived file is read again only if an issue can mark a cell: the report copies just the
-    sheets with a marked cell, so a return whose issues point at no cell is not read twice.
+    The partner's sheets are needed only if an issue can mark a cell (the report copies just the
+    sheets with a marked cell): those validation read in this process, else a re-read of them
+    from the archive.
     """
     rec = outcome.received
     path = intake.feedback_path(settings.intake_dir, rec.body, rec.file_name)
@@ -185,7 +195,11 @@ def write_feedback(outcome: Outcome, settings: Settings) -> Path:
 
     named = {i.sheet.casefold() for i in outcome.issues if i.sheet}
 
+    kept = _last_read.pop(rec.sha256, None)
+
     def partner_sheets() -> dict[str, list[list[object]]] | None:
+        if kept is not None:
+            return {n: rows for n, rows in kept.items() if n.casefold() in named}
         try:  # the partner's own cells, to mark where the issues are: only sheets with issues
             raw = read_workbook(Path(rec.archive_path), sheets=lambda n: n.casefold() in named)
         except FileRefused:

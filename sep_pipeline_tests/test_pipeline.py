@@ -385,3 +385,24 @@ def test_a_year_is_read_once_and_its_q4_is_the_snapshot(env):
         expected = pd.concat([per_quarter[q].frames[name] for q in quarters], ignore_index=True)
         pd.testing.assert_frame_equal(events.frames[name], expected, check_dtype=False)
     assert len(events.frames["workforce"]) > len(snapshot.frames["workforce"]) > 0
+
+
+def test_feedback_marks_cells_from_the_sheets_validation_read(env, monkeypatch):
+    """In one process the feedback copy uses the sheets validation read: no second read."""
+    from sep_pipeline import ingest
+    from sep_pipeline_tests.returns import ABOUT, valid_sheets, write_return
+
+    sheets = valid_sheets()
+    sheets["Workforce"][0]["sex"] = "Femail"
+    write_return(env.intake_dir / "CLCT" / "CLCT_2025-26_Q1.xlsx", sheets,
+                 about={**ABOUT, "body_code": "CLCT", "period": "2025-26 Q1"})
+    monkeypatch.setattr(ingest, "read_workbook",
+                        lambda *a, **k: pytest.fail("the archive was read again"))
+    (result,) = run_pending()
+    assert result.status == "rejected"
+    feedback = env.intake_dir / "CLCT" / "feedback" / "CLCT_2025-26_Q1_feedback.xlsx"
+    wb = load_workbook(feedback)
+    assert "Workforce" in wb.sheetnames
+    marked = [c for row in wb["Workforce"].iter_rows() for c in row if c.comment]
+    assert ("F2", "Femail") in [(c.coordinate, c.value) for c in marked]
+    assert ingest._last_read == {}  # nothing kept once the feedback is written
