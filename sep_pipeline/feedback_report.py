@@ -15,8 +15,9 @@ each of their sheets that has a problem cell.
   point at no cell gets Summary and Issues only.
 
 The partner's cells are needed only for the copies: `write_report` also takes a function that
-loads them, called only when some issue can mark a cell (`ingest.write_feedback` re-reads the
-archived file that way rather than carry the grid between pipeline steps). A copy is written by
+loads them, called only when some issue can mark a cell (`ingest.write_feedback` passes the
+sheets validation read in the same process, else re-reads the archived file that way, rather
+than carry the grid between pipeline steps). A copy is written by
 whole rows (`write_row`); only marked cells and dates get a format.
 
 Partner text is re-published here, so it is treated as hostile (OWASP formula injection): the

@@ -43,8 +43,9 @@ class Outcome:
 
     Holds no raw reference (tables are pseudonymised), so it may be stored between steps. Nor
     does it hold the partner's cells (`ValidationResult.raw`): they are not pseudonymised and
-    would make every pickled step output as big as the file; the feedback workbook re-reads the
-    archived file when, and only when, it marks a cell (see `write_feedback`).
+    would make every pickled step output as big as the file; the feedback workbook takes them
+    from this process's `_last_read`, or else re-reads the archived file, when, and only when,
+    it marks a cell (see `write_feedback`).
     """
 
     received: Received
@@ -131,10 +132,16 @@ def from_archive(conn: sa.Connection, body: str, period: str) -> Received | None
     return Received(body, period, sub.file_name, sub.file_sha256, sub.archive_path, received_at)
 
 
-# The sheets validation read, for the feedback written after the load. Only within one process
-# (`sep-pipeline run` executes a run's steps in process); never pickled between steps, as it
-# holds staff references in the clear. A step in another process re-reads the archive.
+# The sheets validation read that issues name, for the feedback written after the load. Only
+# within one process (`sep-pipeline run` executes a run's steps in process); never pickled
+# between steps, as it holds staff references in the clear. A step in another process re-reads
+# the archive.
 _last_read: dict[str, dict[str, list[list[object]]]] = {}
+
+
+def _named_sheets(issues: list[Issue]) -> set[str]:
+    """The sheets (case-folded) that issues name: the only ones a feedback copy can show."""
+    return {i.sheet.casefold() for i in issues if i.sheet}
 
 
 def validate(received: Received, settings: Settings, engine: sa.Engine) -> Outcome:
@@ -151,7 +158,9 @@ def validate(received: Received, settings: Settings, engine: sa.Engine) -> Outco
         en, cy = render("intake.unknown_body", value=received.body)
         result.issues.insert(0, Issue("error", "intake.unknown_body", en, cy, value=received.body))
     if result.raw is not None:
-        _last_read[received.sha256] = {n: sh.rows for n, sh in result.raw.sheets.items()}
+        named = _named_sheets(result.issues)
+        _last_read[received.sha256] = {n: sh.rows for n, sh in result.raw.sheets.items()
+                                       if n.casefold() in named}
     tables = {}
     if result.status == "accepted":
         tables = standardise(result.tables, body=received.body, key=settings.pseudonym_key)
@@ -193,13 +202,12 @@ def write_feedback(outcome: Outcome, settings: Settings) -> Path:
     path = intake.feedback_path(settings.intake_dir, rec.body, rec.file_name)
     path.parent.mkdir(parents=True, exist_ok=True)
 
-    named = {i.sheet.casefold() for i in outcome.issues if i.sheet}
-
-    kept = _last_read.pop(rec.sha256, None)
+    named = _named_sheets(outcome.issues)
+    kept = _last_read.pop(rec.sha256, None)  # the same issues named the same sheets
 
     def partner_sheets() -> dict[str, list[list[object]]] | None:
         if kept is not None:
-            return {n: rows for n, rows in kept.items() if n.casefold() in named}
+            return kept
         try:  # the partner's own cells, to mark where the issues are: only sheets with issues
             raw = read_workbook(Path(rec.archive_path), sheets=lambda n: n.casefold() in named)
         except FileRefused:
