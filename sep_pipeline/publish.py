@@ -41,27 +41,28 @@ class Returns:
 
 def current_returns(conn: sa.Connection, periods: Sequence[str]) -> Returns:
     """The current accepted returns of `periods`."""
-    s = warehouse.submissions
-    accepted = conn.execute(
-        sa.select(s.c.body_code, s.c.period, s.c.sheets).where(
-            s.c.status == "accepted", s.c.period.in_(list(periods)))
-    ).all()
     frames = {name: _read_periods(conn, name, periods) for name in warehouse.DATA_TABLES}
-    return _returns(frames, accepted, periods)
+    return _returns(frames, _accepted(conn, periods), periods)
 
 
 def year_returns(conn: sa.Connection, quarters: Sequence[str]) -> tuple[Returns, Returns]:
     """(Q4's returns, the four quarters' returns) of a year, reading each row once."""
-    events = current_returns(conn, quarters)
+    accepted = _accepted(conn, quarters)
+    frames = {name: _read_periods(conn, name, quarters) for name in warehouse.DATA_TABLES}
     q4 = quarters[-1]
+    snapshot = {name: df[df["period"] == q4].reset_index(drop=True)
+                for name, df in frames.items()}
+    return (_returns(snapshot, [a for a in accepted if a.period == q4], [q4]),
+            _returns(frames, accepted, quarters))
+
+
+def _accepted(conn: sa.Connection, periods: Sequence[str]) -> Sequence[Any]:
+    """(body_code, period, sheets) of each accepted return of `periods`."""
     s = warehouse.submissions
-    accepted = conn.execute(
+    return conn.execute(
         sa.select(s.c.body_code, s.c.period, s.c.sheets).where(
-            s.c.status == "accepted", s.c.period == q4)
+            s.c.status == "accepted", s.c.period.in_(list(periods)))
     ).all()
-    frames = {name: df[df["period"] == q4].reset_index(drop=True)
-              for name, df in events.frames.items()}
-    return _returns(frames, accepted, [q4]), events
 
 
 def _read_periods(conn: sa.Connection, name: str, periods: Sequence[str]) -> pd.DataFrame:
