@@ -9,11 +9,15 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
+from typing import TypeVar
 
 from . import standard as std
+
+_T = TypeVar("_T")
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _WORDS = re.compile(r"[0-9a-z]+")
@@ -104,33 +108,36 @@ def looks_like_identifier(header: object) -> bool:
 # --- Values ----------------------------------------------------------------------------------
 
 
-# Indexes per code list, keyed by the list's id: hashing a frozen CodeList hashes every Code in
-# it, which cost more than the lookup itself on every cell. The list is kept in the value, so
-# its id cannot be reused while the entry exists.
-_CODE_INDEXES: dict[int, tuple[std.CodeList, dict[str, str]]] = {}
-_EXPANSION_INDEXES: dict[int, tuple[std.CodeList, dict[str, tuple[str, ...]]]] = {}
+def _per_code_list(build: Callable[[std.CodeList], _T]) -> Callable[[std.CodeList], _T]:
+    """Cache `build` per code list by the list's identity: hashing a frozen CodeList hashes every
+    Code in it, which cost more than the lookup itself on every cell. The list is kept in the
+    cache, so its id cannot be reused while the entry exists."""
+    built: dict[int, tuple[std.CodeList, _T]] = {}
+
+    def get(codes: std.CodeList) -> _T:
+        hit = built.get(id(codes))
+        if hit is not None and hit[0] is codes:
+            return hit[1]
+        value = build(codes)
+        built[id(codes)] = (codes, value)
+        return value
+
+    return get
 
 
+@_per_code_list
 def code_index(codes: std.CodeList) -> dict[str, str]:
     """Matching key -> code for one code list (code, English, Welsh and synonyms)."""
-    hit = _CODE_INDEXES.get(id(codes))
-    if hit is not None and hit[0] is codes:
-        return hit[1]
     index: dict[str, str] = {}
     for c in codes.codes:
         for label in (c.code, c.en, c.cy, *c.synonyms):
             index.setdefault(key(label), c.code)
-    _CODE_INDEXES[id(codes)] = (codes, index)
     return index
 
 
+@_per_code_list
 def _expansion_index(codes: std.CodeList) -> dict[str, tuple[str, ...]]:
-    hit = _EXPANSION_INDEXES.get(id(codes))
-    if hit is not None and hit[0] is codes:
-        return hit[1]
-    index = {key(k): v for k, v in codes.expansions}
-    _EXPANSION_INDEXES[id(codes)] = (codes, index)
-    return index
+    return {key(k): v for k, v in codes.expansions}
 
 
 class ValueError_(ValueError):
