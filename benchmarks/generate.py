@@ -50,7 +50,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import xlsxwriter
 
 from sep_pipeline import samples
 from sep_pipeline import standard as std
@@ -171,22 +170,8 @@ def sample_body(nb: NationalBody, scale: float) -> samples.Body:
 class StreamingWriter(samples.Writer):
     """`samples.Writer` on a constant_memory workbook: rows go to disk as they are written."""
 
-    def __init__(self, path: Path, b: samples.Body, period: Period, rng: np.random.Generator):
-        self.b, self.style, self.rng = b, b.style, rng
-        self.wb = xlsxwriter.Workbook(str(path), {
-            "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-            "strings_to_urls": False,
-        })
-        stamp = datetime.combine(period.end + timedelta(days=18), datetime.min.time())
-        self.wb.set_properties({
-            "title": f"{b.name} — SEP return {period.label} (SYNTHETIC benchmark data)",
-            "author": f"{b.name} (fictional)", "company": "SYNTHETIC benchmark data",
-            "comments": samples.SYNTHETIC_NOTE, "created": stamp.replace(hour=9),
-        })
-        self.date_fmt = self.wb.add_format({"num_format": "dd/mm/yyyy"})
-        self.money_fmt = self.wb.add_format({"num_format": "#,##0.00"})
-        self.bold = self.wb.add_format({"bold": True})
-        self.title = self.wb.add_format({"bold": True, "font_size": 14})
+    MODE = {"constant_memory": True}
+    MARK, COMPANY = "SYNTHETIC benchmark data", "SYNTHETIC benchmark data"
 
 
 def _sheets(b: samples.Body, nb: NationalBody, seed: int) -> dict[str, list[dict[str, Any]]]:

@@ -1180,16 +1180,19 @@ class Coded:
 class Writer:
     """Renders standard values the way a body writes them, into one workbook."""
 
+    MODE: dict[str, bool] = {"in_memory": True}  # how xlsxwriter builds the file
+    MARK, COMPANY = "SYNTHETIC", "SYNTHETIC sample data"  # what the file's properties say
+
     def __init__(self, path: Path, b: Body, period: Period, rng: np.random.Generator):
         self.b, self.style, self.rng = b, b.style, rng
         self.wb = xlsxwriter.Workbook(str(path), {
-            "in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+            **self.MODE, "strings_to_numbers": False, "strings_to_formulas": False,
             "strings_to_urls": False,
         })
         stamp = datetime.combine(period.end + timedelta(days=18), datetime.min.time())
         self.wb.set_properties({
-            "title": f"{b.name} — SEP return {period.label} (SYNTHETIC)",
-            "author": f"{b.name} (fictional)", "company": "SYNTHETIC sample data",
+            "title": f"{b.name} — SEP return {period.label} ({self.MARK})",
+            "author": f"{b.name} (fictional)", "company": self.COMPANY,
             "comments": SYNTHETIC_NOTE, "created": stamp.replace(hour=9),
         })
         self.date_fmt = self.wb.add_format({"num_format": "dd/mm/yyyy"})
