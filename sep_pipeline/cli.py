@@ -180,6 +180,14 @@ def _print_run_summary(results, cfg) -> None:  # noqa: ANN001
     if packs:
         console.print(f"Benchmark packs: [bold]{cfg.outputs_dir / 'packs'}[/bold] (latest: "
                       f"{packs[-1].relative_to(cfg.outputs_dir)})")
+    from .runner import out_of_date_body_packs
+
+    for folder in out_of_date_body_packs(cfg):
+        period = folder.parent.name.replace("_", " ")
+        console.print(f"[yellow]The per-body workbooks in {folder} predate this run's figures "
+                      "(the partnership workbook and CSV are current): the quarterly run after "
+                      f'the deadline rewrites them, or now: sep-pipeline report --period '
+                      f'"{period}"[/yellow]')
     console.print(f"Warehouse: [bold]{cfg.warehouse_url}[/bold]")
     console.print(f"Archive: [bold]{cfg.archive_dir}[/bold]   Partner feedback: "
                   f"[bold]{cfg.intake_dir}/<BODY>/feedback/[/bold]")
@@ -290,7 +298,7 @@ def report(
 ) -> None:
     """Write the benchmark pack of a quarter or a year: partnership workbook(s), tidy CSV with
     datapackage.json, and one workbook per body."""
-    from .pack import write_pack
+    from .pack import pack_dir, write_pack
     from .periods import Period
     from .runner import prepare_environment
     from .warehouse import create_all
@@ -298,7 +306,7 @@ def report(
     cfg = prepare_environment()
     try:
         label = Period.parse(period).label if "q" in period.lower() else period.strip()
-        folder = out or cfg.outputs_dir / "packs" / label.replace(" ", "_")
+        folder = out or pack_dir(cfg.outputs_dir, label)
         paths = write_pack(create_all(cfg.warehouse_url), label, folder, lang)
     except ValueError as e:
         console.print(f"[red]{e}[/red]")

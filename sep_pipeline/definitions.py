@@ -407,55 +407,65 @@ ingest_job = dg.define_asset_job(
 partnership_job = dg.define_asset_job(
     "partnership_quarter",
     selection=dg.AssetSelection.assets("quarter_submissions", "quarter_benchmarks",
-                                       "quarter_pack"),
+                                       "quarter_pack", "quarter_body_packs"),
     description="The partnership's figures for one quarter, from the warehouse.",
 )
 
 
-def _pack(context: dg.AssetExecutionContext, sep: SepConfig) -> dg.MaterializeResult:
-    from .pack import write_pack
+def _pack(context: dg.AssetExecutionContext, sep: SepConfig, bodies: bool) -> dg.MaterializeResult:
+    from .pack import pack_dir, write_body_packs, write_partnership_pack
 
     key = context.partition_key
-    folder = sep.settings().outputs_dir / "packs" / key.replace(" ", "_")
-    paths = write_pack(sep.engine(), key, folder, "both")
+    folder = pack_dir(sep.settings().outputs_dir, key)
+    write = write_body_packs if bodies else write_partnership_pack
+    paths = write(sep.engine(), key, folder, "both")
+    listed = [p for p in paths if p.suffix == ".xlsx" and (bodies or p.parent == folder)]
     return dg.MaterializeResult(metadata={
-        "folder": dg.MetadataValue.path(str(folder)), "files": len(paths),
+        "folder": dg.MetadataValue.path(str(folder / "bodies" if bodies else folder)),
+        "files": len(paths),
         "workbooks": dg.MetadataValue.md("\n".join(
-            f"- `{p.relative_to(folder)}`" for p in paths if p.suffix == ".xlsx"
-            and p.parent == folder)),
+            f"- `{p.relative_to(folder)}`" for p in listed[:20])
+            + (f"\n- ... and {len(listed) - 20} more" if len(listed) > 20 else "")),
     })
 
 
-@dg.asset(
-    partitions_def=PERIODS,
-    group_name="pack",
-    kinds={"excel", "csv"},
-    owners=OWNERS,
-    code_version="1",
-    deps=["quarter_benchmarks", "quarter_submissions"],
-    description="The quarter's bilingual benchmark pack: partnership workbooks (English and "
-    "Welsh) with charts, tidy CSV with a datapackage.json, and one workbook per body.",
-)
-def quarter_pack(context: dg.AssetExecutionContext, sep: SepConfig) -> dg.MaterializeResult:
-    return _pack(context, sep)
+def _pack_assets(partitions: dg.PartitionsDefinition, prefix: str, figures: str, what: str):
+    """The partnership's pack and the per-body workbooks of a quarter or a year: two assets, so
+    a resubmission can refresh the partnership's figures without rewriting every body's."""
+
+    @dg.asset(
+        name=f"{prefix}_pack", partitions_def=partitions, group_name="pack",
+        kinds={"excel", "csv"}, owners=OWNERS, code_version="1",
+        deps=[figures, "quarter_submissions"] if prefix == "quarter" else [figures],
+        description=f"The {what} bilingual benchmark pack: partnership workbooks (English and "
+        "Welsh) with charts, and tidy CSV with a datapackage.json.",
+    )
+    def pack(context: dg.AssetExecutionContext, sep: SepConfig) -> dg.MaterializeResult:
+        return _pack(context, sep, bodies=False)
+
+    @dg.asset(
+        name=f"{prefix}_body_packs", partitions_def=partitions, group_name="pack",
+        kinds={"excel"}, owners=OWNERS, code_version="1", deps=[f"{prefix}_pack"],
+        description=f"The {what} workbook for each body (English and Welsh): its figures beside "
+        "the partnership's, the median and quartiles. Written by the run after the deadline and "
+        "on demand; `sep-pipeline run` leaves existing ones (marked OUT_OF_DATE.txt) after a "
+        "resubmission.",
+    )
+    def body_packs(context: dg.AssetExecutionContext, sep: SepConfig) -> dg.MaterializeResult:
+        return _pack(context, sep, bodies=True)
+
+    return pack, body_packs
 
 
-@dg.asset(
-    partitions_def=YEARS,
-    group_name="pack",
-    kinds={"excel", "csv"},
-    owners=OWNERS,
-    code_version="1",
-    deps=["annual_benchmarks"],
-    description="The year's bilingual benchmark pack (reg. 9 / reg. 11 tables).",
-)
-def annual_pack(context: dg.AssetExecutionContext, sep: SepConfig) -> dg.MaterializeResult:
-    return _pack(context, sep)
+quarter_pack, quarter_body_packs = _pack_assets(PERIODS, "quarter", "quarter_benchmarks",
+                                                "quarter's")
+annual_pack, annual_body_packs = _pack_assets(YEARS, "annual", "annual_benchmarks",
+                                              "year's (reg. 9 / reg. 11 tables)")
 
 
 annual_job = dg.define_asset_job(
     "partnership_year",
-    selection=dg.AssetSelection.assets("annual_benchmarks", "annual_pack"),
+    selection=dg.AssetSelection.assets("annual_benchmarks", "annual_pack", "annual_body_packs"),
     description="The year's reg. 9 / reg. 11 tables, after its Q4.",
 )
 
@@ -640,7 +650,8 @@ def reminders_before_and_after_deadline(context: dg.ScheduleEvaluationContext, s
 
 defs = dg.Definitions(
     assets=[raw_return, validated_return, standardised_tables, quarter_submissions,
-            quarter_benchmarks, annual_benchmarks, quarter_pack, annual_pack],
+            quarter_benchmarks, annual_benchmarks, quarter_pack, quarter_body_packs, annual_pack,
+            annual_body_packs],
     jobs=[ingest_job, partnership_job, annual_job, unroutable_return, reminders_job],
     sensors=[intake_sensor],
     schedules=[quarterly_after_deadline, annual_after_q4_deadline,

@@ -108,7 +108,43 @@ def run_pending(
         on_file(result)
     changed = sorted({r.period for r in results if r.status == "accepted" and r.period})
     for label in changed:
-        execute("partnership_quarter", partition_key=label)
+        refresh("partnership_quarter", label, "quarter_body_packs", cfg, execute)
     for year in sorted({Period.parse(label).year_label for label in changed}):
-        execute("partnership_year", partition_key=year)
+        if _has_q4(engine, year):  # a year's tables are its Q4 snapshot and its four quarters
+            refresh("partnership_year", year, "annual_body_packs", cfg, execute)
     return results
+
+
+def refresh(job: str, key: str, body_packs: str, cfg: Settings,
+            execute: Callable[..., None]) -> None:
+    """Rebuild a quarter's or a year's figures and partnership pack. The per-body workbooks are
+    written the first time; after that they are the quarterly run's (or `report`'s) to rewrite,
+    so one resubmission does not rewrite every body's workbook: they are marked out of date."""
+    import dagster as dg
+
+    from .definitions import defs
+    from .pack import body_packs_written, mark_body_packs_out_of_date, pack_dir
+
+    folder = pack_dir(cfg.outputs_dir, key)
+    if not body_packs_written(folder):
+        execute(job, partition_key=key)
+        return
+    keys = [k for k in defs.resolve_job_def(job).asset_layer.executable_asset_keys
+            if k != dg.AssetKey(body_packs)]
+    execute(job, partition_key=key, asset_selection=keys)
+    mark_body_packs_out_of_date(folder, key)
+
+
+def _has_q4(engine: sa.Engine, year: str) -> bool:
+    s = warehouse.submissions
+    q4 = Period.parse(f"{year} Q4").label
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(s).where(
+            s.c.period == q4, s.c.status == "accepted")).scalar_one() > 0
+
+
+def out_of_date_body_packs(cfg: Settings) -> list[Path]:
+    """Folders of per-body workbooks that predate their period's current figures."""
+    from .pack import OUT_OF_DATE
+
+    return sorted(p.parent for p in (cfg.outputs_dir / "packs").glob(f"*/bodies/{OUT_OF_DATE}"))

@@ -170,7 +170,10 @@ def test_published_tables_for_the_samples(env):
     small = rows(env, "select count(*) from benchmark where table_id = 'W1' and measure = "
                       "'headcount' and value > 0 and value < 5")
     assert small == [(0,)]
-    # The year's annual tables were built too (Q1 only so far: one quarter of events).
+    # No annual tables yet: a year's are its Q4 snapshot and its four quarters' events.
+    assert rows(env, "select count(*) from benchmark where period = '2025-26'") == [(0,)]
+    drop(env, "CLCT", 4)
+    run_pending()
     assert rows(env, "select count(*) > 0 from benchmark where period = '2025-26'") == [(1,)]
 
 
@@ -221,6 +224,48 @@ def test_resubmission_supersedes_and_rejected_resubmission_keeps_the_previous(en
     assert statuses(env)[-1][2:] == ("CLCT_Q1_again.xlsx", "duplicate")
     assert rows(env, "select distinct submission_id from workforce") == current_id
     assert_consistent(env)
+
+
+def test_a_resubmission_refreshes_the_partnership_pack_and_marks_body_workbooks(env):
+    """After a resubmission `run` rewrites the figures and the partnership pack; the per-body
+    workbooks (one per body and language) keep their files, marked out of date, until the
+    quarterly run or `report` rewrites them."""
+    from sep_pipeline.pack import OUT_OF_DATE, pack_dir, write_pack
+    from sep_pipeline.runner import out_of_date_body_packs
+
+    for body in ("CLCT", "MGNPA"):
+        drop(env, body, 1)
+    run_pending()
+    folder = pack_dir(env.outputs_dir, "2025-26 Q1")
+    bodies = sorted((folder / "bodies").glob("*.xlsx"))
+    assert [p.name for p in bodies] == [f"{b}_benchmark_2025-26_Q1_{lg}.xlsx"
+                                        for b in ("CLCT", "MGNPA") for lg in ("cy", "en")]
+    assert out_of_date_body_packs(env) == []
+    partnership = folder / "sep_benchmark_2025-26_Q1_en.xlsx"
+    before = {p: p.stat().st_mtime_ns for p in [*bodies, partnership]}
+    headcount = "select value from benchmark where period = '2025-26 Q1' and table_id = 'W1' " \
+                "and body_code = 'ALL' and measure = 'headcount' and breakdown = 'sex' " \
+                "and category = 'female'"
+    (was,) = rows(env, headcount)
+    fixed = drop(env, "CLCT", 1, name="CLCT_Q1_v2.xlsx")  # five women in post fewer
+    wb = load_workbook(fixed)
+    ws = wb["Workforce"]
+    col = {c.value: c.column for c in ws[1]}
+    women = [r for r in range(2, ws.max_row + 1) if ws.cell(r, col["Sex"]).value == "Female"
+             and ws.cell(r, col["In post at snapshot date"]).value == "Yes"]
+    for r in reversed(women[:5]):
+        ws.delete_rows(r)
+    wb.save(fixed)
+    run_pending()
+    assert rows(env, headcount) == [(was[0] - 5,)]  # the figures are current
+    assert partnership.stat().st_mtime_ns != before[partnership]
+    assert all(p.stat().st_mtime_ns == before[p] for p in bodies)
+    assert out_of_date_body_packs(env) == [folder / "bodies"]
+    assert "sep-pipeline report" in (folder / "bodies" / OUT_OF_DATE).read_text()
+    # `report` (as the quarterly run's body packs) rewrites them and clears the note.
+    write_pack(warehouse.engine(env.warehouse_url), "2025-26 Q1", folder)
+    assert all(p.stat().st_mtime_ns != before[p] for p in bodies)
+    assert out_of_date_body_packs(env) == []
 
 
 def test_unreadable_file_is_archived_recorded_and_explained(env):

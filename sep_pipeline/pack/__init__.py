@@ -29,8 +29,10 @@ from .workbook import (
     write_partnership_workbook,
 )
 
-__all__ = ["PackData", "body_view", "body_views", "languages", "load_pack_data", "write_body_pack",
-           "write_pack", "write_partnership_workbook", "write_tidy_csv"]
+__all__ = ["OUT_OF_DATE", "PackData", "body_packs_written", "body_view", "body_views",
+           "languages", "load_pack_data", "mark_body_packs_out_of_date", "pack_dir",
+           "write_body_pack", "write_body_packs", "write_pack", "write_partnership_pack",
+           "write_partnership_workbook", "write_tidy_csv"]
 
 
 def languages(lang: str) -> tuple[str, ...]:
@@ -52,22 +54,73 @@ def _connection(engine_or_conn: sa.Engine | sa.Connection) -> Iterator[sa.Connec
             yield conn
 
 
-def write_pack(engine_or_conn: sa.Engine | sa.Connection, period: str, out_dir: Path,
-               lang: str = "both") -> list[Path]:
-    """Write the whole pack of `period` (a quarter or a year) into `out_dir`; return the paths
-    written. ValueError when the period has no published figures or `lang` is unknown."""
+def pack_dir(outputs_dir: Path, period: str) -> Path:
+    """Where the pipeline keeps a period's pack: `<outputs>/packs/2025-26_Q4/`."""
+    return Path(outputs_dir) / "packs" / period.replace(" ", "_")
+
+
+OUT_OF_DATE = "OUT_OF_DATE.txt"
+
+
+def write_partnership_pack(engine_or_conn: sa.Engine | sa.Connection, period: str,
+                           out_dir: Path, lang: str = "both",
+                           data: PackData | None = None) -> list[Path]:
+    """The partnership workbook(s) and the tidy CSV of `period` (a quarter or a year)."""
     langs = languages(lang)
-    with _connection(engine_or_conn) as conn:
-        data = load_pack_data(conn, period)
+    if data is None:
+        with _connection(engine_or_conn) as conn:
+            data = load_pack_data(conn, period)
     out_dir = Path(out_dir)
     shaped = Shaped.of(data.benchmark)  # shaped once for both languages
     paths = [write_partnership_workbook(data, out_dir / partnership_file_name(period, lg), lg,
                                         shaped)
              for lg in langs]
     del shaped
-    paths += write_tidy_csv(data, out_dir / "csv")
+    return paths + write_tidy_csv(data, out_dir / "csv")
+
+
+def write_body_packs(engine_or_conn: sa.Engine | sa.Connection, period: str, out_dir: Path,
+                     lang: str = "both", data: PackData | None = None) -> list[Path]:
+    """One workbook per body and language in `out_dir/bodies/`; clears an out-of-date note."""
+    langs = languages(lang)
+    if data is None:
+        with _connection(engine_or_conn) as conn:
+            data = load_pack_data(conn, period)
+    folder = Path(out_dir) / "bodies"
     rows = body_rows(data.benchmark, data.position)  # every body's view in one pass
-    paths += [write_body_pack(data, body, out_dir / "bodies" / body_file_name(body, period, lg),
-                              lg, rows[body])
-              for body in data.bodies for lg in langs]
+    paths = [write_body_pack(data, body, folder / body_file_name(body, period, lg), lg,
+                             rows[body])
+             for body in data.bodies for lg in langs]
+    (folder / OUT_OF_DATE).unlink(missing_ok=True)
     return paths
+
+
+def body_packs_written(out_dir: Path) -> bool:
+    return any((Path(out_dir) / "bodies").glob("*.xlsx"))
+
+
+def mark_body_packs_out_of_date(out_dir: Path, period: str) -> Path:
+    """Say, in the folder partners are sent, that its workbooks predate the current figures."""
+    note = Path(out_dir) / "bodies" / OUT_OF_DATE
+    note.write_text(
+        f"These workbooks show the figures of {period} as they were before the latest returns "
+        "were loaded. The partnership workbook and CSV beside this folder are current; the "
+        f'quarterly run after the deadline, or `sep-pipeline report --period "{period}"`, '
+        "rewrites these.\n\n"
+        f"Mae'r llyfrau gwaith hyn yn dangos ffigurau {period} fel yr oeddent cyn llwytho'r "
+        "ffurflenni diweddaraf. Mae llyfr gwaith a CSV y bartneriaeth wrth ymyl y ffolder hon "
+        "yn gyfredol; mae'r rhediad chwarterol ar ôl y dyddiad cau, neu "
+        f"`sep-pipeline report --period \"{period}\"`, yn ailysgrifennu'r rhain.\n",
+        encoding="utf-8")
+    return note
+
+
+def write_pack(engine_or_conn: sa.Engine | sa.Connection, period: str, out_dir: Path,
+               lang: str = "both") -> list[Path]:
+    """Write the whole pack of `period` (a quarter or a year) into `out_dir`; return the paths
+    written. ValueError when the period has no published figures or `lang` is unknown."""
+    languages(lang)
+    with _connection(engine_or_conn) as conn:
+        data = load_pack_data(conn, period)
+    return (write_partnership_pack(engine_or_conn, period, out_dir, lang, data)
+            + write_body_packs(engine_or_conn, period, out_dir, lang, data))
