@@ -18,11 +18,11 @@ with its staff; and the workbook is written in xlsxwriter's constant_memory mode
 streamed to disk as it is finished, strings written inline rather than in a shared-strings table).
 
 Besides one return per body (`intake/<BODY>/<BODY>_2025-26_Q1.xlsx`), two bodies get a
-resubmission of the same quarter (`resubmit/<BODY>/..._resubmitted.xlsx`: the same rows, a new
-note on the About sheet, so a new file content): the median-sized body and the largest (at the
-smoke size only the largest). A
-registry of the bodies (`bodies.csv`, the columns of `sep_pipeline/reference/bodies.csv`) and a
-`manifest.json` (rows per body and sheet) go beside them.
+resubmission of the same quarter (`resubmit/<BODY>/..._resubmitted.xlsx`: a correction, one
+employee in 50 with a 1 % higher hourly pay, and a new note on the About sheet): the median-sized
+body and the largest (at the smoke size only the largest). A registry of the bodies
+(`bodies.csv`, the columns of `sep_pipeline/reference/bodies.csv`) and a `manifest.json` (rows
+per body and sheet) go beside them.
 
 Everything is cached under `benchmarks/.cache/<size>-seed<seed>-<digest>/`, the digest covering
 this file and the sample/standard modules the rows come from; a cache entry is written to a
@@ -219,6 +219,16 @@ def _write(path: Path, b: samples.Body, data: dict[str, list[dict[str, Any]]], s
     w.close()
 
 
+def corrected(data: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """What a resubmission corrects: one employee in 50 had their hourly pay understated by 1 %,
+    so the body's and the partnership's pay figures change, as after a real correction."""
+    workforce = [dict(r) for r in data["Workforce"]]
+    for r in workforce[::50]:
+        if isinstance(r.get("hourly_pay"), float):
+            r["hourly_pay"] = round(r["hourly_pay"] * 1.01, 2)
+    return {**data, "Workforce": workforce}
+
+
 def return_name(code: str, resubmitted: bool = False) -> str:
     tail = "_resubmitted" if resubmitted else ""
     return f"{code}_{PERIOD.year_label}_Q{PERIOD.quarter}{tail}.xlsx"
@@ -242,7 +252,7 @@ def _generate_body(nb: NationalBody, scale: float, seed: int, root: str,
         again = Path(root) / "resubmit" / nb.code / return_name(nb.code, resubmitted=True)
         note = (f"Resubmitted on {PERIOD.end + timedelta(days=40):%d/%m/%Y}: corrected return "
                 "replacing the one sent earlier.")
-        _write(again, dataclasses.replace(b, notes=note), data, seed)
+        _write(again, dataclasses.replace(b, notes=note), corrected(data), seed)
         out["resubmission"] = str(again.relative_to(root))
     out["seconds"] = round(time.perf_counter() - started, 3)
     return out

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks.generate import NATIONAL, generate, size_bodies, subset
+from benchmarks.generate import NATIONAL, corrected, generate, size_bodies, subset
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = ("rows", "workforce_rows", "ingest_vs_floor", "e2e_vs_naive", "incremental_vs_cold",
@@ -29,6 +29,18 @@ def test_national_bodies_span_the_sizes_of_the_issue():
     codes = [(b.code, b.staff) for b in NATIONAL]
     assert subset(codes, 1) == [sorted(codes, key=lambda c: (c[1], c[0]))[30][0]]
     assert len(subset(codes, 15)) == 15 and len(subset(codes, 60)) == 60
+
+
+def test_a_resubmission_corrects_one_pay_in_fifty():
+    rows = [{"staff_ref": f"S{i}", "hourly_pay": 10.0 + i} for i in range(100)]
+    rows[50]["hourly_pay"] = None  # a leaver's pay left out stays out
+    data = {"Workforce": rows, "Feedback": [{"case": 1}]}
+    fixed = corrected(data)
+    changed = [i for i, (a, b) in enumerate(zip(rows, fixed["Workforce"], strict=True))
+               if a != b]
+    assert changed == [0]
+    assert fixed["Workforce"][0]["hourly_pay"] == 10.1 and rows[0]["hourly_pay"] == 10.0
+    assert fixed["Feedback"] is data["Feedback"]
 
 
 def test_bench_smoke_prints_the_table_and_the_machine_line(tmp_path):
