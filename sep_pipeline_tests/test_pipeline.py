@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from sep_pipeline import publish, warehouse
+from sep_pipeline import cli, publish, warehouse
 from sep_pipeline.config import settings
 from sep_pipeline.definitions import (
     FILE_TAG,
@@ -262,6 +262,9 @@ def test_a_resubmission_refreshes_the_partnership_pack_and_marks_body_workbooks(
     assert all(p.stat().st_mtime_ns == before[p] for p in bodies)
     assert out_of_date_body_packs(env) == [folder / "bodies"]
     assert "sep-pipeline report" in (folder / "bodies" / OUT_OF_DATE).read_text()
+    with cli.console.capture() as seen:  # and the run's summary says so
+        cli._print_run_summary([], env)
+    assert 'sep-pipelinereport--period"2025-26Q1"' in "".join(seen.get().split())
     # `report` (as the quarterly run's body packs) rewrites them and clears the note.
     write_pack(warehouse.engine(env.warehouse_url), "2025-26 Q1", folder)
     assert all(p.stat().st_mtime_ns != before[p] for p in bodies)
