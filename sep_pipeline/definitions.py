@@ -8,6 +8,7 @@ warehouse table) -> partnership figures per quarter.
 import dataclasses
 import json
 import os
+import re
 import warnings
 from collections import Counter
 from datetime import date, timedelta
@@ -179,6 +180,9 @@ def standardised_tables(
     yield from _current_return_checks(engine, body, period)
 
 
+_PSEUDONYM = re.compile(r"[0-9a-f]{64}")  # an HMAC-SHA256 hex digest
+
+
 def _current_return_checks(engine: sa.Engine, body: str, period: str):
     wf, subs = warehouse.DATA_TABLES["workforce"], warehouse.submissions
     with engine.connect() as conn:
@@ -193,7 +197,7 @@ def _current_return_checks(engine: sa.Engine, body: str, period: str):
                 t.c.submission_id.not_in(accepted))).scalar_one()
             for t in warehouse.DATA_TABLES.values()
         )
-    bad = [r for r in refs if not (len(r) == 64 and all(ch in "0123456789abcdef" for ch in r))]
+    bad = [r for r in refs if not _PSEUDONYM.fullmatch(r)]
     yield dg.AssetCheckResult(check_name="references_pseudonymised", asset_key="workforce",
                               passed=not bad, metadata={"not_pseudonymised": len(bad)})
     yield dg.AssetCheckResult(check_name="one_current_return", asset_key="workforce",

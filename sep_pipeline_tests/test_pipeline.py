@@ -367,6 +367,35 @@ def test_sensor_run_request_executes(env):
     assert all(e.event_specific_data.passed for e in checks)
 
 
+def test_checks_fail_on_a_staff_reference_in_the_clear_and_on_stray_rows(env):
+    from sep_pipeline.definitions import _current_return_checks
+
+    drop(env, "CLCT", 1)
+    run_pending()
+    engine = warehouse.engine(env.warehouse_url)
+
+    def passed() -> dict[str, bool]:
+        return {r.check_name: r.passed for r in _current_return_checks(engine, "CLCT",
+                                                                       "2025-26 Q1")}
+
+    assert passed() == {"references_pseudonymised": True, "one_current_return": True}
+    with engine.begin() as conn:
+        conn.execute(sa.text("update workforce set staff_ref = upper(staff_ref) where rowid = "
+                             "(select min(rowid) from workforce)"))
+    assert passed() == {"references_pseudonymised": False, "one_current_return": True}
+    broken = drop(env, "CLCT", 1, name="CLCT_Q1_broken.xlsx")  # a rejected submission
+    wb = load_workbook(broken)
+    wb["Workforce"]["F2"] = "not a sex"
+    wb.save(broken)
+    run_pending()
+    (rejected,) = rows(env, "select submission_id from submissions where status = 'rejected'")
+    with engine.begin() as conn:  # one row of the current return now belongs to it
+        conn.execute(sa.text("update workforce set staff_ref = lower(staff_ref), "
+                             f"submission_id = {rejected[0]} where rowid = "
+                             "(select min(rowid) from workforce)"))
+    assert passed() == {"references_pseudonymised": True, "one_current_return": False}
+
+
 def test_deadline_schedule(env, monkeypatch):
     from datetime import datetime
 
