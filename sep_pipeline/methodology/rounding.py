@@ -283,3 +283,53 @@ def rows_frame(columns: Sequence[str], rows: Iterable[tuple]) -> pd.DataFrame:
     data["value"] = pd.Series(values, dtype=object)
     data["marker"] = pd.Series(markers, dtype=object)
     return pd.DataFrame(data, columns=[*columns, "value", "marker"])
+
+
+# --- Whole columns of counts and percentages -----------------------------------------------
+# The tables publish hundreds of thousands of counts and percentages of integer counts. These
+# give exactly `publish_count(n).cells()` and `publish_pct(a, b).cells()` of each, in integer
+# numpy arithmetic (the same half-away-from-zero formula as `round_half_away`): no Published
+# object per figure. Anything outside the plain case (a negative count, counts too large for
+# int64 arithmetic) goes through the scalar functions, which stay the definition.
+
+_VECTOR_LIMIT = 2**40  # 2000 * num + den stays far inside int64
+
+
+def _scalar_cells(pubs: Iterable[Published]) -> tuple[np.ndarray, np.ndarray]:
+    return cells_of(list(pubs))
+
+
+def count_cells(n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(value, marker) object arrays of `publish_count` of each integer count."""
+    n = np.asarray(n, np.int64)
+    if len(n) and (n.min() < 0 or n.max() > _VECTOR_LIMIT):
+        return _scalar_cells(publish_count(int(v)) for v in n.tolist())
+    small = (n > 0) & (n < SMALL)
+    # nearest 5, half away from zero: floor(n / 5 + 1/2) * 5 = (2n + 5) // 10 * 5
+    value = ((2 * n + 5) // 10 * 5).astype(float).astype(object)
+    value[small] = None
+    marker = np.full(len(n), None, dtype=object)
+    marker[small] = C
+    return value, marker
+
+
+def pct_cells(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(value, marker) object arrays of `publish_pct` of each pair of integer counts."""
+    num, den = np.asarray(num, np.int64), np.asarray(den, np.int64)
+    if len(num) and (min(num.min(), den.min()) < 0
+                     or max(num.max(), den.max()) > _VECTOR_LIMIT):
+        return _scalar_cells(publish_pct(int(a), int(b))
+                             for a, b in zip(num.tolist(), den.tolist(), strict=True))
+    rest = den - num
+    zero = den == 0
+    hidden = ~zero & ((den < MIN_DENOMINATOR) | ((num > 0) & (num < SMALL))
+                      | ((rest > 0) & (rest < SMALL)))
+    shown = ~(zero | hidden)
+    # tenths of a percent, half away from zero: floor(1000 num / den + 1/2)
+    tenths = (2000 * num[shown] + den[shown]) // (2 * den[shown])
+    value = np.full(len(num), None, dtype=object)
+    value[shown] = (tenths / 10).astype(object)  # correctly rounded, as float(Decimal) is
+    marker = np.full(len(num), None, dtype=object)
+    marker[zero] = Z
+    marker[hidden] = C
+    return value, marker

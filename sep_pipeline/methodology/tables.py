@@ -133,7 +133,9 @@ from .rounding import (
     X,
     Z,
     cells_of,
+    count_cells,
     median,
+    pct_cells,
     publish_count,
     publish_pct,
     publish_value,
@@ -196,24 +198,35 @@ def _codes(values: Sequence[str]) -> list[str]:
 # --- Publishing whole columns -----------------------------------------------------------------
 
 
-def _pub(fn: Callable[..., Published], *cols: pd.Series) -> pd.Series:
+class _Cells(NamedTuple):
+    """A column of published figures as `Published.cells` gives them: value (float | None) and
+    marker (str | None) object arrays, row for row."""
+
+    value: np.ndarray
+    marker: np.ndarray
+
+
+def _pub(fn: Callable[..., Published], *cols: pd.Series) -> _Cells:
     """fn of each row's values, computed once per distinct tuple (tables repeat 0s a lot)."""
-    index = cols[0].index
-    if len(index) == 0:
-        return pd.Series([], index=index, dtype=object)
+    if len(cols[0]) == 0:
+        return _Cells(np.empty(0, object), np.empty(0, object))
     keys = np.stack([np.asarray(c.to_numpy(), dtype=np.int64) for c in cols], axis=1)
     distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
-    memo = np.empty(len(distinct), dtype=object)
-    memo[:] = [fn(*k) for k in distinct.tolist()]
-    return pd.Series(memo[inverse.reshape(-1)], index=index, dtype=object)
+    value, marker = cells_of([fn(*k) for k in distinct.tolist()])
+    inverse = inverse.reshape(-1)
+    return _Cells(value[inverse], marker[inverse])
 
 
-def _counts(n: pd.Series) -> pd.Series:
-    return _pub(lambda v: publish_count(int(v)), n)
+def _ints(s: pd.Series) -> np.ndarray:
+    return np.asarray(s.to_numpy(), dtype=np.int64)
 
 
-def _pcts(num: pd.Series, den: pd.Series) -> pd.Series:
-    return _pub(lambda a, b: publish_pct(int(a), int(b)), num, den)
+def _counts(n: pd.Series) -> _Cells:
+    return _Cells(*count_cells(_ints(n)))  # publish_count of each, in numpy
+
+
+def _pcts(num: pd.Series, den: pd.Series) -> _Cells:
+    return _Cells(*pct_cells(_ints(num), _ints(den)))  # publish_pct of each, in numpy
 
 
 def _fte(micro: int, n: int) -> Published:
@@ -243,9 +256,12 @@ def _median_days(days: list[int]) -> Published:
     return publish_value(median(days) if days else None, 0, marker_if_none=Z)
 
 
-def _where(cond: pd.Series, pubs: pd.Series) -> pd.Series:
+def _where(cond: pd.Series, cells: _Cells) -> _Cells:
     """[z] where cond holds: the measure does not apply to those cells."""
-    return pubs.where(~cond, Published(None, Z))
+    at = np.asarray(cond, bool)
+    value, marker = cells.value.copy(), cells.marker.copy()
+    value[at], marker[at] = None, Z
+    return _Cells(value, marker)
 
 
 # --- Tallies --------------------------------------------------------------------------------
@@ -448,14 +464,15 @@ def _crossed(rows: _Rows, d1: str, c1: Sequence[str], d2: str, c2: Sequence[str]
     return t.assign(breakdown=f"{d1}/{d2}", category=t[d1] + "/" + t[d2]).reset_index(drop=True)
 
 
-def _emit(cells: pd.DataFrame, figures: Mapping[str, pd.Series]) -> pd.DataFrame:
+def _emit(cells: pd.DataFrame, figures: Mapping[str, _Cells]) -> pd.DataFrame:
     """Long rows (body_code, measure, breakdown, category, value, marker), one block per
     measure."""
     keys = cells[["body_code", "breakdown", "category"]].reset_index(drop=True)
     out = pd.concat([keys] * len(figures), ignore_index=True)
     out["measure"] = np.repeat(np.array(list(figures), dtype=object), len(keys))
-    value, marker = cells_of(np.concatenate([p.to_numpy() for p in figures.values()])
-                             if figures else [])
+    value, marker = ((np.concatenate([f.value for f in figures.values()]),
+                      np.concatenate([f.marker for f in figures.values()]))
+                     if figures else (np.empty(0, object), np.empty(0, object)))
     out["value"] = pd.Series(value, index=out.index, dtype=object)
     out["marker"] = pd.Series(marker, index=out.index, dtype=object)
     return out[[*CELL, "value", "marker"]]
@@ -838,8 +855,8 @@ def _f1(ctx: _Ctx) -> pd.DataFrame:
     found = pd.concat(lists, ignore_index=True).set_index(["body_code", "breakdown", "category"]) \
         ["working_days_to_close"].reindex(pd.MultiIndex.from_frame(
             t[["body_code", "breakdown", "category"]]))
-    medians = pd.Series([_median_days(d if isinstance(d, list) else []) for d in found],
-                        index=t.index, dtype=object)
+    medians = _Cells(*cells_of([_median_days(d if isinstance(d, list) else [])
+                                for d in found]))
     by_char = t["breakdown"].eq("characteristic")  # equality-related by definition
     return _emit(t, {
         "cases": _counts(t["n"]), "pct_of_cases": _pcts(t["n"], t["base_n"]),
