@@ -602,10 +602,26 @@ _CATEGORICAL = frozenset([*std.CHARACTERISTICS, "job_level", "contract_type", "w
 
 def _categorised(df: pd.DataFrame) -> pd.DataFrame:
     """The frame with its `_CATEGORICAL` text columns as categoricals (the same values)."""
-    text = {c: df[c].astype("category") for c in df.columns
+    text = {c: as_category(df[c]) for c in df.columns
             if c in _CATEGORICAL and (df[c].dtype == object or isinstance(df[c].dtype,
                                                                            pd.StringDtype))}
     return df.assign(**text) if text else df
+
+
+def as_category(s: pd.Series) -> pd.Series:
+    """`s.astype("category")` (categories sorted, in the column's own dtype), in half the time:
+    a string column is hashed as a plain object array, skipping the checks the string array
+    makes first, and only its few distinct values are sorted."""
+    if not isinstance(s.dtype, pd.StringDtype):
+        return s.astype("category")
+    codes, uniques = pd.factorize(s.to_numpy(dtype=object))  # a blank (NaN or NA) gives -1
+    order = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
+    rank = np.empty(len(order) + 1, np.int64)
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1  # factorize's -1 for a blank stays -1
+    categories = pd.Index(np.asarray(uniques, dtype=object)[order], dtype=s.dtype)
+    return pd.Series(pd.Categorical.from_codes(rank[codes], categories=categories),
+                     index=s.index, name=s.name)
 
 
 class _Ctx:
