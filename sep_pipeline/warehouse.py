@@ -6,14 +6,16 @@ point leaves either the old accepted return or the new one current, never a mixt
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cache
+from datetime import UTC, date, datetime
+from functools import cache, lru_cache
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, processors
 
 from . import standard as std
 from .issues import Issue
@@ -261,19 +263,25 @@ def bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, object]]
     """Insert many rows given as dicts (small writes: issues, bodies, tests)."""
     if not rows:
         return
-    cols = [c.name for c in table.columns if c.name in rows[0]]
-    _insert_tuples(conn, table, cols, [tuple(r[c] for c in cols) for r in rows])
+    cols = [c for c in table.columns if c.name in rows[0]]
+    bound = [_bound(conn, c, [r[c.name] for r in rows]) for c in cols]
+    _insert_columns(conn, table, [c.name for c in cols], bound)
 
 
-def bulk_load(conn: Connection, table: sa.Table, df: pd.DataFrame) -> int:
+def bulk_load(conn: Connection, table: sa.Table, df: pd.DataFrame,
+              constants: Mapping[str, object] | None = None) -> int:
     """Insert a frame's rows (its columns that are the table's), converted a column at a time
-    (no per-row dicts). Returns the number of rows."""
+    (no per-row dicts); `constants` are the same in every row, and win over a column of the same
+    name. Returns the number of rows."""
     if df.empty:
         return 0
-    cols = [c for c in table.columns if c.name in df.columns]
-    values = [_column_values(df[c.name], c) for c in cols]
-    _insert_tuples(conn, table, [c.name for c in cols], list(zip(*values, strict=True)))
-    return len(df)
+    constants = constants or {}
+    n = len(df)
+    cols = [c for c in table.columns if c.name in constants or c.name in df.columns]
+    bound = [_bound(conn, c, [constants[c.name]] * n) if c.name in constants
+             else _column_bound(conn, c, df[c.name]) for c in cols]
+    _insert_columns(conn, table, [c.name for c in cols], bound)
+    return n
 
 
 def _column_values(s: pd.Series, col: sa.Column) -> list[object]:
@@ -285,11 +293,87 @@ def _column_values(s: pd.Series, col: sa.Column) -> list[object]:
     return s.to_numpy(dtype=object, na_value=None).tolist()
 
 
-def _insert_tuples(conn: Connection, table: sa.Table, cols: list[str],
-                   rows: list[tuple[object, ...]]) -> None:
-    """PostgreSQL: COPY (psycopg 3) inside the caller's transaction. Elsewhere: one DBAPI
-    executemany with SQLAlchemy's own conversions, so values are stored as SQLAlchemy would."""
-    if not rows:
+def _bound(conn: Connection, col: sa.Column, values: list[object]) -> list[object]:
+    """Python values as the driver is given them: through the column type's bind processor, as
+    SQLAlchemy binds them (PostgreSQL's COPY takes the Python values themselves)."""
+    if conn.dialect.name == "postgresql":
+        return values
+    process = col.type.bind_processor(conn.dialect)
+    return values if process is None else [process(v) for v in values]
+
+
+def _column_bound(conn: Connection, col: sa.Column, s: pd.Series) -> list[object]:
+    """`_bound(conn, col, _column_values(s, col))`, without a Python call per value where the
+    column's values are few (yes/no, dates: each distinct value converted once) or the bind
+    processor leaves them as they are (floats)."""
+    if conn.dialect.name == "postgresql":
+        process = None
+    else:
+        process = col.type.bind_processor(conn.dialect)
+    if isinstance(col.type, sa.Boolean) and (isinstance(s.dtype, pd.BooleanDtype)
+                                             or s.dtype == np.bool_):
+        return _by_code(*_bool_codes(s), process)
+    if isinstance(col.type, sa.Date):
+        codes, uniques = pd.factorize(pd.to_datetime(s))  # NaT -> -1
+        adapt = _sqlite_adapter(conn, date) if process is None else None
+        return _by_code(codes, list(uniques.date), process or adapt)
+    values = _column_values(s, col)
+    if process is None or (process is processors.to_float and s.dtype.kind == "f"):
+        return values  # (float(x) is x for the Python floats of a float column)
+    return [process(v) for v in values]
+
+
+def _bool_codes(s: pd.Series) -> tuple[np.ndarray, list[object]]:
+    """A boolean column as codes into [False, True] (-1: NA)."""
+    truth = s.to_numpy(dtype=bool, na_value=False)
+    codes = truth.astype(np.intp)
+    codes[s.isna().to_numpy()] = -1
+    return codes, [False, True]
+
+
+def _by_code(codes: np.ndarray, uniques: list[object],
+             convert: Callable[[object], object] | None) -> list[object]:
+    """`[convert(uniques[c]) for c in codes]`, with None for -1 (converted too), converting each
+    distinct value once."""
+    if convert is not None:
+        uniques = [convert(u) for u in uniques]
+        missing = convert(None)
+    else:
+        missing = None
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = uniques
+    table[-1] = missing
+    return table[codes].tolist()
+
+
+def _sqlite_adapter(conn: Connection, kind: type) -> Callable[[object], object] | None:
+    """The adapter pysqlite applies to values of `kind` when binding them, or None."""
+    if conn.dialect.driver != "pysqlite":
+        return None
+    adapt = sqlite3.adapters.get((kind, sqlite3.PrepareProtocol))
+    return None if adapt is None else (lambda v: None if v is None else adapt(v))
+
+
+@lru_cache(maxsize=64)
+def _insert_sql(table: sa.Table, cols: tuple[str, ...], dialect: sa.Dialect
+                ) -> tuple[str, list[int] | None]:
+    """The INSERT statement for these columns, and the order its positional parameters take
+    them in (None: as given)."""
+    compiled = sa.insert(table).compile(dialect=dialect, column_keys=list(cols))
+    params = list(compiled.positiontup or [])
+    order = None
+    if compiled.positional and params != list(cols):
+        order = [cols.index(k) for k in params]
+    return str(compiled), order
+
+
+def _insert_columns(conn: Connection, table: sa.Table, cols: list[str],
+                    columns: list[list[object]]) -> None:
+    """Insert rows given as columns of bound values (`_bound`). PostgreSQL: COPY (psycopg 3)
+    inside the caller's transaction. SQLite: one executemany on the transaction's own DBAPI
+    connection, fed row after row (no list of row tuples to build and keep). Elsewhere: one
+    executemany through SQLAlchemy."""
+    if not columns or not columns[0]:
         return
     if conn.dialect.name == "postgresql":
         from psycopg import sql
@@ -297,22 +381,22 @@ def _insert_tuples(conn: Connection, table: sa.Table, cols: list[str],
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, cols)))
         with conn.connection.driver_connection.cursor() as cur, cur.copy(statement) as copy:
-            for row in rows:
+            for row in zip(*columns, strict=True):
                 copy.write_row(row)
         return
-    processors = [table.c[c].type.bind_processor(conn.dialect) for c in cols]
-    if any(processors):
-        converted = [
-            [p(v) for v in col] if p else col
-            for p, col in zip(processors, zip(*rows, strict=True), strict=True)
-        ]
-        rows = list(zip(*converted, strict=True))
-    compiled = sa.insert(table).compile(dialect=conn.dialect, column_keys=cols)
-    params = compiled.positiontup or []
-    if compiled.positional and list(params) != cols:
-        order = [cols.index(k) for k in params]
-        rows = [tuple(r[i] for i in order) for r in rows]
-    conn.exec_driver_sql(str(compiled), rows)
+    statement, order = _insert_sql(table, tuple(cols), conn.dialect)
+    if order is not None:
+        columns = [columns[i] for i in order]
+    if conn.dialect.driver != "pysqlite":
+        conn.exec_driver_sql(statement, list(zip(*columns, strict=True)))
+        return
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.executemany(statement, zip(*columns, strict=True))
+    except sqlite3.Error as e:  # raised as SQLAlchemy raises it (e.g. sa.exc.IntegrityError)
+        raise sa.exc.DBAPIError.instance(statement, None, e, sqlite3.Error) from e
+    finally:
+        cursor.close()
 
 
 def _lock_partition(conn: Connection, body: str, period: str) -> None:
@@ -395,7 +479,8 @@ def replace_current(
         conn.execute(sa.delete(table).where(table.c.body_code == body, table.c.period == period))
         df = tables.get(name)
         if df is not None and not df.empty:
-            bulk_load(conn, table, df.assign(body_code=body, period=period, submission_id=sid))
+            bulk_load(conn, table, df,
+                      {"body_code": body, "period": period, "submission_id": sid})
     return sid
 
 
@@ -404,7 +489,7 @@ def replace_period(conn: Connection, table: sa.Table, period: str, df: pd.DataFr
     conn.execute(sa.delete(table).where(table.c.period == period))
     if df.empty:
         return 0
-    return bulk_load(conn, table, df.assign(period=period))
+    return bulk_load(conn, table, df, {"period": period})
 
 
 _UPGRADED: set[str] = set()
