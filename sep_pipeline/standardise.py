@@ -18,7 +18,8 @@ def standardise(
     for sheet in std.DATA_SHEETS:
         if sheet.table not in tables:
             continue
-        df = tables[sheet.table].reset_index(drop=True).copy()
+        # A new frame (a copy, or under copy-on-write as good as one): the caller's is untouched.
+        df = tables[sheet.table].reset_index(drop=True)
         for f in sheet.fields:
             if f.pseudonymise:
                 df[f.name] = pseudonymise(df[f.name], key, body)
