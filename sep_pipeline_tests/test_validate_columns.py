@@ -22,7 +22,7 @@ import pandera.pandas as pa
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sep_pipeline import matching, schemas
+from sep_pipeline import matching, schemas, validate
 from sep_pipeline import standard as std
 from sep_pipeline.issues import cell_address
 from sep_pipeline.safe_read import RawSheet
@@ -133,18 +133,25 @@ MESSY: st.SearchStrategy[object] = st.one_of(
 
 
 @st.composite
-def messy_sheet(draw: st.DrawFn) -> tuple[str, RawSheet, SheetLayout]:
-    """A data sheet with some of its columns, in any order, and rows of messy cells; each
-    column draws from a small pool, so values repeat (as in real returns) with their types."""
+def messy_sheet(
+    draw: st.DrawFn, values: st.SearchStrategy[object] = MESSY, max_rows: int = 25,
+    every_field: bool = False,
+) -> tuple[str, RawSheet, SheetLayout]:
+    """A data sheet with some of its columns (or all), in any order, and rows of messy cells;
+    each column draws from a small pool, so values repeat (as in real returns) with their
+    types."""
     sheet = std.sheet(draw(st.sampled_from([s.name for s in std.DATA_SHEETS])))
-    present = draw(st.lists(st.sampled_from(sheet.fields), min_size=1, unique=True))
+    if every_field:
+        present = draw(st.permutations(sheet.fields))
+    else:
+        present = draw(st.lists(st.sampled_from(sheet.fields), min_size=1, unique=True))
     header_row = draw(st.integers(1, 3))
-    pools = {f.name: draw(st.lists(MESSY, min_size=1, max_size=6)) for f in present}
+    pools = {f.name: draw(st.lists(values, min_size=1, max_size=6)) for f in present}
     width = len(present) + draw(st.integers(0, 2))  # and a column nobody reads
     rows: list[list[object]] = [[None] * width for _ in range(header_row)]
     columns = {f.name: (i, f.en) for i, f in enumerate(present)}
     rows[header_row - 1][: len(present)] = [f.en for f in present]
-    for _ in range(draw(st.integers(0, 25))):
+    for _ in range(draw(st.integers(0, max_rows))):
         if draw(st.integers(0, 9)) == 0:
             rows.append([None] * width)  # a blank row between data rows
             continue
@@ -166,9 +173,23 @@ def _issues(out: _Issues) -> list[tuple[Any, ...]]:
     return [astuple(i) for i in out.items]
 
 
-@SETTINGS
-@given(messy_sheet())
-def test_column_at_a_time_is_cell_at_a_time(case: tuple[str, RawSheet, SheetLayout]):
+# Columns of one type only, which `_parse_column` reads by NumPy rather than value by value:
+# floats (told apart by their bits: 0.0 and -0.0, NaN, infinities, beyond float64's exact
+# integers) and dates (within the dates a return may hold, and beyond them).
+FLOATS: st.SearchStrategy[object] = st.one_of(
+    st.none(),
+    st.sampled_from([0.0, -0.0, float("nan"), float("inf"), float("-inf"), 1.0, 2.5, 1e300,
+                     2.0**60, -(2.0**63), 30.0, 65.0]),
+    amounts,
+    st.integers(1, 80_000).map(float),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+DATES: st.SearchStrategy[object] = st.one_of(
+    st.none(), dates, st.sampled_from([date(1899, 12, 31), date(1900, 1, 1), date(2199, 12, 31),
+                                       date(2200, 1, 1), date(1, 1, 1), date(9999, 12, 31)]))
+
+
+def _same_as_cell_at_a_time(case: tuple[str, RawSheet, SheetLayout]) -> None:
     name, raw, layout = case
     sheet = std.sheet(name)
     by_cell, by_column = _Issues(), _Issues()
@@ -187,6 +208,61 @@ def test_column_at_a_time_is_cell_at_a_time(case: tuple[str, RawSheet, SheetLayo
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
     assert _issues(by_column) == _issues(by_cell)
     assert by_column.flagged == by_cell.flagged
+
+
+@SETTINGS
+@given(messy_sheet())
+def test_column_at_a_time_is_cell_at_a_time(case: tuple[str, RawSheet, SheetLayout]):
+    _same_as_cell_at_a_time(case)
+
+
+@SETTINGS
+@given(st.one_of(messy_sheet(FLOATS, every_field=True), messy_sheet(DATES, every_field=True)))
+def test_columns_of_floats_or_dates_read_at_once_are_read_as_each_cell(
+    case: tuple[str, RawSheet, SheetLayout],
+):
+    """Every field of a sheet (every kind, blanks meaning 0 or not known) in each example."""
+    _same_as_cell_at_a_time(case)
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.integers(1, 5), messy_sheet(max_rows=40))
+def test_rows_turned_into_columns_a_few_at_a_time(
+    chunk: int, case: tuple[str, RawSheet, SheetLayout]
+):
+    """`_normalise` turns rows into columns a few hundred at a time: the same in chunks of any
+    size, the edges of the chunks falling anywhere (shown with chunks of a few rows)."""
+    before = validate._CHUNK
+    validate._CHUNK = chunk
+    try:
+        _same_as_cell_at_a_time(case)
+    finally:
+        validate._CHUNK = before
+
+
+def test_a_large_sheet_is_read_as_each_cell():
+    """More rows than a chunk, with blank, empty and ragged rows and every kind of field."""
+    sheet = std.WORKFORCE
+    fields = sheet.fields
+    layout = SheetLayout("W", 1, {f.name: (i, f.en) for i, f in enumerate(fields)})
+    pools: list[list[object]] = [
+        ["E1", "E2", " x ", None, 1001.0],
+        ["Yes", "No", "Y", None, "maybe", True],
+        [date(2020, 1, 2), date(1890, 1, 1), None, "31/12/2024"],
+        [None, 3.5, -0.0, 0.0, float("inf"), 12.0],
+    ]
+    rows: list[list[object]] = [[f.en for f in fields]]
+    for r in range(1, 1500):
+        if r % 97 == 0:
+            rows.append([])
+        elif r % 89 == 0:
+            rows.append([None, "  ", "\t"])
+        else:
+            row = [pools[(c + r) % 4][(r * 7 + c) % len(pools[(c + r) % 4])]
+                   for c in range(len(fields))]
+            rows.append(row[: len(fields) - r % 3])
+    _same_as_cell_at_a_time(("Workforce", RawSheet("W", rows, {(5, 2), (700, 3)}), layout))
 
 
 @SETTINGS
