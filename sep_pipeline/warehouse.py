@@ -340,6 +340,12 @@ def _by_code(codes: np.ndarray, uniques: list[object],
         missing = convert(None)
     else:
         missing = None
+    if all(u.__class__ is int and u == i for i, u in enumerate(uniques)):
+        # The codes are the values (SQLite's 0 and 1 for False and True): a third of the time.
+        values = codes.tolist()
+        for i in np.flatnonzero(codes < 0).tolist():
+            values[i] = missing
+        return values
     table = np.empty(len(uniques) + 1, dtype=object)
     table[:-1] = uniques
     table[-1] = missing
