@@ -15,6 +15,7 @@ import os
 import posixpath
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import BinaryIO, ParamSpec, TypeVar
 from xml.etree.ElementTree import Element  # the type only: parsing goes through defusedxml
 
+import numpy as np
 from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook
 
@@ -536,7 +538,9 @@ def _cut(buf: bytes) -> int:
     return end
 
 
-def _scan_part(f: BinaryIO, info: zipfile.ZipInfo, limits: Limits, walk_all: bool) -> _PartScan:
+def _scan_part(
+    f: BinaryIO, info: zipfile.ZipInfo, limits: Limits, walk_all: bool, exact: bool = False
+) -> _PartScan:
     scan = _PartScan()
     carry = b""
     first = True
@@ -545,21 +549,25 @@ def _scan_part(f: BinaryIO, info: zipfile.ZipInfo, limits: Limits, walk_all: boo
             raise _refused("file.corrupt")  # UTF-16 XML would slip past these byte patterns
         first = False
         buf = carry + chunk
-        if _ENTITY.search(buf):
+        # "!" is rare and found at memchr speed; the regex only runs from the first one
+        if (bang := buf.find(b"!")) >= 0 and _ENTITY.search(buf, max(bang - 1, 0)):
             raise _refused("file.xml_entities")
         cut = _cut(buf)
         region, carry = buf[:cut], buf[cut:]
         if len(carry) > 4 * _WINDOW:
             raise _refused("file.corrupt")  # a single tag of megabytes
-        _scan_region(scan, region, info.filename == _SHARED_STRINGS, walk_all)
+        _scan_region(scan, region, info.filename == _SHARED_STRINGS, walk_all, exact)
         if scan.over(limits):
             return scan  # refused anyway: no need to read further
-    _scan_region(scan, carry, info.filename == _SHARED_STRINGS, walk_all)
+    _scan_region(scan, carry, info.filename == _SHARED_STRINGS, walk_all, exact)
     scan.end_cell()
     return scan
 
 
-def _scan_region(scan: _PartScan, region: bytes, shared_strings: bool, walk_all: bool) -> None:
+def _scan_region(
+    scan: _PartScan, region: bytes, shared_strings: bool, walk_all: bool, exact: bool = False
+) -> None:
+    """Add one region of whole cells to scan; `exact` skips the fast path (tests compare)."""
     if scan.cells == 0 and scan.declared is None and (m := _DIMENSION.search(region)):
         ends = [r for side in m[1].split(b":") if (r := _parse_ref(side))]
         if ends:  # <dimension> precedes <sheetData>, so only looked for before any cell
@@ -571,17 +579,23 @@ def _scan_region(scan: _PartScan, region: bytes, shared_strings: bool, walk_all:
     if walk_all:
         scan.walk(region)
         return
-    cells = _PREFIXED_CELLS if b":c" in region or b":f" in region else _PLAIN_CELLS
-    refs = cells.ref.findall(region)
-    if cells.tag.subn(b"", region)[1] != len(refs):
-        raise _NeedsWalk
-    if cells.f_end.search(region) and not _note_formulas(scan, region, cells):
+    fast = not exact and len(region) >= _FAST_MIN_BYTES
+    if fast and (usual := _usual_cells(region)) is not None:
+        cells, (count, rows, cols, may_have_formulas) = _PLAIN_CELLS, usual
+    else:
+        cells = _PREFIXED_CELLS if b":c" in region or b":f" in region else _PLAIN_CELLS
+        refs = cells.ref.findall(region)
+        if cells.tag.subn(b"", region)[1] != len(refs):
+            raise _NeedsWalk
+        count, rows, cols, may_have_formulas = len(refs), 0, 0, True
+        if refs:
+            rows = max(map(int, map(itemgetter(1), refs)))
+            cols = max(map(_col_number, set(map(itemgetter(0), refs))))
+    if may_have_formulas and cells.f_end.search(region) and not _note_formulas(scan, region, cells):
         scan.walk(region)  # every cell here has a ref, so the walk needs no earlier context
         return
-    if refs:
-        rows = max(map(int, map(itemgetter(1), refs)))
-        cols = max(map(_col_number, set(map(itemgetter(0), refs))))
-        scan.note_cells(rows, cols, len(refs))
+    if count:
+        scan.note_cells(rows, cols, count)
     scan.cell = None  # a cell left open by an earlier walk would be stale now
 
 
@@ -598,6 +612,178 @@ def _note_formulas(scan: _PartScan, region: bytes, cells: _CellPatterns) -> bool
         if not (empty_v and _attr(attrs, b"t") == b"str"):  # "" is a text formula's value
             scan.formulas.add((ref[0] - 1, ref[1] - 1))
     return True
+
+
+# --- fast path of the cell scan -------------------------------------------------------------
+#
+# The exact path above builds a Python tuple per cell, which made the scan slower than calamine's
+# own parse. `_usual_cells` gets the same numbers with numpy for the usual shape of a region,
+# every cell written `<c r="B12" ...>`, and returns None (the exact path decides) on anything
+# else. It never judges a file itself, so a region it cannot prove equivalent only costs time.
+# Per-cell work is done on 8-byte words (one byte per lane), which numpy handles far faster than
+# 2-D byte windows.
+
+_LT, _GT, _QUOTE, _SLASH, _COLON = map(ord, '<>"/:')
+_C, _F, _R, _EQ = map(ord, "cfr=")
+_MAYBE_SPACE = 32  # bytes up to " " count as whitespace (\s and more): doubt means the exact path
+_PADDING = 24  # zeros after the region, for the words read near its end
+_FAST_MIN_BYTES = 4096  # below this numpy's fixed cost exceeds the regexes' (tests set it to 0)
+_U64 = np.uint64
+_LANES = _U64(0x0101010101010101)
+_HIGH_BITS = _U64(0x8080808080808080)
+_UPPER = _U64(0xDFDFDFDFDFDFDFDF)  # clears bit 5: a-z -> A-Z
+
+
+def _little(text: bytes) -> np.uint64:
+    return _U64(int.from_bytes(text.ljust(8, b"\0"), "little"))
+
+
+_CELL_OPEN, _CELL_OPEN_BYTES = _little(b'<c r="'), _U64((1 << 48) - 1)  # 6 bytes of the word
+_ROW_OPEN = _little(b'<row r="')
+_PAIR_COLON_CF = int.from_bytes(b":c", "little") | 0x0500  # see `_usual_cells`
+_PAIRS_F = tuple(int.from_bytes(p, "little") for p in (b"<f", b"/f"))
+
+
+def _lanes_between(words: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """High bit of each byte lane set where lo <= byte <= hi (ASCII ranges; bytes >= 0x80 never).
+    Each lane's own 0x80 absorbs its borrow, so lanes never disturb each other."""
+    low7 = words & ~_HIGH_BITS
+    flags = _U64(0x80 | hi) * _LANES - low7  # high bit: byte <= hi
+    low7 |= _HIGH_BITS
+    low7 -= _U64(lo) * _LANES  # high bit: byte >= lo
+    flags &= low7
+    flags &= ~words  # clears the high bit where the byte itself is >= 0x80
+    flags &= _HIGH_BITS
+    return flags
+
+
+def _leading_lanes(flags: np.ndarray) -> np.ndarray:
+    """How many lanes in a row, from the first (most significant), have their flag set."""
+    stop = ~flags & _HIGH_BITS
+    for bits in (8, 16, 32):  # spread each unflagged lane over all lanes after it
+        stop |= stop >> _U64(bits)
+    stop ^= _HIGH_BITS  # now the flagged lanes before the first unflagged one
+    return np.bitwise_count(stop).astype(np.uint64)
+
+
+class _Buffers(threading.local):
+    """Arrays reused from region to region (per thread): a fresh megabyte array costs more in page
+    faults than the numpy work done on it."""
+
+    def __init__(self) -> None:
+        self.data = np.empty(0, np.uint8)
+        self.hits = np.empty(0, bool)
+        self.work = np.empty(0, np.uint16)
+
+    def load(self, region: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The region's bytes then zeros; a bool and a uint16 array of half its length."""
+        n = len(region)
+        if self.data.size < n + _PADDING:
+            size = (n + _PADDING) // MIB * MIB + MIB
+            self.data, self.hits, self.work = (
+                np.empty(size, np.uint8), np.empty(size // 2, bool), np.empty(size // 2, np.uint16)
+            )
+        data = self.data[: n + _PADDING]
+        data[:n] = np.frombuffer(region, np.uint8)
+        data[n:] = 0
+        half = (n + 1) // 2
+        return data, self.hits[:half], self.work[:half]
+
+
+_BUFFERS = _Buffers()
+
+
+def _pair(text: bytes) -> int:
+    """Two bytes as a little-endian uint16 reads them."""
+    return int.from_bytes(text, "little")
+
+
+def _usual_cells(region: bytes) -> tuple[int, int, int, bool] | None:
+    r"""(cells, max row, max column, may hold formulas) of a region, exactly as the exact path's
+    plain patterns would find them, or None when the region is not of the usual shape.
+
+    Why the numbers agree: `ref` takes, in each tag opened by `<c` and whitespace, the last
+    `\sr\s*=` before the tag's first ">". Here (1) no ":c" or ":f" occurs, so the exact path would
+    use the plain patterns; (2) no "=" follows whitespace and every whitespace-"r=" is the one of
+    a `<c r="` or a `<row r="`; (3) every cell tag is one of those `<c r="`, so there are as many
+    refs as tags; (4) each of those, but one opening the region, follows a ">", so none sits
+    inside another cell's tag: each tag's last r is its own; (5) that r's value is 1-4 letters,
+    1-7 digits without leading zero and a double quote, so maxima compare as integer keys.
+    """
+    a, hits, work = _BUFFERS.load(region)
+    # Two-byte patterns are matched as uint16 values, at even and at odd offsets.
+    halves = (np.ndarray(hits.shape, "<u2", a, 0), np.ndarray(hits.shape, "<u2", a, 1))
+
+    def found(pattern: int, view: np.ndarray) -> np.ndarray:
+        return np.equal(view, pattern, out=hits)
+
+    def where(pattern: int) -> np.ndarray:
+        at = [np.flatnonzero(found(pattern, view)) * 2 + k for k, view in enumerate(halves)]
+        return np.concatenate(at)  # not in order: none of the uses below needs it
+
+    for view in halves:
+        # ":c" or ":f" (or ":b", ":g": c and f differ in bits 0x05 only)
+        if np.any(found(_PAIR_COLON_CF, np.bitwise_or(view, 0x0500, out=work))):
+            return None  # (1)
+        # whitespace (any byte up to " ") then "=": the regex's \s* would matter
+        np.subtract(view, _pair(b"\0="), out=work)  # "=" and a byte b: b (else b wraps round)
+        if np.any(np.less_equal(work, _MAYBE_SPACE, out=hits)):
+            return None  # (2)
+    # "<f" or "/f" (a superset of "</f"): else `f_end` cannot match
+    may_have_formulas = any(np.any(found(p, v)) for p in _PAIRS_F for v in halves)
+    r_eq = where(_pair(b"r="))
+    r_eq = r_eq[a[r_eq - 1] <= _MAYBE_SPACE]  # whitespace-"r="; -1 reads the zero padding
+    little = np.ndarray((a.size - 7,), "<u8", a, strides=(1,))  # the 8 bytes from each position
+    opens = little[r_eq - 3]
+    opens &= _CELL_OPEN_BYTES
+    is_cell = opens == _CELL_OPEN
+    cells, rows = r_eq[is_cell] - 3, r_eq[~is_cell] - 5
+    if np.any(little[rows] != _ROW_OPEN):
+        return None  # (2) another whitespace-"r=": an attribute, or text in a cell
+    if sum(np.count_nonzero(found(_pair(b"<c"), v)) for v in halves) != cells.size:
+        starts = where(_pair(b"<c"))  # "<col", "<cfRule"... or cells of another shape
+        after = a[starts + 2]
+        tags = (after <= _MAYBE_SPACE) | (after == _SLASH) | (after == _GT)
+        if np.count_nonzero(tags) != cells.size:
+            return None  # (3)
+    for opened in (cells, rows):
+        if np.count_nonzero(a[opened - 1] != _GT) > np.count_nonzero(opened == 0):
+            return None  # (4); -1 reads the zero padding
+    if cells.size == 0:
+        return 0, 0, 0, may_have_formulas
+
+    def big_endian(at: np.ndarray) -> np.ndarray:
+        """The 8 bytes from each position, the first most significant (in native uint64: numpy
+        computes slowly on a byte-swapped dtype)."""
+        return little[at].byteswap(inplace=True)
+
+    first = cells + 6  # the ref's first byte
+    head = big_endian(first)
+    letters = head & _UPPER
+    n_letters = _leading_lanes(_lanes_between(letters, ord("A"), ord("Z")))
+    if n_letters.min() < 1 or n_letters.max() > 4:
+        return None  # (5)
+    # the 8 bytes after the letters: the rest of this word, the start of the next
+    shift = n_letters * _U64(8)
+    rest = head << shift
+    rest |= big_endian(first + 8) >> (_U64(64) - shift)
+    n_digits = _leading_lanes(_lanes_between(rest, ord("0"), ord("9")))
+    if n_digits.min() < 1 or n_digits.max() > 7:
+        return None  # (5)
+    tail = _U64(64) - n_digits * _U64(8)  # rest >> tail: the digits
+    quote = (rest >> (tail - _U64(8))) & _U64(0xFF)
+    if np.any(rest >> _U64(56) == ord("0")) or np.any(quote != _QUOTE):
+        return None  # (5) a leading zero, or no quote after the digits
+    # Right-aligned big-endian bytes compare as the refs do: digits (letters) are never zero
+    # bytes, so more of them make a larger number.
+    rest >>= tail
+    top = int(np.argmax(rest))
+    start = int(first[top] + n_letters[top])
+    max_row = int(region[start : start + int(n_digits[top])])
+    letters >>= _U64(64) - n_letters * _U64(8)
+    top = int(np.argmax(letters))
+    max_col = _col_number(region[first[top] : first[top] + int(n_letters[top])])
+    return int(cells.size), max_row, max_col, may_have_formulas
 
 
 def _sheet_parts(f: BinaryIO, zf: zipfile.ZipFile) -> dict[str, list[str]]:
@@ -644,10 +830,11 @@ def _sheet_parts(f: BinaryIO, zf: zipfile.ZipFile) -> dict[str, list[str]]:
 SheetFilter = Callable[[str], bool]
 
 
-def _inspect(f: BinaryIO, limits: Limits,
-             wanted: SheetFilter | None = None) -> dict[str, set[tuple[int, int]]]:
+def _inspect(f: BinaryIO, limits: Limits, wanted: SheetFilter | None = None,
+             exact: bool = False) -> dict[str, set[tuple[int, int]]]:
     """All checks; returns the formulas without cached value per sheet name. Sheets that
-    `wanted` turns down are neither scanned nor, later, parsed."""
+    `wanted` turns down are neither scanned nor, later, parsed. `exact` turns the fast path of
+    the cell scan off (tests compare the two)."""
     size = f.seek(0, 2)
     _check_magic(f, size, limits)
     count = _declared_entry_count(f, size)
@@ -667,7 +854,7 @@ def _inspect(f: BinaryIO, limits: Limits,
             if wanted is not None and names and not any(map(wanted, names)):
                 continue  # calamine will not parse this part either
             try:
-                scan = _scan_part(f, info, limits, walk_all=False)
+                scan = _scan_part(f, info, limits, walk_all=False, exact=exact)
             except _NeedsWalk:
                 scan = _scan_part(f, info, limits, walk_all=True)
             sheet = names[-1] if names else info.filename
@@ -750,10 +937,14 @@ def _read(path: Path, limits: Limits, wanted: SheetFilter | None = None) -> RawW
                 rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False)
             except OverflowError as exc:  # a huge number in a duration-formatted cell
                 raise _refused("file.corrupt.duration", sheet=name) from exc
-            clean: list[list[object]] = [[None if v == "" else v for v in row] for row in rows]
-            while clean and all(v is None for v in clean[-1]):
-                clean.pop()  # trailing blank rows carry no data
-            sheets[name] = RawSheet(name, clean, formulas.get(name, set()))
+            for row in rows:  # calamine gives "" for an empty cell: None, in place (at C speed)
+                at = -1
+                for _ in range(row.count("")):
+                    at = row.index("", at + 1)
+                    row[at] = None
+            while rows and all(v is None for v in rows[-1]):
+                rows.pop()  # trailing blank rows carry no data
+            sheets[name] = RawSheet(name, rows, formulas.get(name, set()))
     return RawWorkbook(sheets)
 
 
