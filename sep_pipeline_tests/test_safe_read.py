@@ -394,3 +394,29 @@ def test_a_part_shared_by_two_sheets_is_checked_when_either_is_wanted(tmp_path: 
     path = bw.write_zip(tmp_path / "shared_part.xlsx", parts)
     with pytest.raises(FileRefused):
         read_workbook(path, sheets=lambda n: n == "About")
+
+
+def test_the_garbage_collector_is_paused_only_while_calamine_parses(tmp_path, monkeypatch):
+    import gc
+
+    from sep_pipeline import safe_read
+
+    seen: list[bool] = []
+    real = safe_read.CalamineWorkbook.from_filelike
+
+    def spy(data):  # noqa: ANN001, ANN202
+        seen.append(gc.isenabled())
+        return real(data)
+
+    monkeypatch.setattr(safe_read.CalamineWorkbook, "from_filelike", spy)
+    assert gc.isenabled()
+    read_workbook(sample_return(tmp_path))
+    assert seen == [False] and gc.isenabled()
+    refused(HOSTILE["huge_duration"][0](tmp_path))  # refused by calamine, mid-parse
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()  # a caller that paused it itself keeps it paused
+    try:
+        read_workbook(sample_return(tmp_path))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
