@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -242,12 +243,63 @@ def headcount(conn: Connection, body: str, period: str) -> int | None:
     return n or None
 
 
+# read_table builds the frame itself only for columns whose values are plain scalars (int, float,
+# str, bool, date, None). pandas' read_sql infers those exactly as `DataFrame.from_records(...,
+# coerce_float=True)` does, column by column, and has no further step for them (its one further
+# step moves time zone aware datetimes to UTC). The only result processors it applies itself are
+# SQLite's, for yes/no and dates: each gives equal results for values that compare equal, so it
+# is called once per distinct value. Anything else is left to read_sql.
+_FAST_TYPES = (sa.Integer, sa.Float, sa.String, sa.Boolean, sa.Date)
+_FAST_PROCESSORS = (processors.int_to_boolean, processors.str_to_date)
+
+
 def read_table(conn: Connection, table: str, period: str | None = None) -> pd.DataFrame:
+    """The frame `pd.read_sql(select(table).where(period == period), conn)` returns (columns,
+    dtypes, values, None vs NaN), built from the DBAPI rows without a SQLAlchemy Row per row: the
+    result processors SQLAlchemy would apply, applied once per distinct value, and each column's
+    dtype inferred by pandas as read_sql infers it.
+    A table with other column types, or a processor not known here, is read by read_sql."""
     t = metadata.tables[table]
     q = sa.select(t)
     if period is not None:
         q = q.where(t.c.period == period)
-    return pd.read_sql(q, conn)
+    if not all(isinstance(c.type, _FAST_TYPES) for c in t.columns):
+        return pd.read_sql(q, conn)
+    with conn.execute(q) as result:
+        process = [result.context.get_result_processor(c.type, c.name, d[1]) for c, d
+                   in zip(q.selected_columns, result.cursor.description, strict=True)]
+        names = list(result.keys())
+        handled = all(p is None or p in _FAST_PROCESSORS for p in process)
+        rows = result.cursor.fetchall() if handled else None
+    if rows is None:  # a processor (another dialect's) not applied here: read_sql applies it
+        return pd.read_sql(q, conn)
+    return _frame(rows, names, process)
+
+
+def _frame(rows: list[tuple], names: list[str], process: list[Callable | None]) -> pd.DataFrame:
+    """`pd.DataFrame.from_records` of the rows with `process[i]` applied to column i (if any).
+    pandas infers each column's dtype from its values alone, so the processed columns and the
+    others are made into two frames (no row tuple built again) and put back in order."""
+    if not rows:
+        return pd.DataFrame(columns=names)  # read_sql's frame for no rows: columns of object
+    done = [i for i, p in enumerate(process) if p is not None]
+    if not done:
+        return pd.DataFrame.from_records(rows, columns=names, coerce_float=True)
+    columns = []
+    for i in done:
+        values = [r[i] for r in rows]
+        lookup = {v: process[i](v) for v in set(values)}
+        columns.append(list(map(lookup.__getitem__, values)))
+    processed = list(zip(*columns, strict=True))
+    parts = [pd.DataFrame.from_records(processed, columns=[names[i] for i in done],
+                                       coerce_float=True)]
+    kept = [i for i, p in enumerate(process) if p is None]
+    if kept:
+        pick = itemgetter(*kept) if len(kept) > 1 else (lambda r, k=kept[0]: (r[k],))
+        parts.append(pd.DataFrame.from_records(list(map(pick, rows)),
+                                               columns=[names[i] for i in kept],
+                                               coerce_float=True))
+    return pd.concat(parts, axis=1)[names]
 
 
 # --- Writes ----------------------------------------------------------------------------------
