@@ -163,8 +163,18 @@ bodies = sa.Table(
 )
 
 
+_BODIES_LOCK_KEY = 0x5E9_0002  # pg_advisory_xact_lock key for "sep_pipeline bodies refresh"
+
+
 def sync_bodies(conn: Connection, registry: pd.DataFrame) -> None:
-    """Make the `bodies` table equal to the registry file (call inside a transaction)."""
+    """Make the `bodies` table equal to the registry file (call inside a transaction).
+
+    Every run process does this when it first opens the warehouse. On PostgreSQL two of them
+    (runs the daemon starts together) are serialised by a transaction lock: otherwise the second
+    one's delete cannot see the rows the first one inserted, and its insert collides with them.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_BODIES_LOCK_KEY})")
     conn.execute(sa.delete(bodies))
     bulk_load(conn, bodies, registry)
 

@@ -324,3 +324,39 @@ def test_bulk_load_keeps_every_value_on_postgres_and_sqlite(pg_url, tmp_path, te
     ]
     assert _load_and_read(pg_url, df) == expected
     assert _load_and_read(f"sqlite:///{tmp_path}/odd.db", df) == expected
+
+
+def test_two_processes_bringing_the_bodies_up_to_date_at_once_do_not_collide(pg_url):
+    """Each run process refreshes `bodies` from the registry when it first opens the warehouse;
+    two runs started together (the daemon does that) must not both insert it."""
+    import threading
+
+    from sep_pipeline import registry
+
+    warehouse.create_all(pg_url)
+    reg = registry.frame(registry.load())
+    eng = warehouse.engine(pg_url)
+    with eng.begin() as conn:  # the registry changed since: both processes have work to do
+        conn.execute(sa.delete(warehouse.bodies).where(
+            warehouse.bodies.c.body_code == reg["body_code"].iloc[0]))
+    errors: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            with eng.begin() as conn:
+                warehouse.sync_bodies(conn, reg)
+        except BaseException as e:  # noqa: BLE001 - reported by the assert below
+            errors.append(e)
+
+    with eng.connect() as first:
+        tx = first.begin()
+        warehouse.sync_bodies(first, reg)  # done, not committed yet
+        other = threading.Thread(target=second)
+        other.start()
+        time.sleep(1.0)  # the second one is now waiting for the first
+        tx.commit()
+    other.join(timeout=60)
+    assert not other.is_alive() and not errors, errors
+    with eng.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(
+            warehouse.bodies)).scalar_one() == len(reg)
