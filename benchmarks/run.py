@@ -569,10 +569,11 @@ def render(ds: Dataset, res: dict[str, dict[str, Any]], s: dict[str, Any],
         t.add_row("   benchmarks: quarter figures", fmt(st.get("benchmarks.quarter")), "",
                   peak("stages", "benchmarks.quarter"), "")
         t.add_row("   benchmarks: year figures", fmt(st.get("benchmarks.year")), "",
-                  peak("stages", "benchmarks.year"), "")
+                  peak("stages", "benchmarks.year"), "direct call; run builds a year once "
+                  "its Q4 is in")
         pack = _pack_seconds(res, "cold")
-        t.add_row("   pack (write_pack, en+cy)", fmt(pack) or "n/a", "", "",
-                  "quarter + year packs, in the cold e2e run" if pack is not None else
+        t.add_row("   pack (partnership + per-body, en+cy)", fmt(pack) or "n/a", "", "",
+                  "the pack steps of the cold e2e run" if pack is not None else
                   "not run" if "e2e" not in res else "sep_pipeline.pack.write_pack not found")
     if "e2e" in res:
         e2e = res["e2e"]
@@ -660,14 +661,16 @@ STEP_LABELS = {  # the Dagster steps of run_pending, in order
     "standardised_tables": "load + feedback workbook",
     "quarter_submissions": "",
     "quarter_benchmarks": "quarter figures",
-    "quarter_pack": "quarter pack (en+cy)",
-    "annual_benchmarks": "year figures",
-    "annual_pack": "year pack (en+cy)",
+    "quarter_pack": "partnership workbooks (en+cy) and CSV",
+    "quarter_body_packs": "120 per-body workbooks (en+cy)",
+    "annual_benchmarks": "year figures (once its Q4 is in)",
+    "annual_pack": "year: partnership workbooks and CSV",
+    "annual_body_packs": "year: per-body workbooks",
 }
 STEP_GROUPS = {
     "ingest": ("raw_return", "validated_return", "standardised_tables"),
     "figures": ("quarter_submissions", "quarter_benchmarks", "annual_benchmarks"),
-    "packs": ("quarter_pack", "annual_pack"),
+    "packs": ("quarter_pack", "annual_pack", "quarter_body_packs", "annual_body_packs"),
 }
 
 
