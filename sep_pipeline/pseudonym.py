@@ -19,27 +19,15 @@ def pseudonym(key: str, body: str, reference: str) -> str:
 
 
 def pseudonymiser(key: str, body: str) -> Callable[[str], str]:
-    """`pseudonym(key, body, reference)` as a function of the reference alone, for many of them.
-
-    The HMAC (RFC 2104) written out over hashlib: the key's inner and outer SHA-256 states, the
-    inner one already past the body, are worked out once and copied for each reference, which
-    takes half the time of `hmac.new` per reference.
-    """
-    block = hashlib.sha256().block_size
-    k = key.encode()
-    if len(k) > block:
-        k = hashlib.sha256(k).digest()
-    k = k.ljust(block, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in k))
-    inner.update(f"{body}\x1f".encode())
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in k))
+    """`pseudonym(key, body, reference)` as a function of the reference alone, for many of them:
+    the HMAC is keyed and fed the body once, then copied for each reference (a third faster than
+    `hmac.new` per reference)."""
+    keyed = hmac.new(key.encode(), f"{body}\x1f".encode(), hashlib.sha256)
 
     def one(reference: str) -> str:
-        i = inner.copy()
-        i.update(reference.encode())
-        o = outer.copy()
-        o.update(i.digest())
-        return o.hexdigest()
+        h = keyed.copy()
+        h.update(reference.encode())
+        return h.hexdigest()
 
     return one
 

@@ -1,4 +1,4 @@
-"""A column's pseudonyms, worked out from precomputed HMAC states, are `pseudonym`'s exactly."""
+"""A column's pseudonyms, from one keyed HMAC copied per reference, are `pseudonym`'s exactly."""
 
 from __future__ import annotations
 
