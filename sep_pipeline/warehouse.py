@@ -163,9 +163,6 @@ bodies = sa.Table(
 )
 
 
-_BODIES_LOCK_KEY = 0x5E9_0002  # pg_advisory_xact_lock key for "sep_pipeline bodies refresh"
-
-
 def sync_bodies(conn: Connection, registry: pd.DataFrame) -> None:
     """Make the `bodies` table equal to the registry file (call inside a transaction).
 
@@ -173,8 +170,7 @@ def sync_bodies(conn: Connection, registry: pd.DataFrame) -> None:
     (runs the daemon starts together) are serialised by a transaction lock: otherwise the second
     one's delete cannot see the rows the first one inserted, and its insert collides with them.
     """
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_BODIES_LOCK_KEY})")
+    _lock(conn, "sep|bodies")
     conn.execute(sa.delete(bodies))
     bulk_load(conn, bodies, registry)
 
@@ -358,20 +354,20 @@ def _column_values(s: pd.Series, col: sa.Column) -> list[object]:
 def _bound(conn: Connection, col: sa.Column, values: list[object]) -> list[object]:
     """Python values as the driver is given them: through the column type's bind processor, as
     SQLAlchemy binds them (PostgreSQL's COPY takes the Python values themselves)."""
-    if conn.dialect.name == "postgresql":
-        return values
-    process = col.type.bind_processor(conn.dialect)
+    process = _bind_processor(conn, col)
     return values if process is None else [process(v) for v in values]
+
+
+def _bind_processor(conn: Connection, col: sa.Column) -> Callable[[object], object] | None:
+    """The conversion SQLAlchemy binds the column's values through; none for PostgreSQL's COPY."""
+    return None if conn.dialect.name == "postgresql" else col.type.bind_processor(conn.dialect)
 
 
 def _column_bound(conn: Connection, col: sa.Column, s: pd.Series) -> list[object]:
     """`_bound(conn, col, _column_values(s, col))`, without a Python call per value where the
     column's values are few (yes/no, dates: each distinct value converted once) or the bind
     processor leaves them as they are (floats)."""
-    if conn.dialect.name == "postgresql":
-        process = None
-    else:
-        process = col.type.bind_processor(conn.dialect)
+    process = _bind_processor(conn, col)
     if isinstance(col.type, sa.Boolean) and (isinstance(s.dtype, pd.BooleanDtype)
                                              or s.dtype == np.bool_):
         return _by_code(*_bool_codes(s), process)
@@ -467,12 +463,16 @@ def _insert_columns(conn: Connection, table: sa.Table, cols: list[str],
         cursor.close()
 
 
+def _lock(conn: Connection, name: str) -> None:
+    """Hold the lock called `name` until the transaction ends (PostgreSQL; SQLite has one writer
+    at a time anyway)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": name})
+
+
 def _lock_partition(conn: Connection, body: str, period: str) -> None:
     """Serialise loads of the same body x quarter; other bodies load at the same time."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-                     {"k": f"sep|{body}|{period}"})
-    # SQLite has one writer at a time anyway.
+    _lock(conn, f"sep|{body}|{period}")
 
 
 def _insert_issues(conn: Connection, submission_id: int, issues: Iterable[Issue]) -> None:
