@@ -54,6 +54,11 @@ def _connection(engine_or_conn: sa.Engine | sa.Connection) -> Iterator[sa.Connec
             yield conn
 
 
+def _load(engine_or_conn: sa.Engine | sa.Connection, period: str) -> PackData:
+    with _connection(engine_or_conn) as conn:
+        return load_pack_data(conn, period)
+
+
 def pack_dir(outputs_dir: Path, period: str) -> Path:
     """Where the pipeline keeps a period's pack: `<outputs>/packs/2025-26_Q4/`."""
     return Path(outputs_dir) / "packs" / period.replace(" ", "_")
@@ -67,9 +72,7 @@ def write_partnership_pack(engine_or_conn: sa.Engine | sa.Connection, period: st
                            data: PackData | None = None) -> list[Path]:
     """The partnership workbook(s) and the tidy CSV of `period` (a quarter or a year)."""
     langs = languages(lang)
-    if data is None:
-        with _connection(engine_or_conn) as conn:
-            data = load_pack_data(conn, period)
+    data = data if data is not None else _load(engine_or_conn, period)
     out_dir = Path(out_dir)
     shaped = Shaped.of(data.benchmark)  # shaped once for both languages
     paths = [write_partnership_workbook(data, out_dir / partnership_file_name(period, lg), lg,
@@ -83,9 +86,7 @@ def write_body_packs(engine_or_conn: sa.Engine | sa.Connection, period: str, out
                      lang: str = "both", data: PackData | None = None) -> list[Path]:
     """One workbook per body and language in `out_dir/bodies/`; clears an out-of-date note."""
     langs = languages(lang)
-    if data is None:
-        with _connection(engine_or_conn) as conn:
-            data = load_pack_data(conn, period)
+    data = data if data is not None else _load(engine_or_conn, period)
     folder = Path(out_dir) / "bodies"
     rows = body_rows(data.benchmark, data.position)  # every body's view in one pass
     paths = [write_body_pack(data, body, folder / body_file_name(body, period, lg), lg,
@@ -119,8 +120,7 @@ def write_pack(engine_or_conn: sa.Engine | sa.Connection, period: str, out_dir: 
                lang: str = "both") -> list[Path]:
     """Write the whole pack of `period` (a quarter or a year) into `out_dir`; return the paths
     written. ValueError when the period has no published figures or `lang` is unknown."""
-    languages(lang)
-    with _connection(engine_or_conn) as conn:
-        data = load_pack_data(conn, period)
+    languages(lang)  # an unknown language fails before anything is read
+    data = _load(engine_or_conn, period)
     return (write_partnership_pack(engine_or_conn, period, out_dir, lang, data)
             + write_body_packs(engine_or_conn, period, out_dir, lang, data))
