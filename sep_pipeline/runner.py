@@ -136,8 +136,9 @@ def refresh(job: str, key: str, body_packs: str, cfg: Settings,
 
 
 def _has_q4(engine: sa.Engine, year: str) -> bool:
-    s = warehouse.submissions
-    q4 = Period.parse(f"{year} Q4").label
+    from .publish import year_quarters  # the figures' module: loaded only when needed
+
+    s, q4 = warehouse.submissions, year_quarters(year)[-1]
     with engine.connect() as conn:
         return conn.execute(sa.select(sa.func.count()).select_from(s).where(
             s.c.period == q4, s.c.status == "accepted")).scalar_one() > 0

@@ -642,8 +642,13 @@ def _little(text: bytes) -> np.uint64:
 
 _CELL_OPEN, _CELL_OPEN_BYTES = _little(b'<c r="'), _U64((1 << 48) - 1)  # 6 bytes of the word
 _ROW_OPEN = _little(b'<row r="')
-_PAIR_COLON_CF = int.from_bytes(b":c", "little") | 0x0500  # see `_usual_cells`
-_PAIRS_F = tuple(int.from_bytes(p, "little") for p in (b"<f", b"/f"))
+def _pair(text: bytes) -> int:
+    """Two bytes as a little-endian uint16 reads them."""
+    return int.from_bytes(text, "little")
+
+
+_PAIR_COLON_CF = _pair(b":c") | 0x0500  # see `_usual_cells`
+_PAIRS_F = (_pair(b"<f"), _pair(b"/f"))
 
 
 def _lanes_between(words: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -693,11 +698,6 @@ class _Buffers(threading.local):
 
 
 _BUFFERS = _Buffers()
-
-
-def _pair(text: bytes) -> int:
-    """Two bytes as a little-endian uint16 reads them."""
-    return int.from_bytes(text, "little")
 
 
 def _usual_cells(region: bytes) -> tuple[int, int, int, bool] | None:
