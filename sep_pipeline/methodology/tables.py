@@ -210,7 +210,7 @@ def _pub(fn: Callable[..., Published], *cols: pd.Series) -> _Cells:
     """fn of each row's values, computed once per distinct tuple (tables repeat 0s a lot)."""
     if len(cols[0]) == 0:
         return _Cells(np.empty(0, object), np.empty(0, object))
-    keys = np.stack([np.asarray(c.to_numpy(), dtype=np.int64) for c in cols], axis=1)
+    keys = np.stack([_ints(c) for c in cols], axis=1)
     distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
     value, marker = cells_of([fn(*k) for k in distinct.tolist()])
     inverse = inverse.reshape(-1)
