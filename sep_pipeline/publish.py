@@ -6,16 +6,19 @@ functions are DataFrames in, DataFrames out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from . import warehouse
+from . import figure_store, warehouse
 from .methodology.pay_gaps import pay_gap_rows
-from .methodology.spread import position_rows, spread_rows
+from .methodology.rounding import ALL
+from .methodology.spread import SPREAD_CODES, position_rows, spread_rows
 from .methodology.tables import (
     EVENT_TABLES,
     TABLE_IDS,
@@ -42,7 +45,7 @@ class Returns:
 def current_returns(conn: sa.Connection, periods: Sequence[str]) -> Returns:
     """The current accepted returns of `periods`."""
     frames = {name: _read_periods(conn, name, periods) for name in warehouse.DATA_TABLES}
-    return _returns(frames, _accepted(conn, periods), periods)
+    return returns_of(frames, _accepted(conn, periods), periods)
 
 
 def year_returns(conn: sa.Connection, quarters: Sequence[str]) -> tuple[Returns, Returns]:
@@ -52,8 +55,8 @@ def year_returns(conn: sa.Connection, quarters: Sequence[str]) -> tuple[Returns,
     q4 = quarters[-1]
     snapshot = {name: df[df["period"] == q4].reset_index(drop=True)
                 for name, df in frames.items()}
-    return (_returns(snapshot, [a for a in accepted if a.period == q4], [q4]),
-            _returns(frames, accepted, quarters))
+    return (returns_of(snapshot, [a for a in accepted if a.period == q4], [q4]),
+            returns_of(frames, accepted, quarters))
 
 
 def _accepted(conn: sa.Connection, periods: Sequence[str]) -> Sequence[Any]:
@@ -69,8 +72,9 @@ def _read_periods(conn: sa.Connection, name: str, periods: Sequence[str]) -> pd.
     return pd.concat([warehouse.read_table(conn, name, p) for p in periods], ignore_index=True)
 
 
-def _returns(frames: dict[str, pd.DataFrame], accepted: Sequence[Any],
-             periods: Sequence[str]) -> Returns:
+def returns_of(frames: dict[str, pd.DataFrame], accepted: Sequence[Any],
+               periods: Sequence[str]) -> Returns:
+    """`frames` with which bodies sent which sheet: `accepted` holds (body, period, sheets)."""
     # A body sent a sheet for these periods only if it sent it for every one of them.
     submitted: dict[str, set[str]] = {}
     for name in warehouse.DATA_TABLES:
@@ -90,13 +94,24 @@ class Figures:
     position: pd.DataFrame
 
 
-def figures(snapshot: Returns, events: Returns | None = None) -> Figures:
+def figures(snapshot: Returns, events: Returns | None = None, previous: Figures | None = None,
+            keep: Collection[str] = ()) -> Figures:
     """Every published table: snapshot tables from `snapshot`, event tables from `events`
-    (the same returns for a quarter; the year's four quarters for an annual table)."""
-    pay = pay_gap_rows(snapshot.frames["workforce"])
-    # a year's event tables come from `events` alone: the snapshot gives the others
-    bench = benchmark_rows(snapshot.frames, snapshot.submitted, snapshot.bodies, pay_gap=pay,
-                           tables=None if events is None else SNAPSHOT_TABLES)
+    (the same returns for a quarter; the year's four quarters for an annual table).
+
+    A quarter's figures after some bodies resubmitted: `previous`, the figures last computed,
+    and `keep`, the bodies whose returns are the same as then. Their rows are taken from
+    `previous`; the other bodies' rows are computed, and ALL, the spread and the positions
+    again from every body's records. The result is the figures computed afresh, row for row.
+    """
+    keep = set(keep) & set(snapshot.bodies) if previous is not None and events is None else set()
+    if keep:
+        pay, bench = _update(snapshot, previous, keep)
+    else:
+        pay = pay_gap_rows(snapshot.frames["workforce"])
+        # a year's event tables come from `events` alone: the snapshot gives the others
+        bench = benchmark_rows(snapshot.frames, snapshot.submitted, snapshot.bodies,
+                               pay_gap=pay, tables=None if events is None else SNAPSHOT_TABLES)
     if events is not None:
         yearly = benchmark_rows(events.frames, events.submitted, events.bodies, annual=True)
         # a year's events are the union of its quarters; its snapshot is Q4 (the relevant date)
@@ -109,6 +124,96 @@ def figures(snapshot: Returns, events: Returns | None = None) -> Figures:
     spread = spread_rows(rates)
     full = pd.concat([bench, spread], ignore_index=True)
     return Figures(pay, full, position_rows(rates, spread))
+
+
+# Stands for every body whose rows are kept: pooled into ALL like the rest, its own rows dropped.
+OTHERS = "~kept"
+
+
+def _update(returns: Returns, previous: Figures, keep: set[str]
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(pay_gap, benchmark rows) with the rows of `keep` from `previous` and the rest computed.
+    The kept bodies' records all become OTHERS: ALL pools the same records as before, and only
+    two units' worth of cells are published instead of one per body."""
+    fresh = [b for b in returns.bodies if b not in keep]
+    frames = {name: df.assign(body_code=np.where(df["body_code"].isin(keep), OTHERS,
+                                                 df["body_code"].to_numpy(dtype=object)))
+              for name, df in returns.frames.items()}
+    submitted = {name: (subs - keep) | ({OTHERS} if subs & keep else set())
+                 for name, subs in returns.submitted.items()}
+    pay = pay_gap_rows(frames["workforce"])
+    bench = benchmark_rows(frames, submitted, [*fresh, OTHERS], pay_gap=pay)
+    units = [*returns.bodies, ALL]  # the order the rows of a full computation come in
+    pay = _in_unit_order(previous.pay_gap, pay, keep, units, [])
+    bench = _in_unit_order(previous.benchmark, bench, keep, units, ["table_id"])
+    return pay, bench
+
+
+def _in_unit_order(previous: pd.DataFrame, computed: pd.DataFrame, keep: set[str],
+                   units: list[str], first: list[str]) -> pd.DataFrame:
+    """The kept bodies' previous rows and the computed rows of the others and ALL, ordered as
+    a full computation orders them: by `first` (tables in TABLE_IDS order), then unit; each
+    (table, unit)'s rows come from one side, in that side's order (the sort is stable)."""
+    rows = pd.concat([previous[previous["body_code"].isin(keep)],
+                      computed[computed["body_code"] != OTHERS]], ignore_index=True)
+    order = {t: i for i, t in enumerate(TABLE_IDS)}
+    position = {u: i for i, u in enumerate(units)}
+    key = pd.DataFrame({f"_{c}": rows[c].map(order) for c in first})
+    key["_unit"] = rows["body_code"].map(position)
+    ranked = key.sort_values(list(key.columns), kind="stable").index
+    return rows.loc[ranked].reset_index(drop=True)
+
+
+def write_figures(conn: sa.Connection, period: str, figs: Figures,
+                  units: Collection[str] | None = None) -> dict[str, int]:
+    """Store a period's figures (inside `engine.begin()`: they change together) and stamp the
+    publication. `units`: only those body codes' pay-gap and benchmark rows are rewritten (the
+    others are known to be unchanged); the positions always are. Returns rows written."""
+
+    def part(df: pd.DataFrame) -> pd.DataFrame:
+        return df if units is None else df[df["body_code"].isin(units)]
+
+    written = {
+        "pay_gap_rows": warehouse.replace_period(conn, warehouse.pay_gap, period,
+                                                 part(figs.pay_gap), units),
+        "benchmark_rows": warehouse.replace_period(conn, warehouse.benchmark, period,
+                                                   part(figs.benchmark), units),
+        "position_rows": warehouse.replace_period(conn, warehouse.benchmark_position, period,
+                                                  figs.position),
+    }
+    warehouse.stamp_published(conn, period)
+    return written
+
+
+@dataclass
+class Published:
+    """What `publish_quarter` did: the figures, the returns they came from, the bodies whose
+    figures were computed (the rest kept from the last publication) and the rows written."""
+
+    figures: Figures
+    returns: Returns
+    computed: list[str]
+    written: dict[str, int]
+
+
+def publish_quarter(engine: sa.Engine, period: str, store: Path) -> Published:
+    """Compute and store a quarter's figures from its current accepted returns, reading,
+    computing and rewriting only what changed since the last publication kept in `store`
+    (figure_store), or everything when there is none."""
+    with engine.connect() as conn:
+        returns, submissions = figure_store.quarter_returns(conn, period, store)
+        last = figure_store.load_published(conn, store, period)
+    keep = ({b for b, sid in submissions.items() if last.submissions.get(b) == sid}
+            if last is not None else set())
+    figs = figures(returns, previous=last.figures if last else None, keep=keep)
+    units = None
+    if keep:
+        units = (set(submissions) | set(last.submissions)) - keep | {ALL, *SPREAD_CODES}
+    with engine.begin() as conn:
+        written = write_figures(conn, period, figs, units)
+        stamp = warehouse.published_stamp(conn, period)
+    figure_store.save_published(store, period, figure_store.Published(stamp, submissions, figs))
+    return Published(figs, returns, [b for b in returns.bodies if b not in keep], written)
 
 
 def _comparable(table_id: str, measure: str) -> bool:

@@ -7,7 +7,8 @@ point leaves either the old accepted return or the new one current, never a mixt
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+import uuid
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
@@ -147,6 +148,16 @@ benchmark_position = sa.Table(
 )
 PUBLISHED_TABLES = {t.name: t for t in (pay_gap, benchmark, benchmark_position)}
 
+# Which publication of a period's figures the published tables hold: a new stamp with every
+# write, so a copy kept elsewhere (figure_store) can tell whether it is still the current one.
+published_figures = sa.Table(
+    "published_figures",
+    metadata,
+    sa.Column("period", sa.String(10), primary_key=True),
+    sa.Column("stamp", sa.String(32), nullable=False),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 # The body registry (from `reference/bodies.csv`), refreshed before each run.
 bodies = sa.Table(
     "bodies",
@@ -259,16 +270,20 @@ _FAST_TYPES = (sa.Integer, sa.Float, sa.String, sa.Boolean, sa.Date)
 _FAST_PROCESSORS = (processors.int_to_boolean, processors.str_to_date)
 
 
-def read_table(conn: Connection, table: str, period: str | None = None) -> pd.DataFrame:
+def read_table(conn: Connection, table: str, period: str | None = None,
+               body: str | None = None) -> pd.DataFrame:
     """The frame `pd.read_sql(select(table).where(period == period), conn)` returns (columns,
     dtypes, values, None vs NaN), built from the DBAPI rows without a SQLAlchemy Row per row: the
     result processors SQLAlchemy would apply, applied once per distinct value, and each column's
     dtype inferred by pandas as read_sql infers it.
-    A table with other column types, or a processor not known here, is read by read_sql."""
+    A table with other column types, or a processor not known here, is read by read_sql.
+    `body`: only that body's rows."""
     t = metadata.tables[table]
     q = sa.select(t)
     if period is not None:
         q = q.where(t.c.period == period)
+    if body is not None:
+        q = q.where(t.c.body_code == body)
     if not all(isinstance(c.type, _FAST_TYPES) for c in t.columns):
         return pd.read_sql(q, conn)
     with conn.execute(q) as result:
@@ -552,12 +567,33 @@ def replace_current(
     return sid
 
 
-def replace_period(conn: Connection, table: sa.Table, period: str, df: pd.DataFrame) -> int:
-    """Swap one period's published rows (call inside `engine.begin()`)."""
-    conn.execute(sa.delete(table).where(table.c.period == period))
+def replace_period(conn: Connection, table: sa.Table, period: str, df: pd.DataFrame,
+                   units: Collection[str] | None = None) -> int:
+    """Swap one period's published rows (call inside `engine.begin()`); with `units`, only the
+    rows of those body codes (`df` then holds just theirs)."""
+    where = [table.c.period == period]
+    if units is not None:
+        where.append(table.c.body_code.in_(sorted(units)))
+    conn.execute(sa.delete(table).where(*where))
     if df.empty:
         return 0
     return bulk_load(conn, table, df, {"period": period})
+
+
+def stamp_published(conn: Connection, period: str) -> str:
+    """Record a new publication of `period`'s figures (inside the transaction that wrote them);
+    returns its stamp."""
+    stamp = uuid.uuid4().hex
+    conn.execute(sa.delete(published_figures).where(published_figures.c.period == period))
+    conn.execute(sa.insert(published_figures).values(period=period, stamp=stamp,
+                                                     published_at=datetime.now(UTC)))
+    return stamp
+
+
+def published_stamp(conn: Connection, period: str) -> str | None:
+    """The stamp of the figures of `period` in the published tables (None: none recorded)."""
+    return conn.execute(sa.select(published_figures.c.stamp).where(
+        published_figures.c.period == period)).scalar_one_or_none()
 
 
 _UPGRADED: set[str] = set()

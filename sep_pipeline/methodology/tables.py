@@ -596,14 +596,14 @@ _SNAPSHOT_COLUMNS = ["body_code", "period", "in_post_at_snapshot",
                      *dict.fromkeys(c.characteristic for c in COMPARISONS)]
 # Code columns the tables and measures count by, many times over: held as categoricals, each
 # is hashed once (a categorical's codes come free), not by every tally and comparison.
-_CATEGORICAL = frozenset([*std.CHARACTERISTICS, "job_level", "contract_type", "working_pattern",
+CATEGORICAL = frozenset([*std.CHARACTERISTICS, "job_level", "contract_type", "working_pattern",
                           "leaving_reason", "applicant_type"])
 
 
 def _categorised(df: pd.DataFrame) -> pd.DataFrame:
-    """The frame with its `_CATEGORICAL` text columns as categoricals (the same values)."""
+    """The frame with its `CATEGORICAL` text columns as categoricals (the same values)."""
     text = {c: as_category(df[c]) for c in df.columns
-            if c in _CATEGORICAL and (df[c].dtype == object or isinstance(df[c].dtype,
+            if c in CATEGORICAL and (df[c].dtype == object or isinstance(df[c].dtype,
                                                                            pd.StringDtype))}
     return df.assign(**text) if text else df
 
