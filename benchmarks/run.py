@@ -215,7 +215,7 @@ def phase_stages(ds: Dataset, work: Path, codes: Sequence[str] | None,
     _environment(ds, work)
     from datetime import UTC
 
-    from sep_pipeline import intake, publish, warehouse
+    from sep_pipeline import figure_store, intake, publish, warehouse
     from sep_pipeline.config import settings
     from sep_pipeline.ingest import Outcome, Received, write_feedback
     from sep_pipeline.safe_read import read_workbook
@@ -254,11 +254,8 @@ def phase_stages(ds: Dataset, work: Path, codes: Sequence[str] | None,
             with (tables_dir / f"{code}.pickle").open("wb") as f:  # for the PostgreSQL phase
                 pickle.dump(tables, f)
             del raw, result, tables
-        with t("benchmarks.quarter"):
-            with engine.connect() as conn:
-                returns = publish.current_returns(conn, [label])
-            _publish(engine, label, publish.figures(returns))
-            del returns
+        with t("benchmarks.quarter"):  # as the quarter_benchmarks asset does, the first time
+            publish.publish_quarter(engine, label, figure_store.store_dir(cfg.data_dir))
         with t("benchmarks.year"):
             year = PERIOD.year_label
             quarters = publish.year_quarters(year)
@@ -272,12 +269,10 @@ def phase_stages(ds: Dataset, work: Path, codes: Sequence[str] | None,
 
 def _publish(engine: Any, period: str, figs: Any) -> None:
     """definitions._publish, without importing Dagster."""
-    from sep_pipeline import warehouse
+    from sep_pipeline import publish
 
     with engine.begin() as conn:
-        warehouse.replace_period(conn, warehouse.pay_gap, period, figs.pay_gap)
-        warehouse.replace_period(conn, warehouse.benchmark, period, figs.benchmark)
-        warehouse.replace_period(conn, warehouse.benchmark_position, period, figs.position)
+        publish.write_figures(conn, period, figs)
 
 
 def phase_e2e(ds: Dataset, work: Path, codes: Sequence[str] | None,

@@ -18,11 +18,11 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from . import dagster_sqlite, intake, publish, registry, remind, status, warehouse
+from . import dagster_sqlite, figure_store, intake, publish, registry, remind, status, warehouse
 from . import ingest as steps
 from . import standard as std
 from .config import Settings, settings
-from .methodology.tables import measure_places
+from .methodology.tables import measure_places, per_measure
 from .periods import FIRST, Period
 
 OWNERS = ["team:equality-data"]
@@ -272,13 +272,7 @@ QUARTER_TO_YEAR = dg.StaticPartitionMapping(
 
 def _publish(engine: sa.Engine, period: str, figs: publish.Figures) -> dict[str, int]:
     with engine.begin() as conn:  # one period's published rows change together
-        return {
-            "pay_gap_rows": warehouse.replace_period(conn, warehouse.pay_gap, period, figs.pay_gap),
-            "benchmark_rows": warehouse.replace_period(conn, warehouse.benchmark, period,
-                                                       figs.benchmark),
-            "position_rows": warehouse.replace_period(conn, warehouse.benchmark_position, period,
-                                                      figs.position),
-        }
+        return publish.write_figures(conn, period, figs)
 
 
 def _figure_checks(figs: publish.Figures, bodies: list[str], asset: str):
@@ -288,9 +282,10 @@ def _figure_checks(figs: publish.Figures, bodies: list[str], asset: str):
         asset_key=asset, check_name="no_value_where_a_marker_is_set",
         passed=bool((both["value"].isna() | both["marker"].isna()).all()),
     )
-    is_count = [measure_places(t, m) == 0 and not m.startswith("median")
-                for t, m in zip(bench["table_id"], bench["measure"], strict=True)]
-    counts = bench[pd.Series(is_count, index=bench.index, dtype=bool) & bench["value"].notna()]
+    is_count = per_measure(bench["table_id"], bench["measure"],
+                           lambda t, m: measure_places(t, m) == 0 and not m.startswith("median"),
+                           dtype=bool)
+    counts = bench[is_count & bench["value"].notna().to_numpy()]
     small = counts[(counts["value"] > 0) & (counts["value"] < 5)]
     yield dg.AssetCheckResult(
         asset_key=asset, check_name="no_published_count_between_1_and_4",
@@ -358,11 +353,12 @@ def _figure_metadata(figs: publish.Figures, written: dict[str, int]) -> dict[str
 def quarter_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
     period = context.partition_key
     engine = sep.engine()
-    with engine.connect() as conn:
-        returns = publish.current_returns(conn, [period])
-    figs = publish.figures(returns)
-    written = _publish(engine, period, figs)
-    yield dg.MaterializeResult(metadata=_figure_metadata(figs, written))
+    done = publish.publish_quarter(engine, period, figure_store.store_dir(sep.settings().data_dir))
+    figs, returns = done.figures, done.returns
+    yield dg.MaterializeResult(metadata={
+        **_figure_metadata(figs, done.written),
+        "bodies_computed": len(done.computed),  # the others' rows kept: their returns are as before
+    })
     yield from _figure_checks(figs, returns.bodies, "quarter_benchmarks")
     with engine.connect() as conn:
         inside, expected = status.coverage(

@@ -189,4 +189,7 @@ def load_published(conn: sa.Connection, folder: Path, period: str) -> Published 
 
 
 def save_published(folder: Path, period: str, published: Published) -> None:
-    _dump(_published_file(folder, period), published)
+    path = _published_file(folder, period)
+    for old in path.parent.glob("published-*.pickle"):  # other code's, or none
+        old.unlink(missing_ok=True)
+    _dump(path, published)

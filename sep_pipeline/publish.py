@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from . import figure_store, warehouse
 from .methodology.pay_gaps import pay_gap_rows
 from .methodology.rounding import ALL
-from .methodology.spread import SPREAD_CODES, position_rows, spread_rows
+from .methodology.spread import position_rows, spread_rows
 from .methodology.tables import (
     EVENT_TABLES,
     TABLE_IDS,
@@ -164,20 +164,14 @@ def _in_unit_order(previous: pd.DataFrame, computed: pd.DataFrame, keep: set[str
     return rows.loc[ranked].reset_index(drop=True)
 
 
-def write_figures(conn: sa.Connection, period: str, figs: Figures,
-                  units: Collection[str] | None = None) -> dict[str, int]:
+def write_figures(conn: sa.Connection, period: str, figs: Figures) -> dict[str, int]:
     """Store a period's figures (inside `engine.begin()`: they change together) and stamp the
-    publication. `units`: only those body codes' pay-gap and benchmark rows are rewritten (the
-    others are known to be unchanged); the positions always are. Returns rows written."""
-
-    def part(df: pd.DataFrame) -> pd.DataFrame:
-        return df if units is None else df[df["body_code"].isin(units)]
-
+    publication. Every row is rewritten, in the figures' order: the published tables have no
+    column to order by, and the pack and CSV show rows in the order they were written."""
     written = {
-        "pay_gap_rows": warehouse.replace_period(conn, warehouse.pay_gap, period,
-                                                 part(figs.pay_gap), units),
+        "pay_gap_rows": warehouse.replace_period(conn, warehouse.pay_gap, period, figs.pay_gap),
         "benchmark_rows": warehouse.replace_period(conn, warehouse.benchmark, period,
-                                                   part(figs.benchmark), units),
+                                                   figs.benchmark),
         "position_rows": warehouse.replace_period(conn, warehouse.benchmark_position, period,
                                                   figs.position),
     }
@@ -206,11 +200,8 @@ def publish_quarter(engine: sa.Engine, period: str, store: Path) -> Published:
     keep = ({b for b, sid in submissions.items() if last.submissions.get(b) == sid}
             if last is not None else set())
     figs = figures(returns, previous=last.figures if last else None, keep=keep)
-    units = None
-    if keep:
-        units = (set(submissions) | set(last.submissions)) - keep | {ALL, *SPREAD_CODES}
     with engine.begin() as conn:
-        written = write_figures(conn, period, figs, units)
+        written = write_figures(conn, period, figs)
         stamp = warehouse.published_stamp(conn, period)
     figure_store.save_published(store, period, figure_store.Published(stamp, submissions, figs))
     return Published(figs, returns, [b for b in returns.bodies if b not in keep], written)
