@@ -1,0 +1,212 @@
+"""A quarter's figures after resubmissions, from kept inputs and kept figures
+(`figure_store`, `publish.publish_quarter`), are the figures computed afresh, row for row; and
+whatever the store holds, it never makes a figure wrong."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sep_pipeline import figure_store, publish, warehouse
+from sep_pipeline.migrations import upgrade
+from sep_pipeline.safe_read import read_workbook
+from sep_pipeline.standardise import standardise
+from sep_pipeline.validate import validate_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+PERIOD = "2025-26 Q1"
+BODIES = ("AAFRS", "BMCHT", "CLCT", "CSEN", "MGNPA", "TCG")
+OPTIONAL = ("recruitment", "engagement", "engagement_profile", "procurement", "feedback",
+            "actions")
+
+
+@pytest.fixture(scope="module")
+def returns() -> dict[str, dict[str, pd.DataFrame]]:
+    """Each sample body's Q1 return, validated and standardised (as the pipeline loads it)."""
+    out = {}
+    for body in BODIES:
+        path = ROOT / "data_raw" / body / f"{body}_2025-26_Q1.xlsx"
+        result = validate_workbook(read_workbook(path), file_name=path.name, expected_body=body)
+        assert result.status == "accepted", result.issues
+        out[body] = standardise(result.tables, body=body, key="test key")
+    return out
+
+
+def load(engine, body: str, tables: dict[str, pd.DataFrame]) -> None:
+    with engine.begin() as conn:
+        warehouse.replace_current(conn, body=body, period=PERIOD, file_name=f"{body}.xlsx",
+                                  sha256="0" * 64, archive_path="-", issues=[], late=False,
+                                  tables=tables, template_version=None)
+
+
+def fresh(engine) -> publish.Figures:
+    with engine.connect() as conn:
+        return publish.figures(publish.current_returns(conn, [PERIOD]))
+
+
+def assert_same(a: publish.Figures, b: publish.Figures) -> None:
+    for name in ("pay_gap", "benchmark", "position"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+
+
+def warehouse_in(folder: Path):
+    url = f"sqlite:///{folder / 'warehouse.sqlite'}"
+    upgrade(url)
+    return warehouse.engine(url)
+
+
+def corrected(tables: dict[str, pd.DataFrame], seed: int, drop_sheet: str | None
+              ) -> dict[str, pd.DataFrame]:
+    """A resubmission: some pay raised, some staff gone, perhaps one optional sheet left out."""
+    rng = np.random.default_rng(seed)
+    wf = tables["workforce"].copy()
+    raise_ = rng.random(len(wf)) < 0.2
+    wf.loc[raise_, "hourly_pay"] = wf.loc[raise_, "hourly_pay"] * 1.07
+    wf = wf[rng.random(len(wf)) > 0.1].reset_index(drop=True)
+    out = {**tables, "workforce": wf}
+    if drop_sheet is not None:
+        out.pop(drop_sheet, None)
+    return out
+
+
+def test_the_first_publication_is_the_fresh_figures_and_the_warehouse_holds_them(
+        tmp_path, returns):
+    engine = warehouse_in(tmp_path)
+    for body in BODIES:
+        load(engine, body, returns[body])
+    done = publish.publish_quarter(engine, PERIOD, tmp_path / "store")
+    assert done.computed == list(BODIES)
+    assert_same(done.figures, fresh(engine))
+    with engine.connect() as conn:
+        stored = warehouse.read_table(conn, "benchmark", PERIOD)
+        kept = figure_store.load_published(conn, tmp_path / "store", PERIOD)
+    assert kept is not None and kept.submissions.keys() == set(BODIES)
+    key = ["body_code", "table_id", "measure", "breakdown", "category"]
+    ours = done.figures.benchmark.astype({"value": float, "marker": "str"})
+    pd.testing.assert_frame_equal(
+        stored.drop(columns="period").sort_values(key, ignore_index=True),
+        ours.sort_values(key, ignore_index=True))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(resubmit=st.lists(st.sampled_from(BODIES), min_size=1, max_size=3, unique=True),
+       seed=st.integers(0, 2**16), drop=st.sampled_from([None, *OPTIONAL]),
+       absent=st.sampled_from([None, *OPTIONAL]), later=st.booleans())
+def test_after_resubmissions_the_figures_are_those_computed_afresh(returns, resubmit, seed,
+                                                                   drop, absent, later):
+    """Whichever bodies resubmit, whatever they change (pay, leavers, a sheet left out), whether
+    the bodies kept sent a sheet at all, and whether a body joins only now: only the changed
+    bodies are computed, and every row equals a fresh run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        engine = warehouse_in(folder)
+        first = [b for b in BODIES if not (later and b == BODIES[-1])]
+        for body in first:
+            tables = returns[body]
+            if absent is not None and body not in resubmit:  # no kept body sent this sheet
+                tables = {k: v for k, v in tables.items() if k != absent}
+            load(engine, body, tables)
+        publish.publish_quarter(engine, PERIOD, folder / "store")
+        for i, body in enumerate(resubmit):
+            load(engine, body, corrected(returns[body], seed + i, drop))
+        if later:
+            load(engine, BODIES[-1], returns[BODIES[-1]])
+        done = publish.publish_quarter(engine, PERIOD, folder / "store")
+        expected = set(resubmit) | ({BODIES[-1]} if later else set())
+        assert set(done.computed) == expected
+        assert_same(done.figures, fresh(engine))
+        engine.dispose()
+
+
+def test_figures_kept_from_another_publication_are_not_used(tmp_path, returns):
+    """When the warehouse's figures were written by someone else since (another stamp), the
+    kept ones are ignored: everything is computed again."""
+    engine = warehouse_in(tmp_path)
+    for body in BODIES:
+        load(engine, body, returns[body])
+    publish.publish_quarter(engine, PERIOD, tmp_path / "store")
+    load(engine, "CLCT", corrected(returns["CLCT"], 1, None))
+    with engine.begin() as conn:  # e.g. a run on another machine, with its own store
+        publish.write_figures(conn, PERIOD, fresh(engine))
+    done = publish.publish_quarter(engine, PERIOD, tmp_path / "store")
+    assert done.computed == list(BODIES)
+    assert_same(done.figures, fresh(engine))
+
+
+def test_an_unreadable_store_costs_a_recompute_not_a_wrong_figure(tmp_path, returns):
+    engine = warehouse_in(tmp_path)
+    for body in BODIES:
+        load(engine, body, returns[body])
+    store = tmp_path / "store"
+    publish.publish_quarter(engine, PERIOD, store)
+    for path in store.rglob("*.pickle"):
+        path.write_bytes(b"not a pickle")
+    load(engine, "TCG", corrected(returns["TCG"], 2, "procurement"))
+    done = publish.publish_quarter(engine, PERIOD, store)
+    assert done.computed == list(BODIES)
+    assert_same(done.figures, fresh(engine))
+    # and the store is whole again: the next resubmission computes only its body
+    load(engine, "CSEN", corrected(returns["CSEN"], 3, None))
+    done = publish.publish_quarter(engine, PERIOD, store)
+    assert done.computed == ["CSEN"]
+    assert_same(done.figures, fresh(engine))
+
+
+def test_inputs_are_read_from_the_warehouse_only_for_returns_not_kept(tmp_path, returns,
+                                                                     monkeypatch):
+    engine = warehouse_in(tmp_path)
+    for body in BODIES:
+        load(engine, body, returns[body])
+    publish.publish_quarter(engine, PERIOD, tmp_path / "store")
+    load(engine, "BMCHT", corrected(returns["BMCHT"], 4, None))
+    read = []
+    real = warehouse.read_table
+    monkeypatch.setattr(warehouse, "read_table",
+                        lambda conn, name, period=None, body=None: read.append(body)
+                        or real(conn, name, period, body))
+    publish.publish_quarter(engine, PERIOD, tmp_path / "store")
+    assert set(read) == {"BMCHT"}
+    # one file per body: the superseded submission's is gone
+    assert sorted(p.name.split("-")[0] for p in
+                  (tmp_path / "store" / "2025-26_Q1" / "inputs").glob("*.pickle")) == list(BODIES)
+
+
+def test_a_pooled_text_column_keeps_its_values_and_dtype():
+    a = pd.DataFrame({"sex": pd.Series(["female", None, "male"], dtype="str"),
+                      "grade": pd.Series(["G1", "G2", None], dtype="str"),
+                      "fte": [1.0, 0.5, np.nan]})
+    b = pd.DataFrame({"sex": pd.Series(["not_known", "female"], dtype="str"),
+                      "grade": pd.Series(["G9", "G1"], dtype="str"), "fte": [0.2, 1.0]})
+    pooled = figure_store._pool([figure_store.Compact.of("workforce", a),
+                                 figure_store.Compact.of("workforce", b)])
+    whole = pd.concat([a, b], ignore_index=True)
+    # a column the tables tally by: a categorical with sorted categories, as as_category gives
+    assert list(pooled["sex"].cat.categories) == ["female", "male", "not_known"]
+    assert pooled["sex"].astype("str").tolist() == whole["sex"].tolist()
+    pd.testing.assert_series_equal(pooled["grade"], whole["grade"])  # other text: as it was
+    pd.testing.assert_series_equal(pooled["fte"], whole["fte"])
+
+
+def test_when_the_last_body_with_a_sheet_leaves_it_out_the_partnership_figure_is_x(
+        tmp_path, returns):
+    """Only CLCT sent procurement; it resubmits without it. The kept bodies stand in as one
+    unit for ALL: that unit sent no procurement either, so ALL's PR1 is [x], as afresh."""
+    engine = warehouse_in(tmp_path)
+    for body in BODIES:
+        tables = returns[body]
+        load(engine, body, tables if body == "CLCT" else
+             {k: v for k, v in tables.items() if k != "procurement"})
+    publish.publish_quarter(engine, PERIOD, tmp_path / "store")
+    load(engine, "CLCT", corrected(returns["CLCT"], 5, "procurement"))
+    done = publish.publish_quarter(engine, PERIOD, tmp_path / "store")
+    assert done.computed == ["CLCT"]
+    bench = done.figures.benchmark
+    pr1 = bench[(bench["table_id"] == "PR1") & (bench["body_code"] == "ALL")]
+    assert len(pr1) > 0 and (pr1["marker"] == "[x]").all()
+    assert_same(done.figures, fresh(engine))
