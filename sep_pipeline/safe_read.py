@@ -62,8 +62,28 @@ class FileRefused(Exception):
 @dataclass
 class RawSheet:
     name: str  # as written in the workbook
-    rows: list[list[object]]  # row 0 = Excel row 1, col 0 = column A; empty cells None
+    # row 0 = Excel row 1, col 0 = column A; an empty cell is None, or "" as calamine reads it
+    cells: list[list[object]]
     formulas_without_value: set[tuple[int, int]]  # 0-based (row, col)
+    _may_hold_empty_strings: bool = field(default=True, repr=False, compare=False)
+
+    @property
+    def rows(self) -> list[list[object]]:
+        """`cells` with every empty cell None. Made so in place on first use: validation reads
+        `cells` as they are, so a read that goes no further than validation never pays for it."""
+        if self._may_hold_empty_strings:
+            empty_strings_to_none(self.cells)
+            self._may_hold_empty_strings = False
+        return self.cells
+
+
+def empty_strings_to_none(rows: list[list[object]]) -> None:
+    """Each "" in rows (a list of lists) made None, in place, at C speed but for the "" found."""
+    for row in rows:
+        at = -1
+        for _ in range(row.count("")):
+            at = row.index("", at + 1)
+            row[at] = None
 
 
 @dataclass
@@ -683,18 +703,18 @@ class _Buffers(threading.local):
         self.work = np.empty(0, np.uint16)
 
     def load(self, region: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The region's bytes then zeros; a bool and a uint16 array of half its length."""
+        """The region's bytes then zeros; a bool array as long, and a uint16 array of half its
+        length."""
         n = len(region)
         if self.data.size < n + _PADDING:
             size = (n + _PADDING) // MIB * MIB + MIB
             self.data, self.hits, self.work = (
-                np.empty(size, np.uint8), np.empty(size // 2, bool), np.empty(size // 2, np.uint16)
+                np.empty(size, np.uint8), np.empty(size, bool), np.empty(size // 2, np.uint16)
             )
         data = self.data[: n + _PADDING]
         data[:n] = np.frombuffer(region, np.uint8)
         data[n:] = 0
-        half = (n + 1) // 2
-        return data, self.hits[:half], self.work[:half]
+        return data, self.hits[: n + _PADDING], self.work[: (n + 1) // 2]
 
 
 _BUFFERS = _Buffers()
@@ -712,9 +732,10 @@ def _usual_cells(region: bytes) -> tuple[int, int, int, bool] | None:
     inside another cell's tag: each tag's last r is its own; (5) that r's value is 1-4 letters,
     1-7 digits without leading zero and a double quote, so maxima compare as integer keys.
     """
-    a, hits, work = _BUFFERS.load(region)
+    a, flags, work = _BUFFERS.load(region)
     # Two-byte patterns are matched as uint16 values, at even and at odd offsets.
-    halves = (np.ndarray(hits.shape, "<u2", a, 0), np.ndarray(hits.shape, "<u2", a, 1))
+    halves = (np.ndarray(work.shape, "<u2", a, 0), np.ndarray(work.shape, "<u2", a, 1))
+    hits = flags[: work.size]
 
     def found(pattern: int, view: np.ndarray) -> np.ndarray:
         return np.equal(view, pattern, out=hits)
@@ -727,13 +748,14 @@ def _usual_cells(region: bytes) -> tuple[int, int, int, bool] | None:
         # ":c" or ":f" (or ":b", ":g": c and f differ in bits 0x05 only)
         if np.any(found(_PAIR_COLON_CF, np.bitwise_or(view, 0x0500, out=work))):
             return None  # (1)
-        # whitespace (any byte up to " ") then "=": the regex's \s* would matter
-        np.subtract(view, _pair(b"\0="), out=work)  # "=" and a byte b: b (else b wraps round)
-        if np.any(np.less_equal(work, _MAYBE_SPACE, out=hits)):
-            return None  # (2)
     # "<f" or "/f" (a superset of "</f"): else `f_end` cannot match
     may_have_formulas = any(np.any(found(p, v)) for p in _PAIRS_F for v in halves)
-    r_eq = where(_pair(b"r="))
+    # Every "=" once (a few per cell): what precedes each tells the rest.
+    equals = np.flatnonzero(np.equal(a, _EQ, out=flags))
+    before = a[equals - 1]  # -1 reads the zero padding
+    if np.any(before <= _MAYBE_SPACE):
+        return None  # (2) whitespace (any byte up to " ") then "=": the regex's \s* would matter
+    r_eq = equals[before == _R] - 1
     r_eq = r_eq[a[r_eq - 1] <= _MAYBE_SPACE]  # whitespace-"r="; -1 reads the zero padding
     little = np.ndarray((a.size - 7,), "<u8", a, strides=(1,))  # the 8 bytes from each position
     opens = little[r_eq - 3]
@@ -957,12 +979,8 @@ def _read(path: Path, limits: Limits, wanted: SheetFilter | None = None) -> RawW
                 rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False)
             except OverflowError as exc:  # a huge number in a duration-formatted cell
                 raise _refused("file.corrupt.duration", sheet=name) from exc
-            for row in rows:  # calamine gives "" for an empty cell: None, in place (at C speed)
-                at = -1
-                for _ in range(row.count("")):
-                    at = row.index("", at + 1)
-                    row[at] = None
-            while rows and all(v is None for v in rows[-1]):
+            # calamine gives "" for an empty cell: left so (see RawSheet.rows)
+            while rows and rows[-1].count("") == len(rows[-1]):
                 rows.pop()  # trailing blank rows carry no data
             sheets[name] = RawSheet(name, rows, formulas.get(name, set()))
     return RawWorkbook(sheets)

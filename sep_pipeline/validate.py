@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from itertools import compress
+from itertools import compress, count
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,14 @@ from . import standard as std
 from .issues import Issue, Severity, cell_address
 from .messages import render
 from .periods import FIRST, Period
-from .safe_read import FileRefused, Limits, RawSheet, RawWorkbook, read_workbook
+from .safe_read import (
+    FileRefused,
+    Limits,
+    RawSheet,
+    RawWorkbook,
+    empty_strings_to_none,
+    read_workbook,
+)
 
 HEADER_SEARCH_ROWS = 10
 _BODY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,15}$")
@@ -186,7 +193,7 @@ def _read_about(
     sheet: RawSheet, out: _Issues, expected_body: str | None, today: date
 ) -> dict[str, Any]:
     values: dict[str, tuple[int, object]] = {}
-    for i, row in enumerate(sheet.rows):
+    for i, row in enumerate(sheet.cells):
         cells = list(row) + [None, None]
         name = matching.match_header(std.ABOUT.name, cells[0])
         if name and name not in values:
@@ -250,13 +257,13 @@ def _find_header(sheet: std.Sheet, rows: list[list[object]]) -> int | None:
 def _read_sheet(
     sheet: std.Sheet, raw: RawSheet, out: _Issues
 ) -> tuple[SheetLayout, pd.DataFrame] | None:
-    header_idx = _find_header(sheet, raw.rows)
+    header_idx = _find_header(sheet, raw.cells)
     if header_idx is None:
         out.add("error", "sheet.no_header", sheet=raw.name)
         return None
     header_row = header_idx + 1
     layout = SheetLayout(raw.name, header_row, {})
-    for col, header in enumerate(raw.rows[header_idx]):
+    for col, header in enumerate(raw.cells[header_idx]):
         if matching.is_blank(header):
             continue
         shown = matching.as_text(header)
@@ -320,7 +327,7 @@ def _normalise(
     cell's location is only worked out when the cell has an issue. The result is what reading
     every cell with `_parse_cell` gives (the reference; a property test holds them equal).
     """
-    rows = raw.rows[layout.header_row:]
+    rows = raw.cells[layout.header_row:]
     # `_filled`, its usual answer (text in the first cell) tested inline, with no call per row
     filled = [(r[0].__class__ is str and r[0].strip() != "") or _filled(r) if r else False  # type: ignore[union-attr]
               for r in rows]
@@ -400,7 +407,7 @@ def _filled(row: Sequence[object]) -> bool:
     return False
 
 
-def _parse_column(f: std.Field, cells: Sequence[object]) -> _Readings:
+def _parse_column(f: std.Field, cells: list[object]) -> _Readings:
     """Each cell of a column read as `_parse_cell` reads it, reading each distinct value once.
 
     Cells are told apart by type and value, not value alone: 1, 1.0 and True are the same dict
@@ -411,6 +418,11 @@ def _parse_column(f: std.Field, cells: Sequence[object]) -> _Readings:
     which counts such allocations, would run many times over the whole workbook held in memory.
     """
     types = set(map(type, cells))
+    if str in types and len(types) > 1:
+        # An empty cell may be "" (RawSheet.cells): None beside other types, so a column of
+        # numbers or dates with blanks keeps its NumPy path and a blank one key.
+        empty_strings_to_none([cells])
+        types = set(map(type, cells))
     types.discard(type(None))
     if f.kind in ("text", "ref") and types <= {str}:
         # Text kept as written, trimmed (`_parse_cell` on a str or None): references are all
@@ -428,18 +440,27 @@ def _parse_column(f: std.Field, cells: Sequence[object]) -> _Readings:
         keys, raw = list(zip(map(type, cells), cells, strict=True)), _second
     else:  # a type no reader gives, whose equality may hide a difference: read every cell
         keys, raw = range(len(cells)), cells.__getitem__
-    distinct = dict.fromkeys(keys)
+    distinct, codes = _factorise(keys)
     if raw is _second and any(_tag(k[1]) is not None for k in distinct):
         keys = [(t, c, _tag(c)) for t, c in keys]
-        distinct = dict.fromkeys(keys)
-    for n, k in enumerate(distinct):
-        distinct[k] = n
-    codes = np.fromiter(map(distinct.__getitem__, keys), dtype=np.intp, count=len(keys))
+        distinct, codes = _factorise(keys)
     if types == {date} and f.kind == "date" and f.blank is None:
-        read = _parse_dates(list(distinct), codes, distinct.get(None))
+        blank = distinct.index(None) if None in distinct else None
+        read = _parse_dates(list(distinct), codes, blank)
         if read is not None:
             return read
     return _read_each(f, list(map(raw, distinct)), codes)
+
+
+def _factorise(keys: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
+    """The distinct keys in order of first appearance, and per key the index of its own: one
+    dict operation per key (`setdefault` keeps each key's first position), where building the
+    dict, then looking each key up, took two."""
+    first: dict[Any, int] = {}
+    at = np.fromiter(map(first.setdefault, keys, count()), dtype=np.intp, count=len(keys))
+    dense = np.empty(len(keys), dtype=np.intp)
+    dense[np.fromiter(first.values(), dtype=np.intp, count=len(first))] = np.arange(len(first))
+    return list(first), dense[at]
 
 
 def _read_each(f: std.Field, cells: list[object], codes: np.ndarray) -> _Readings:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sep_pipeline.safe_read import (
     FileRefused,
     Limits,
+    RawSheet,
     RawWorkbook,
     inspect_file,
     read_workbook,
@@ -197,6 +198,22 @@ def test_sample_return_reads_at_excel_positions(tmp_path: Path) -> None:
     notes = wb.sheets["Notes"]
     assert notes.rows == [[None, None, None], [None, None, "see note"]]  # from A1, not from C2
     assert notes.formulas_without_value == set()
+
+
+def test_empty_cells_are_read_as_empty_strings_until_rows_is_asked_for(tmp_path: Path) -> None:
+    """`cells` holds calamine's "" for an empty cell (validation reads it so, paying for no
+    conversion); `rows`, what every other reader uses, has None, made so in place once."""
+    notes = read_workbook(sample_return(tmp_path)).sheets["Notes"]
+    assert notes.cells == [["", "", ""], ["", "", "see note"]]
+    assert notes.rows == [[None, None, None], [None, None, "see note"]]
+    assert notes.cells is notes.rows
+
+
+def test_a_sheet_built_with_rows_keeps_them() -> None:
+    rows: list[list[object]] = [[None, "", "x", 0.0, False]]
+    sheet = RawSheet("S", rows, set())
+    assert sheet.rows == [[None, None, "x", 0.0, False]]  # "" is an empty cell too
+    assert sheet.rows is rows
 
 
 def test_openpyxl_formulas_have_no_cached_value(tmp_path: Path) -> None:

@@ -174,6 +174,8 @@ def test_any_bytes_give_what_the_exact_path_gives(data: bytes) -> None:
         b'<c r="A\xc2\xb11"/>',  # "A±1"
         b'<c r="\xc1\xb1"/>',
         b'<c r="A1"/><c s="1"/>',  # a cell without ref: needs a walk
+        b'=<c r="A1"/>',  # "=" first: the byte before it is the zero padding, so whitespace
+        b'<c r="A1" s\n="1"/>',  # whitespace before an "=" that is not an r's
     ],
 )
 def test_odd_regions_are_left_to_the_exact_path(region: bytes) -> None:

@@ -225,6 +225,37 @@ def test_columns_of_floats_or_dates_read_at_once_are_read_as_each_cell(
     _same_as_cell_at_a_time(case)
 
 
+@SETTINGS
+@given(st.one_of(messy_sheet(), messy_sheet(FLOATS, every_field=True),
+                 messy_sheet(DATES, every_field=True)))
+def test_empty_cells_as_calamine_reads_them_are_blanks(case: tuple[str, RawSheet, SheetLayout]):
+    """A sheet as read holds "" for each empty cell (`RawSheet.cells`): the same frame, issues
+    and distinct values as with None there, columns of floats and dates kept on their fast
+    paths."""
+    name, raw, layout = case
+    sheet = std.sheet(name)
+    as_read = RawSheet(raw.name, [["" if v is None else v for v in row] for row in raw.cells],
+                       raw.formulas_without_value)
+    results = []
+    for r in (raw, as_read):
+        out = _Issues()
+        try:
+            results.append((_normalise(sheet, r, layout, out), out))
+        except (OverflowError, pd.errors.OutOfBoundsDatetime) as e:
+            results.append((type(e), None))
+    (expected, by_none), (got, by_empty) = results
+    if by_none is None:
+        assert got == expected
+        return
+    pd.testing.assert_frame_equal(got[0], expected[0], check_exact=True)
+    assert _issues(by_empty) == _issues(by_none) and by_empty.flagged == by_none.flagged
+    for column, held in expected[2].items():
+        if held is None:
+            assert got[2][column] is None
+        else:
+            pd.testing.assert_extension_array_equal(got[2][column], held)
+
+
 @settings(max_examples=100, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.integers(1, 5), messy_sheet(max_rows=40))
