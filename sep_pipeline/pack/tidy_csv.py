@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..methodology.pay_gaps import COMPARISONS, HEADLINE_GROUPS
@@ -48,10 +49,35 @@ def escape_text(s: pd.Series) -> pd.Series:
 
 def _format_values(values: pd.Series, digits: Sequence[int]) -> pd.Series:
     """Published numbers as text to their own decimal places ('' when a marker stands)."""
-    # + 0.0 turns -0.0 into 0.0; money (places -1) is to the penny
-    out = [("" if missing else f"{float(v) + 0.0:.{d if d >= 0 else 2}f}")
+    if values.dtype.kind != "f":
+        return _format_each(values, digits)
+    v, d = values.to_numpy(), np.asarray(digits, dtype=np.int64)
+    out = np.full(len(v), "", dtype=object)
+    published = ~np.isnan(v)
+    # Each distinct figure formatted once: a table's figures repeat a lot.
+    for place in np.unique(d[published]).tolist():
+        rows = np.flatnonzero(published & (d == place))
+        codes, uniques = pd.factorize(v[rows])
+        out[rows] = _texts([_fixed(x, place) for x in uniques.tolist()])[codes]
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def _format_each(values: pd.Series, digits: Sequence[int]) -> pd.Series:
+    out = [("" if missing else _fixed(float(v), d))
            for v, d, missing in zip(values.tolist(), digits, values.isna().tolist(), strict=True)]
     return pd.Series(out, index=values.index, dtype=object)
+
+
+def _fixed(v: float, places: int) -> str:
+    # + 0.0 turns -0.0 into 0.0; money (places -1) is to the penny
+    return f"{v + 0.0:.{places if places >= 0 else 2}f}"
+
+
+def _texts(values: list[str]) -> np.ndarray:
+    """A 1-d object array of `values` (np.array would make a str array, or a 2-d one)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def tidy_tables(bench: pd.DataFrame, period: str) -> dict[str, pd.DataFrame]:
@@ -62,7 +88,8 @@ def tidy_tables(bench: pd.DataFrame, period: str) -> dict[str, pd.DataFrame]:
         if table_id not in groups:
             continue
         t = bench.iloc[groups[table_id]]
-        digits = t["measure"].map({m: places(table_id, m) for m in t["measure"].unique()}).tolist()
+        measures = t["measure"].tolist()
+        digits = list(map({m: places(table_id, m) for m in set(measures)}.__getitem__, measures))
         out[table_id] = t.assign(period=period, value=_format_values(t["value"], digits),
                                  marker=t["marker"].astype(object).fillna(""))[TIDY_COLUMNS]
     return out
@@ -100,24 +127,36 @@ def _quoted(v: str) -> str:
     return '"' + v.replace('"', '""') + '"' if _NEEDS_QUOTES.search(v) else v
 
 
-def write_csv(df: pd.DataFrame, path: Path) -> None:
+def write_csv(df: pd.DataFrame, path: Path, escape: Sequence[str] = ()) -> None:
     """`df.to_csv(path, index=False, encoding=ENCODING, lineterminator="\\r\\n")`, byte for
-    byte. A frame of text (every cell a str or missing, as the pack's tables are) is joined into
-    lines directly, quoting as the csv module does (each distinct value checked once: the code
-    columns hold a few values many times), and encoded in one go: to_csv's conversions and
-    row-at-a-time writing took most of the pack's CSV time."""
+    byte, with the columns `escape` first through `escape_text`. A frame of text (every cell a
+    str or missing, as the pack's tables are) is joined into lines directly, quoting as the csv
+    module does, and encoded in one go: to_csv's conversions and row-at-a-time writing took
+    most of the pack's CSV time."""
     if not all(pd.api.types.infer_dtype(df[c], skipna=True) in ("string", "empty")
                for c in df.columns):
-        df.to_csv(path, index=False, encoding=ENCODING, lineterminator="\r\n")
+        escaped = df.apply(lambda s: escape_text(s) if s.name in escape else s)
+        escaped.to_csv(path, index=False, encoding=ENCODING, lineterminator="\r\n")
         return
-    columns = []
-    for c in df.columns:
-        cells = [v if isinstance(v, str) else "" for v in df[c].tolist()]  # missing: ""
-        risky = {v: _quoted(v) for v in set(cells) if _NEEDS_QUOTES.search(v)}
-        columns.append([risky.get(v, v) for v in cells] if risky else cells)
+    columns = [_csv_cells(df[c], c in escape) for c in df.columns]
     header = ",".join(_quoted(str(c)) for c in df.columns)
     lines = [header, *map(",".join, zip(*columns, strict=True))]
     Path(path).write_bytes(("\r\n".join(lines) + "\r\n").encode(ENCODING))
+
+
+def _csv_cells(s: pd.Series, escape: bool) -> list[object]:
+    """A text column's cells as written (missing: ""), escaped if `escape`, quoted as needed.
+    Each distinct value is looked at once: the code columns hold a few values many times."""
+    cells = s.tolist()
+    changed: dict[object, str] = {}
+    for v in set(cells):  # a NaN is found again by identity: each is its own key
+        if not isinstance(v, str):
+            changed[v] = ""
+            continue
+        text = _quoted("'" + v if escape and v.startswith(_INJECTION) else v)
+        if text != v:
+            changed[v] = text
+    return list(map(changed.get, cells, cells)) if changed else cells
 
 
 # --- Table Schema ----------------------------------------------------------------------------
@@ -223,8 +262,7 @@ def write_tidy_csv(data: PackData, out_dir: Path) -> list[Path]:
     for name, df, title, schema in frames:
         path = out_dir / f"{name}.csv"
         # Values are numbers (a negative one is not a formula); every text column is escaped.
-        safe = df.apply(lambda s: s if s.name == "value" else escape_text(s))
-        write_csv(safe, path)
+        write_csv(df, path, escape=[c for c in df.columns if c != "value"])
         paths.append(path)
         resources.append(_resource(name.lower(), path.name, title, schema))
     package = {

@@ -10,10 +10,11 @@ figures at the foot of the sheet, because a chart reads a marker such as `[c]` a
 
 Shaping is pure (`table_panels`, `chart_specs`, `partner_actions`, `partner_engagement`:
 DataFrames in, panels and frames out; `Shaped` holds a whole workbook's, made once for both
-languages); writing is the `_Writer` below, a column of cells at a time (`xlsx.Sheet`). Partner
-text goes through `feedback_report.clean_text` and is stored as a string (`put_column` or
-`write_string`), in a workbook opened with `strings_to_formulas=False`: no cell of the pack is a
-formula.
+languages); writing is the `_Writer` below, a column of cells at a time (`xlsx.Sheet`), a table's
+figures a run of rows at a time (`put_grid`), whose XML the second language's workbook reuses:
+the two differ in labels only. Partner text goes through `feedback_report.clean_text` and is
+stored as a string (`put_column` or `write_string`), in a workbook opened with
+`strings_to_formulas=False`: no cell of the pack is a formula.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from itertools import repeat
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 import xlsxwriter
@@ -107,11 +110,20 @@ class Block:
     index: list[str]  # body codes, then ALL, MEDIAN, LQ, UQ where the panel has them
     columns: list[str]
     rows: list[list[object]]  # one per index entry, a cell per column: number | marker | None
+    # The block's cells as sheet XML (`Sheet.put_grid`), kept for the other language's workbook.
+    xml: dict[object, dict] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def grid(self) -> pd.DataFrame:
         """The block as a frame: index and columns as above, cells as objects."""
         return pd.DataFrame(self.rows, index=self.index, columns=self.columns, dtype=object)
+
+    @cached_property
+    def column_cells(self) -> list[list[object]]:
+        """`rows` transposed, a list per column: what the writer puts down a sheet column
+        (made once for both languages)."""
+        return [list(c) for c in zip(*self.rows, strict=True)] if self.rows else [
+            [] for _ in self.columns]
 
 
 @dataclass
@@ -123,60 +135,90 @@ class Panel:
     category: str | None = None  # the one category, when the columns are measures
 
 
-def _block(measure: str | None, cells: dict[str, dict[str, object]], columns: list[str]
-           ) -> Block:
-    """`cells` (row code -> column -> cell) as a block: bodies in code order, then the summary
-    rows, leaving out a spread row with nothing in it (counts and amounts measure size: the
-    methodology gives them no spread)."""
-    index = [*sorted(set(cells) - set(SUMMARY)), *(c for c in SUMMARY if c in cells)]
-    kept, rows = [], []
-    for code in index:
-        got = cells[code]
-        row = [got.get(c) for c in columns]
-        if code in SPREAD and all(v is None for v in row):
-            continue
-        kept.append(code)
-        rows.append(row)
-    return Block(measure, kept, list(columns), rows)
+def _block(measure: str | None, codes: Sequence[str], present: np.ndarray, grid: np.ndarray,
+           columns: list[str]) -> Block:
+    """The rows of `grid` (a row per code in `codes`, object cells, None where nothing) whose
+    code is `present`, leaving out a spread row with nothing in it (counts and amounts measure
+    size: the methodology gives them no spread)."""
+    kept = [i for i in np.flatnonzero(present).tolist()
+            if codes[i] not in SPREAD or any(v is not None for v in grid[i].tolist())]
+    cells = grid[kept]
+    block = Block(measure, [codes[i] for i in kept], list(columns), cells.tolist())
+    block.__dict__["column_cells"] = cells.T.tolist()  # transposed in one step
+    return block
+
+
+def _first_seen(keys: Sequence[object] | np.ndarray) -> tuple[np.ndarray, list[object]]:
+    """Each key's number, in the order the distinct keys first come, and those keys."""
+    ids, uniques = pd.factorize(_objects(keys), use_na_sentinel=False)
+    return ids, list(uniques)
+
+
+def _objects(values: Sequence[object] | np.ndarray) -> np.ndarray:
+    if isinstance(values, np.ndarray):
+        return values
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values)
+    return out
 
 
 def _panels(codes: Sequence[str], measures: Sequence[str], breakdowns: Sequence[str],
             categories: Sequence[str], cells: Sequence[object]) -> list[Panel]:
-    """One table's rows (as parallel lists, `cells` from `cell_values`) as its panels: one pass
-    over the rows, each panel in the order its breakdown, categories and measures come."""
-    groups: dict[tuple[str, str], tuple[dict, dict, dict]] = {}
-    for code, measure, breakdown, category, cell in zip(codes, measures, breakdowns, categories,
-                                                         cells, strict=True):
+    """One table's rows (as parallel sequences, `cells` from `cell_values`) as its panels, each
+    in the order its breakdown, categories and measures first come; within a block, bodies in
+    code order, then the summary rows. Numbered with numpy rather than nested dicts per row:
+    a national table has tens of thousands of rows."""
+    if not len(codes):
+        return []
+    b_id, b_names = _first_seen(breakdowns)
+    c_id, c_names = _first_seen(categories)
+    pair, pair_ids = _first_seen(b_id * len(c_names) + c_id)
+    groups: dict[tuple[str, str], dict[str, int]] = {}  # panel -> its columns (subs), numbered
+    group_ids: dict[tuple[str, str], int] = {}
+    pair_group, pair_sub = [], []
+    for p in pair_ids:
+        breakdown, category = b_names[p // len(c_names)], c_names[p % len(c_names)]
         if "/" in breakdown:  # two-way: a panel per first code, the second across
             prefix, _, sub = category.partition("/")
         else:
             prefix, sub = "", category
-        group = groups.get((breakdown, prefix))
-        if group is None:
-            group = groups[breakdown, prefix] = ({}, {}, {})
-        subs, seen, by_measure = group
-        subs[sub] = None
-        seen[measure] = None
-        by_measure.setdefault(measure, {}).setdefault(code, {})[sub] = cell
+        subs = groups.setdefault((breakdown, prefix), {})
+        pair_group.append(group_ids.setdefault((breakdown, prefix), len(group_ids)))
+        pair_sub.append(subs.setdefault(sub, len(subs)))
+    group = np.asarray(pair_group, dtype=np.intp)[pair]
+    sub = np.asarray(pair_sub, dtype=np.intp)[pair]
+    code_id, code_names = _first_seen(codes)
+    order = [*sorted(set(code_names) - set(SUMMARY)), *(c for c in SUMMARY if c in code_names)]
+    rank = {c: i for i, c in enumerate(order)}
+    code = np.asarray([rank[c] for c in code_names], dtype=np.intp)[code_id]
+    measure_id, measure_names = _first_seen(measures)
+    values = _objects(cells)
+    by_group = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[by_group], np.arange(len(groups) + 1))
     panels = []
-    for (breakdown, prefix), (subs, seen, by_measure) in groups.items():
-        columns, ms = list(subs), list(seen)
+    for g, ((breakdown, prefix), subs) in enumerate(groups.items()):
+        rows = by_group[bounds[g]:bounds[g + 1]]
+        m_local, m_first = _first_seen(measure_id[rows])
+        ms = [measure_names[m] for m in m_first]
+        grid = np.full((len(ms), len(order), len(subs)), None, dtype=object)
+        grid[m_local, code[rows], sub[rows]] = values[rows]
+        present = np.zeros((len(ms), len(order)), dtype=bool)
+        present[m_local, code[rows]] = True
+        columns = list(subs)
         if len(columns) == 1:  # one category: the measures go across
-            (sub,) = columns
-            merged: dict[str, dict[str, object]] = {}
-            for m in ms:
-                for code, got in by_measure[m].items():
-                    merged.setdefault(code, {})[m] = got[sub]
-            panels.append(Panel(breakdown, prefix or None, ms, [_block(None, merged, ms)], sub))
+            panels.append(Panel(breakdown, prefix or None, ms,
+                                [_block(None, order, present.any(axis=0), grid[:, :, 0].T, ms)],
+                                columns[0]))
         else:
             panels.append(Panel(breakdown, prefix or None, columns,
-                                [_block(m, by_measure[m], columns) for m in ms]))
+                                [_block(m, order, present[i], grid[i], columns)
+                                 for i, m in enumerate(ms)]))
     return panels
 
 
-def _table_rows(t: pd.DataFrame, cells: pd.Series) -> tuple[list, ...]:
-    return (t["body_code"].tolist(), t["measure"].tolist(), t["breakdown"].tolist(),
-            t["category"].tolist(), cells.tolist())
+def _table_rows(t: pd.DataFrame, cells: pd.Series) -> tuple[np.ndarray, ...]:
+    return (*(t[c].to_numpy(dtype=object) for c in ("body_code", "measure", "breakdown",
+                                                   "category")), cells.to_numpy(dtype=object))
 
 
 def table_panels(bench: pd.DataFrame, table_id: str) -> list[Panel]:
@@ -361,6 +403,18 @@ def _clean(text: str) -> str:
     return _clean_label(text) if len(text) <= 200 else clean_text(text)
 
 
+class _RowLabels(dict[str, str]):
+    """Row code -> its label as a grid writes it, made at its first use in the workbook."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def __missing__(self, code: str) -> str:
+        label = self[code] = _clean(L.row_label(code, self.lang))
+        return label
+
+
 class _Writer:
     """Formats (made once each) and the writing steps every pack sheet shares."""
 
@@ -383,6 +437,7 @@ class _Writer:
         self.center = f({"align": "center", "border": 1, "border_color": "#D9D9D9"})
         self._cells: dict[tuple[str, int], Format] = {}
         self._labels: dict[str, Format] = {}
+        self.row_labels = _RowLabels(lang)
         self.heights: dict[str, dict[int, float]] = {}  # sheet -> row -> points, for page breaks
 
     def height(self, ws: Sheet, row: int, points: float) -> None:
@@ -463,20 +518,23 @@ class _Writer:
         return row + 1
 
     def grid(self, ws: Sheet, row: int, index: Sequence[str],
-             columns: Sequence[Sequence[object]], fmt_places: Sequence[int], lang: str) -> int:
+             columns: Sequence[Sequence[object]], fmt_places: Sequence[int], lang: str,
+             cache: dict[object, dict] | None = None) -> int:
         """Rows of one block (`index`: their codes; `columns`: each column's cells), written a
-        column at a time for each run of rows of one kind."""
+        run of rows of one kind at a time, labels first; `cache`: kept by the caller for these
+        cells, so the other language's workbook reuses their XML (`Sheet.put_grid`)."""
         kinds = ["ALL" if c == "ALL" else "spread" if c in SPREAD else "body" for c in index]
+        row_labels = self.row_labels if lang == self.lang else _RowLabels(lang)
         start = 0
         while start < len(kinds):
             end = start
             while end < len(kinds) and kinds[end] == kinds[start]:
                 end += 1
-            self.text_column(ws, row + start, 0, [L.row_label(c, lang) for c in index[start:end]],
-                             self.label(kinds[start]))
-            for j, col in enumerate(columns):
-                ws.put_column(row + start, 1 + j, col[start:end],
-                              self.cell(kinds[start], fmt_places[j]))
+            labels = list(map(row_labels.__getitem__, index[start:end]))
+            ws.put_grid(row + start, 0, [labels, *(col[start:end] for col in columns)],
+                        [self.label(kinds[start]), *(self.cell(kinds[start], p)
+                                                     for p in fmt_places)],
+                        None if cache is None else cache.setdefault((start, *labels), {}))
             start = end
         return row + len(kinds)
 
@@ -583,8 +641,8 @@ def page_breaks(units: Sequence[Sequence[int]], heights: dict[int, float],
     scale = min(100, math.floor(PAGE_W / width_pt * 100)) / 100 if width_pt else 1.0
     capacity = PAGE_H / scale * 0.95  # a margin for the renderer's own rounding
 
-    def tall(a: int, b: int) -> float:
-        return sum(heights.get(r, ROW_PT) for r in range(a, b))
+    def tall(a: int, b: int) -> float:  # the rows' heights summed in order
+        return sum(map(heights.get, range(a, b), repeat(ROW_PT)))
 
     breaks: list[int] = []
     used = tall(0, units[0][0]) % capacity if units else 0.0
@@ -629,19 +687,19 @@ class Shaped:
     tables: list[str]  # the table ids with figures, in TABLE_IDS order
     panels: dict[str, list[Panel]]
     numbers: dict[str, TableNumbers]  # the tables with charts
+    bodies: list[str] | None = None  # PackData.bodies, found once for both languages
 
     @classmethod
     def of(cls, bench: pd.DataFrame) -> Shaped:
-        cells = cell_values(bench)
+        columns = _table_rows(bench, cell_values(bench))  # as arrays once, sliced per table
         groups = bench.groupby("table_id", sort=False).indices
         tables = [t for t in TABLE_IDS if t in groups]
         panels, nums = {}, {}
         for t in tables:
-            rows = bench.iloc[groups[t]]
-            panels[t] = _panels(*_table_rows(rows, cells.iloc[groups[t]]))
+            panels[t] = _panels(*(c[groups[t]] for c in columns))
             if t in CHART_TABLES:
-                nums[t] = TableNumbers.of(_numeric(rows))
-        return cls(tables, panels, nums)
+                nums[t] = TableNumbers.of(_numeric(bench.iloc[groups[t]]))
+        return cls(tables, panels, nums, sorted(set(columns[0]) - set(SUMMARY)))
 
 
 def write_partnership_workbook(data: PackData, path: Path, lang: str = "en",
@@ -663,7 +721,8 @@ def write_partnership_workbook(data: PackData, path: Path, lang: str = "en",
         w = _Writer(wb, lang)
         names = sheet_names(lang)
         cover, contents = (w.sheet(names[k]) for k in ("cover", "contents"))
-        _cover(w, cover, data, lang, names)
+        _cover(w, cover, data, lang, names,
+               data.bodies if shaped.bodies is None else shaped.bodies)
         _contents(w, contents, tables, charts, data.period, lang, names)
         for t in tables:
             _table_sheet(w, w.sheet(names[t]), data, shaped.panels[t], t, charts[t], lang,
@@ -674,7 +733,8 @@ def write_partnership_workbook(data: PackData, path: Path, lang: str = "en",
     return path
 
 
-def _cover(w: _Writer, ws: Sheet, data: PackData, lang: str, names: dict[str, str]) -> None:
+def _cover(w: _Writer, ws: Sheet, data: PackData, lang: str, names: dict[str, str],
+           bodies: list[str]) -> None:
     ws.set_column(0, 0, 24)
     ws.set_column(1, 1, 110)
     ws.hide_gridlines(2)
@@ -687,7 +747,7 @@ def _cover(w: _Writer, ws: Sheet, data: PackData, lang: str, names: dict[str, st
         ("", L.period_text(data.period, True, lang)),
         ("", L.period_text(data.period, False, lang)),
         (L.text("produced", lang), L.long_date(date.today(), lang)),
-        (L.text("bodies", lang), ", ".join(data.bodies)),
+        (L.text("bodies", lang), ", ".join(bodies)),
         (L.text("contents", lang), None),
     ]
     row = 3
@@ -784,11 +844,21 @@ def _panel(w: _Writer, ws: Sheet, row: int, panel: Panel, table_id: str, lang: s
                 ws.write_string(row, 0, L.measure_label(block.measure, lang), w.measure)
                 row += 1
             fmt = [places(table_id, m if by_measure else block.measure or "") for m in cols]
-            columns = [[r[j] for r in block.rows] for j in range(start, start + len(cols))]
-            row = w.grid(ws, row, block.index, columns, fmt, lang)
+            row = w.grid(ws, row, block.index, block.column_cells[start:start + len(cols)],
+                         fmt, lang, block.xml.setdefault(start, {}))
         row += 1
         units.append([*unit, row])
     return row
+
+
+@lru_cache(maxsize=1 << 14)
+def _lines(text: str, width: float) -> int:
+    return text_lines(text, width)
+
+
+def _text_lines(value: object, width: float) -> int:
+    """`text_lines`, remembered for texts: the other language's workbook has the same ones."""
+    return _lines(value, width) if isinstance(value, str) else 1
 
 
 def text_lines(value: object, width: float) -> int:
@@ -842,9 +912,9 @@ def _partner_sheet(w: _Writer, ws: Sheet, data: PackData, lang: str, contents: s
         for c, col in enumerate(frame.columns):
             w.text_column(ws, row + 2, c, frame[col].tolist(), w.wrap)
         # Wrapped text needs its row height set: neither Excel nor LibreOffice sizes it reliably.
-        lines = pd.concat([frame[col].map(lambda v, n=width: text_lines(v, n))
-                           for col, width in zip(frame.columns, widths, strict=True)], axis=1)
-        for r, n in enumerate(lines.max(axis=1), start=row + 2):
-            w.height(ws, r, 15 * max(1, int(n)))
+        columns = [frame[col].tolist() for col in frame.columns]
+        for r, cells in enumerate(zip(*columns, strict=True), start=row + 2):
+            n = max(map(_text_lines, cells, widths))
+            w.height(ws, r, 15 * max(1, n))
         row += len(frame) + 3
     w.page(ws, row, len(widths) - 1)
