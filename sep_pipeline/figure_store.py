@@ -193,3 +193,43 @@ def save_published(folder: Path, period: str, published: Published) -> None:
     for old in path.parent.glob("published-*.pickle"):  # other code's, or none
         old.unlink(missing_ok=True)
     _dump(path, published)
+
+
+# The order SQLite returns a period's published rows in: by the index the query uses (benchmark:
+# period and table id), then in the order written; the other two tables in the order written.
+_READ_ORDER = {"benchmark": "table_id"}
+
+
+def published_frames(conn: sa.Connection, folder: Path, period: str
+                     ) -> dict[str, pd.DataFrame] | None:
+    """The published tables of `period` exactly as `warehouse.read_table` reads them (columns,
+    dtypes, rows, their order on SQLite), from the kept figures: None when none are kept or they
+    are not what the warehouse holds."""
+    kept = load_published(conn, folder, period)
+    if kept is None:
+        return None
+    f = kept.figures
+    frames = {"pay_gap": f.pay_gap, "benchmark": f.benchmark, "benchmark_position": f.position}
+    return {name: _as_read(name, df, period) for name, df in frames.items()}
+
+
+def _as_read(name: str, df: pd.DataFrame, period: str) -> pd.DataFrame:
+    table = warehouse.PUBLISHED_TABLES[name]
+    if name in _READ_ORDER:
+        df = df.sort_values(_READ_ORDER[name], kind="stable")
+    out = {}
+    for c in table.columns:
+        values = (pd.Series([period] * len(df), dtype=object) if c.name == "period"
+                  else df[c.name].reset_index(drop=True))
+        out[c.name] = _as_read_column(values, c.type)
+    return pd.DataFrame(out)
+
+
+def _as_read_column(s: pd.Series, kind: sa.types.TypeEngine) -> pd.Series:
+    """As pandas infers a column of database values: floats (None as NaN); strings as `str`,
+    unless every value is missing (then objects, all None)."""
+    if isinstance(kind, sa.Float):
+        return s.astype(float)
+    if s.isna().all():
+        return pd.Series([None] * len(s), dtype=object, name=s.name)
+    return s.astype("str")

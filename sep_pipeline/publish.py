@@ -23,6 +23,7 @@ from .methodology.tables import (
     EVENT_TABLES,
     TABLE_IDS,
     benchmark_rows,
+    lookup,
     measure_places,
     per_measure,
 )
@@ -156,12 +157,10 @@ def _in_unit_order(previous: pd.DataFrame, computed: pd.DataFrame, keep: set[str
     (table, unit)'s rows come from one side, in that side's order (the sort is stable)."""
     rows = pd.concat([previous[previous["body_code"].isin(keep)],
                       computed[computed["body_code"] != OTHERS]], ignore_index=True)
-    order = {t: i for i, t in enumerate(TABLE_IDS)}
-    position = {u: i for i, u in enumerate(units)}
-    key = pd.DataFrame({f"_{c}": rows[c].map(order) for c in first})
-    key["_unit"] = rows["body_code"].map(position)
-    ranked = key.sort_values(list(key.columns), kind="stable").index
-    return rows.loc[ranked].reset_index(drop=True)
+    unit = lookup(rows["body_code"], {u: i for i, u in enumerate(units)})
+    keys = [lookup(rows[c], {t: i for i, t in enumerate(TABLE_IDS)}) for c in first]
+    ranked = np.lexsort([unit, *keys[::-1]])  # stable; the last key sorts first
+    return rows.take(ranked).reset_index(drop=True)
 
 
 def write_figures(conn: sa.Connection, period: str, figs: Figures) -> dict[str, int]:

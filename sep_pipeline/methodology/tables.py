@@ -367,9 +367,9 @@ class _Rows:
         """Each selected row's index in `cats`, -1 where its value is not listed."""
         f = self.factor(name)
         position = {c: i for i, c in enumerate(cats)}
-        lookup = [position.get(u, -1) for u in f.uniques]
-        lookup.append(-1 if f.blank is None else position.get(f.blank, -1))
-        return np.array(lookup, np.intp)[self._pick(f.codes)]
+        index = [position.get(u, -1) for u in f.uniques]
+        index.append(-1 if f.blank is None else position.get(f.blank, -1))
+        return np.array(index, np.intp)[self._pick(f.codes)]
 
 
 def _sum_by(key: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
@@ -487,7 +487,8 @@ def _sheet_frame(frames: Mapping[str, pd.DataFrame], table: str) -> pd.DataFrame
     df = frames.get(table)
     df = pd.DataFrame({"body_code": pd.Series([], dtype=object)}) if df is None else df
     blank = schemas.empty_frame(sheet)
-    missing = {c: pd.Series([pd.NA] * len(df), index=df.index, dtype=blank[c].dtype)
+    missing = {c: pd.Series(np.full(len(df), pd.NA, dtype=object), index=df.index,
+                            dtype=blank[c].dtype)
                for c in blank.columns if c not in df}
     return df.assign(**missing)
 
@@ -983,12 +984,12 @@ def benchmark_rows(frames: Mapping[str, pd.DataFrame], submitted: Mapping[str, s
     rows = _not_submitted(rows, ctx, bodies)
     order = {t: i for i, t in enumerate(TABLE_IDS)}
     units = {b: i for i, b in enumerate([*bodies, ALL])}
-    rows = rows.assign(_t=_lookup(rows["table_id"], order), _b=_lookup(rows["body_code"], units))
+    rows = rows.assign(_t=lookup(rows["table_id"], order), _b=lookup(rows["body_code"], units))
     rows = rows.sort_values(["_t", "_b"], kind="stable").reset_index(drop=True)
     return rows[COLUMNS]
 
 
-def _lookup(s: pd.Series, mapping: Mapping[str, int]) -> np.ndarray:
+def lookup(s: pd.Series, mapping: Mapping[str, int]) -> np.ndarray:
     """`s.map(mapping)` (NaN where not mapped), looking each distinct value up once."""
     codes, uniques = pd.factorize(s)
     found = np.array([mapping.get(u, np.nan) for u in uniques] + [np.nan], dtype=float)
