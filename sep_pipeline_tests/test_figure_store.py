@@ -210,3 +210,25 @@ def test_when_the_last_body_with_a_sheet_leaves_it_out_the_partnership_figure_is
     pr1 = bench[(bench["table_id"] == "PR1") & (bench["body_code"] == "ALL")]
     assert len(pr1) > 0 and (pr1["marker"] == "[x]").all()
     assert_same(done.figures, fresh(engine))
+
+
+def test_kept_published_tables_are_what_the_warehouse_reads(tmp_path, returns):
+    """The pack can take the published tables from the store: the same frames, row order
+    included, as reading them back from the warehouse, after a full and after an update."""
+    engine = warehouse_in(tmp_path)
+    for body in BODIES:
+        load(engine, body, returns[body])
+    store = tmp_path / "store"
+    for resubmit in (None, "MGNPA"):
+        if resubmit:
+            load(engine, resubmit, corrected(returns[resubmit], 6, "feedback"))
+        publish.publish_quarter(engine, PERIOD, store)
+        with engine.connect() as conn:
+            kept = figure_store.published_frames(conn, store, PERIOD)
+            assert kept is not None
+            for name, frame in kept.items():
+                pd.testing.assert_frame_equal(frame, warehouse.read_table(conn, name, PERIOD))
+    with engine.begin() as conn:  # another write: the kept tables are no longer offered
+        publish.write_figures(conn, PERIOD, fresh(engine))
+    with engine.connect() as conn:
+        assert figure_store.published_frames(conn, store, PERIOD) is None
