@@ -301,7 +301,7 @@ def _figure_checks(figs: publish.Figures, bodies: list[str], asset: str):
         asset_key=asset, check_name="quartile_percentages_sum_to_100",
         passed=bad.empty, metadata={"quartiles_not_100": len(bad)},
     )
-    missing = sorted(set(bodies) - set(bench["body_code"]))
+    missing = sorted(set(bodies) - set(bench["body_code"].unique()))
     yield dg.AssetCheckResult(
         asset_key=asset, check_name="every_submitting_body_appears",
         passed=not missing, metadata={"missing": ", ".join(missing) or "none"},
@@ -329,7 +329,7 @@ def _figure_metadata(figs: publish.Figures, written: dict[str, int]) -> dict[str
         f"| {r.metric} | {'' if pd.isna(r.value) else r.value} | {r.marker or ''} |"
         for r in headline.itertuples()
     ]
-    bodies = set(figs.benchmark["body_code"]) - {"ALL", "MEDIAN", "LQ", "UQ"}
+    bodies = set(figs.benchmark["body_code"].unique()) - {"ALL", "MEDIAN", "LQ", "UQ"}
     return {**written, "bodies": len(bodies),
             "partnership_gender_pay_gap": dg.MetadataValue.md("\n".join(lines))}
 
