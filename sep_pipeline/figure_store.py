@@ -77,6 +77,11 @@ def _skipped_columns(table: str) -> set[str]:
     return {f.name for f in sheet.fields if f.kind in _SKIP_KINDS} | _SKIP
 
 
+def _read_columns(table: str) -> list[str]:
+    skipped = _skipped_columns(table)
+    return [c.name for c in warehouse.DATA_TABLES[table].columns if c.name not in skipped]
+
+
 @dataclass
 class Compact:
     """A table's rows as the figures need them: without the columns no figure reads, each
@@ -140,7 +145,8 @@ def body_inputs(conn: sa.Connection, folder: Path, period: str, a: Accepted
     path = _body_file(folder, period, a)
     frames = _load(path)
     if frames is None:
-        frames = {name: Compact.of(name, warehouse.read_table(conn, name, period, a.body))
+        frames = {name: Compact.of(name, warehouse.read_table(conn, name, period, a.body,
+                                                              columns=_read_columns(name)))
                   for name in warehouse.DATA_TABLES}
         for old in path.parent.glob(f"{a.body}-*.pickle"):
             old.unlink(missing_ok=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
@@ -271,20 +271,20 @@ _FAST_PROCESSORS = (processors.int_to_boolean, processors.str_to_date)
 
 
 def read_table(conn: Connection, table: str, period: str | None = None,
-               body: str | None = None) -> pd.DataFrame:
+               body: str | None = None, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """The frame `pd.read_sql(select(table).where(period == period), conn)` returns (columns,
     dtypes, values, None vs NaN), built from the DBAPI rows without a SQLAlchemy Row per row: the
     result processors SQLAlchemy would apply, applied once per distinct value, and each column's
     dtype inferred by pandas as read_sql infers it.
     A table with other column types, or a processor not known here, is read by read_sql.
-    `body`: only that body's rows."""
+    `body`: only that body's rows; `columns`: only these columns."""
     t = metadata.tables[table]
-    q = sa.select(t)
+    q = sa.select(*(t.c[c] for c in columns)) if columns is not None else sa.select(t)
     if period is not None:
         q = q.where(t.c.period == period)
     if body is not None:
         q = q.where(t.c.body_code == body)
-    if not all(isinstance(c.type, _FAST_TYPES) for c in t.columns):
+    if not all(isinstance(c.type, _FAST_TYPES) for c in q.selected_columns):
         return pd.read_sql(q, conn)
     with conn.execute(q) as result:
         process = [result.context.get_result_processor(c.type, c.name, d[1]) for c, d

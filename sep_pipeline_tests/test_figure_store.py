@@ -168,8 +168,8 @@ def test_inputs_are_read_from_the_warehouse_only_for_returns_not_kept(tmp_path, 
     read = []
     real = warehouse.read_table
     monkeypatch.setattr(warehouse, "read_table",
-                        lambda conn, name, period=None, body=None: read.append(body)
-                        or real(conn, name, period, body))
+                        lambda conn, name, period=None, body=None, columns=None: read.append(body)
+                        or real(conn, name, period, body, columns))
     publish.publish_quarter(engine, PERIOD, tmp_path / "store")
     assert set(read) == {"BMCHT"}
     # one file per body: the superseded submission's is gone

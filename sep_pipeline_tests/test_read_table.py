@@ -117,12 +117,27 @@ def test_read_table_is_read_sql_for_every_table(backend, request, monkeypatch):
                 assert_same(got, want)
                 rows[table, period] = len(got)
     # The check has something to check: every kind of table has rows, and read_sql reads only
-    # the submissions (a time zone aware timestamp, which read_sql moves to UTC).
+    # the tables with a time zone aware timestamp, which read_sql moves to UTC.
     for table in ("submissions", "validation_issues", "bodies", "workforce", "recruitment",
                   "benchmark", "pay_gap", "benchmark_position"):
         assert rows[table, None] > 0, table
         assert rows.get((table, NO_SUCH_PERIOD), 0) == 0
-    assert set(fallbacks) == {"submissions"}
+    assert set(fallbacks) == {"submissions", "published_figures"}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_one_bodys_rows_and_some_columns_are_those_of_the_whole_table(backend, request):
+    url = request.getfixturevalue(f"{backend}_warehouse")
+    with warehouse.engine(url).connect() as conn:
+        for table, columns in (("workforce", ["body_code", "sex", "hourly_pay", "fte",
+                                              "in_post_at_snapshot"]),
+                               ("recruitment", ["applicant_type", "shortlisted"])):
+            whole = warehouse.read_table(conn, table, "2025-26 Q4")
+            for body in ("CLCT", "MGNPA"):
+                got = warehouse.read_table(conn, table, "2025-26 Q4", body, columns)
+                want = whole[whole["body_code"] == body][columns].reset_index(drop=True)
+                assert len(got) > 0
+                assert_same(got, want)
 
 
 def test_a_processor_it_does_not_know_is_left_to_read_sql(sqlite_warehouse, monkeypatch):
