@@ -24,6 +24,7 @@ from ..methodology.rounding import MARKERS
 from ..methodology.spread import POSITIONS
 from ..methodology.tables import TABLE_IDS
 from .workbook import PackData, places
+from .xlsx import paused_gc
 
 TIDY_COLUMNS = ["period", "body_code", "table_id", "measure", "breakdown", "category", "value",
                 "marker"]
@@ -81,17 +82,25 @@ def _texts(values: list[str]) -> np.ndarray:
 
 
 def tidy_tables(bench: pd.DataFrame, period: str) -> dict[str, pd.DataFrame]:
-    """table id -> its rows in TIDY_COLUMNS (value as text to the measure's places)."""
+    """table id -> its rows in TIDY_COLUMNS (value as text to the measure's places), as object
+    columns: each made from the whole frame's arrays, sliced, rather than frame operations on
+    every table."""
     out = {}
     groups = bench.groupby("table_id", sort=False).indices
+    columns = {c: bench[c].to_numpy(dtype=object) for c in TIDY_COLUMNS
+               if c not in ("period", "value", "marker")}
+    columns["marker"] = bench["marker"].astype(object).fillna("").to_numpy(dtype=object)
     for table_id in TABLE_IDS:
         if table_id not in groups:
             continue
-        t = bench.iloc[groups[table_id]]
-        measures = t["measure"].tolist()
+        rows = groups[table_id]
+        measures = columns["measure"][rows].tolist()
         digits = list(map({m: places(table_id, m) for m in set(measures)}.__getitem__, measures))
-        out[table_id] = t.assign(period=period, value=_format_values(t["value"], digits),
-                                 marker=t["marker"].astype(object).fillna(""))[TIDY_COLUMNS]
+        value = _format_values(bench["value"].iloc[rows], digits)
+        out[table_id] = pd.DataFrame(
+            {c: (period if c == "period" else value.to_numpy() if c == "value"
+                 else columns[c][rows]) for c in TIDY_COLUMNS},
+            index=value.index, dtype=object)
     return out
 
 
@@ -244,6 +253,11 @@ def _resource(name: str, path: str, title: str, schema: dict[str, object]) -> di
 
 def write_tidy_csv(data: PackData, out_dir: Path) -> list[Path]:
     """The CSVs and their datapackage.json in `out_dir`; returns the paths (package last)."""
+    with paused_gc():  # millions of cell texts in lists: nothing for it to collect
+        return _write_tidy_csv(data, out_dir)
+
+
+def _write_tidy_csv(data: PackData, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     frames: list[tuple[str, pd.DataFrame, str, dict[str, object]]] = [

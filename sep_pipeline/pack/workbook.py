@@ -38,7 +38,7 @@ from ..feedback_report import clean_text
 from ..methodology.pay_gaps import COMPARISONS
 from ..methodology.tables import EVENT_TABLES, TABLE_IDS, measure_places
 from . import labels as L
-from .xlsx import Sheet, workbook
+from .xlsx import Sheet, paused_gc, workbook
 
 SPREAD = ("MEDIAN", "LQ", "UQ")
 CHART_TABLES = ("P1", "P2", "C1", "D1", "A1")  # the table sheets with charts
@@ -691,6 +691,11 @@ class Shaped:
 
     @classmethod
     def of(cls, bench: pd.DataFrame) -> Shaped:
+        with paused_gc():  # a block's cells are lists of lists: nothing for it to collect
+            return cls._of(bench)
+
+    @classmethod
+    def _of(cls, bench: pd.DataFrame) -> Shaped:
         columns = _table_rows(bench, cell_values(bench))  # as arrays once, sliced per table
         groups = bench.groupby("table_id", sort=False).indices
         tables = [t for t in TABLE_IDS if t in groups]

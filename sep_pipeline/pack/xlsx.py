@@ -52,6 +52,19 @@ _COLUMNS = [xl_col_to_name(c) for c in range(64)]
 
 
 @contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cycle collector paused for the block: building hundreds of thousands of cells
+    (lists, tuples) would set it off over and over, each time scanning all that came before."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
 def workbook(path: Path, options: Mapping[str, object]) -> Iterator[xlsxwriter.Workbook]:
     """A workbook to fill, written to `path` when the block ends (not after an exception).
 
@@ -59,18 +72,13 @@ def workbook(path: Path, options: Mapping[str, object]) -> Iterator[xlsxwriter.W
     workbook holds a record per cell, and collecting while those accumulate would scan them over
     and over (a third of the time). Once the file is written the cell records are dropped, so
     they are freed at once rather than scanned again by the collector."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         wb = xlsxwriter.Workbook(str(path), {**options, "in_memory": True})
         yield wb
         wb.close()
         for ws in wb.worksheets():
             if FAST and isinstance(ws, Sheet):
                 ws.table.clear()
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _known_strings(strings: object) -> dict[str, int]:
