@@ -127,8 +127,9 @@ def _panels_reference(codes, measures, breakdowns, categories, cells):
 
 
 _ROW = st.tuples(st.sampled_from(["B", "A", "C10", "C2", *SUMMARY]),
-                 st.sampled_from(["headcount", "pct", "gap"]),
+                 st.sampled_from(["headcount", "pct", "gap", None]),
                  st.sampled_from([("sex", "female"), ("sex", "male"), ("all", "all"),
+                                  ("sex", None),
                                   ("level/sex", "op/female"), ("level/sex", "op/all"),
                                   ("level/sex", "snr/male"), ("age", "16_24")]),
                  st.one_of(st.none(), st.sampled_from(["[c]", "[low]", "[x]"]),

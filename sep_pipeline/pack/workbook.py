@@ -150,7 +150,13 @@ def _block(measure: str | None, codes: Sequence[str], present: np.ndarray, grid:
 
 def _first_seen(keys: Sequence[object] | np.ndarray) -> tuple[np.ndarray, list[object]]:
     """Each key's number, in the order the distinct keys first come, and those keys."""
-    ids, uniques = pd.factorize(_objects(keys), use_na_sentinel=False)
+    values = _objects(keys)
+    ids, uniques = pd.factorize(values)
+    if len(ids) and ids.min() < 0:  # a missing key (-1): numbered as a dict would key it
+        numbers: dict[object, int] = {}
+        ids = np.fromiter((numbers.setdefault(k, len(numbers)) for k in values.tolist()),
+                          dtype=np.intp, count=len(values))
+        return ids, list(numbers)
     return ids, list(uniques)
 
 

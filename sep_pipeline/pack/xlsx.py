@@ -360,7 +360,7 @@ class Sheet(Worksheet):
             return
         self._calculate_spans()
         info, comments, spans = self.row_info, self.comments, self.row_spans
-        plain, write = self._plain_row(), self.fh.write
+        plain = self._plain_row()
         row_num, last_row = self.dim_rowmin, self.dim_rowmax
         while row_num <= last_row:
             cells = self.table.get(row_num)
@@ -373,24 +373,27 @@ class Sheet(Worksheet):
             if len(cells) == 1 and settings is None and plain:  # a grid's rows, as a rule
                 (run,) = cells.values()
                 if run.__class__ is _Run:
-                    end = self._grid_rows(run, row_num, last_row)
-                    write(_row_tags(run, row_num, end, spans))
-                    row_num = end
+                    row_num = self._write_grid_rows(run, row_num, last_row)
                     continue
             self._write_cells(row_num, cells, spans.get(row_num // 16), settings, plain)
             row_num += 1
 
-    def _grid_rows(self, run: _Run, row: int, last_row: int) -> int:
-        """The row after those from `row` that hold nothing but `run`'s cells and have no
-        settings of their own: written together."""
-        table, info, end = self.table, self.row_info, min(run.row + len(run.columns[0]),
-                                                           last_row + 1)
-        r = row + 1
+    def _write_grid_rows(self, run: _Run, row: int, last_row: int) -> int:
+        """`run`'s rows from `row` while they hold nothing but its cells and have no settings
+        of their own, each in a bare `<row>`; returns the row after them."""
+        table, info, spans, rows, first = (self.table, self.row_info, self.row_spans,
+                                           run.rows(), run.row)
+        end, r, out = min(first + len(rows), last_row + 1), row, []
         while r < end:
-            cells = table.get(r)
-            if r in info or not cells or len(cells) != 1 or cells.get(run.col) is not run:
-                break
+            if r > row:
+                cells = table.get(r)
+                if r in info or not cells or len(cells) != 1 or cells.get(run.col) is not run:
+                    break
+            span = spans.get(r // 16)
+            out.append(f'<row r="{r + 1}" spans="{span}">{rows[r - first]}</row>' if span
+                       else f'<row r="{r + 1}">{rows[r - first]}</row>')
             r += 1
+        self.fh.write("".join(out))
         return r
 
     def _write_cells(self, row_num: int, cells: dict[int, object], span: str | None,
@@ -434,10 +437,3 @@ class Sheet(Worksheet):
         out.append("</row>")
         write("".join(out))
 
-
-def _row_tags(run: _Run, row: int, end: int, spans: dict[int, str]) -> str:
-    """Rows `row` to `end` - 1 of `run`, each in its bare `<row>` element."""
-    rows, first = run.rows(), run.row
-    return "".join(f'<row r="{r + 1}" spans="{span}">{rows[r - first]}</row>'
-                   if (span := spans.get(r // 16)) else f'<row r="{r + 1}">{rows[r - first]}</row>'
-                   for r in range(row, end))
