@@ -201,16 +201,11 @@ def save_published(folder: Path, period: str, published: Published) -> None:
     _dump(path, published)
 
 
-# The order SQLite returns a period's published rows in: by the index the query uses (benchmark:
-# period and table id), then in the order written; the other two tables in the order written.
-_READ_ORDER = {"benchmark": "table_id"}
-
-
 def published_frames(conn: sa.Connection, folder: Path, period: str
                      ) -> dict[str, pd.DataFrame] | None:
-    """The published tables of `period` exactly as `warehouse.read_table` reads them (columns,
-    dtypes, rows, their order on SQLite), from the kept figures: None when none are kept or they
-    are not what the warehouse holds."""
+    """The published tables of `period` as `publish.in_published_order(read_table(...))` gives
+    them (columns, dtypes, rows and their order), from the kept figures: None when none are
+    kept or they are not what the warehouse holds."""
     kept = load_published(conn, folder, period)
     if kept is None:
         return None
@@ -220,9 +215,10 @@ def published_frames(conn: sa.Connection, folder: Path, period: str
 
 
 def _as_read(name: str, df: pd.DataFrame, period: str) -> pd.DataFrame:
+    from .publish import in_published_order
+
     table = warehouse.PUBLISHED_TABLES[name]
-    if name in _READ_ORDER:
-        df = df.sort_values(_READ_ORDER[name], kind="stable")
+    df = in_published_order(name, df)
     out = {}
     for c in table.columns:
         values = (pd.Series([period] * len(df), dtype=object) if c.name == "period"

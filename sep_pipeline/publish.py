@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from . import figure_store, warehouse
 from .methodology.pay_gaps import pay_gap_rows
 from .methodology.rounding import ALL
-from .methodology.spread import position_rows, spread_rows
+from .methodology.spread import SPREAD_CODES, position_rows, spread_rows
 from .methodology.tables import (
     EVENT_TABLES,
     TABLE_IDS,
@@ -163,19 +163,43 @@ def _in_unit_order(previous: pd.DataFrame, computed: pd.DataFrame, keep: set[str
     return rows.take(ranked).reset_index(drop=True)
 
 
-def write_figures(conn: sa.Connection, period: str, figs: Figures) -> dict[str, int]:
+def write_figures(conn: sa.Connection, period: str, figs: Figures,
+                  units: Collection[str] | None = None) -> dict[str, int]:
     """Store a period's figures (inside `engine.begin()`: they change together) and stamp the
-    publication. Every row is rewritten, in the figures' order: the published tables have no
-    column to order by, and the pack and CSV show rows in the order they were written."""
+    publication. `units`: only those body codes' pay-gap and benchmark rows are rewritten (the
+    others' are known to be unchanged); the positions always are. Returns rows written."""
+
+    def part(df: pd.DataFrame) -> pd.DataFrame:
+        return df if units is None else df[df["body_code"].isin(units).to_numpy()]
+
     written = {
-        "pay_gap_rows": warehouse.replace_period(conn, warehouse.pay_gap, period, figs.pay_gap),
+        "pay_gap_rows": warehouse.replace_period(conn, warehouse.pay_gap, period,
+                                                 part(figs.pay_gap), units),
         "benchmark_rows": warehouse.replace_period(conn, warehouse.benchmark, period,
-                                                   figs.benchmark),
+                                                   part(figs.benchmark), units),
         "position_rows": warehouse.replace_period(conn, warehouse.benchmark_position, period,
                                                   figs.position),
     }
     warehouse.stamp_published(conn, period)
     return written
+
+
+def in_published_order(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """A period's published rows as read from the warehouse, in the order the figures made
+    them (what the pack and CSV show): by table id, then bodies by code, ALL, the spread rows.
+    Each unit's rows of a table are written together in that order, but the tables have no
+    column to order by: an update that rewrites some units adds theirs at the end, and
+    PostgreSQL keeps no order at all. The sort is stable, so within a unit nothing moves."""
+    if table not in ("benchmark", "pay_gap") or df.empty:
+        return df
+    codes = df["body_code"].to_numpy(dtype=object)
+    bodies = sorted(set(codes) - {ALL, *SPREAD_CODES})
+    rank = {**{b: i for i, b in enumerate(bodies)}, ALL: len(bodies),
+            **dict.fromkeys(SPREAD_CODES, len(bodies) + 1)}  # spread rows stay interleaved
+    keys = [lookup(df["body_code"], rank)]
+    if table == "benchmark":
+        keys.append(df["table_id"].to_numpy(dtype=object))
+    return df.take(np.lexsort(keys)).reset_index(drop=True)
 
 
 @dataclass
@@ -199,8 +223,11 @@ def publish_quarter(engine: sa.Engine, period: str, store: Path) -> Published:
     keep = ({b for b, sid in submissions.items() if last.submissions.get(b) == sid}
             if last is not None else set())
     figs = figures(returns, previous=last.figures if last else None, keep=keep)
+    units = None  # everything; else the changed bodies (and any gone), ALL and the spread
+    if keep:
+        units = (set(submissions) | set(last.submissions)) - keep | {ALL, *SPREAD_CODES}
     with engine.begin() as conn:
-        written = write_figures(conn, period, figs)
+        written = write_figures(conn, period, figs, units)
         stamp = warehouse.published_stamp(conn, period)
     figure_store.save_published(store, period, figure_store.Published(stamp, submissions, figs))
     return Published(figs, returns, [b for b in returns.bodies if b not in keep], written)

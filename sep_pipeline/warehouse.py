@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
@@ -567,9 +567,14 @@ def replace_current(
     return sid
 
 
-def replace_period(conn: Connection, table: sa.Table, period: str, df: pd.DataFrame) -> int:
-    """Swap one period's published rows (call inside `engine.begin()`)."""
-    conn.execute(sa.delete(table).where(table.c.period == period))
+def replace_period(conn: Connection, table: sa.Table, period: str, df: pd.DataFrame,
+                   units: Collection[str] | None = None) -> int:
+    """Swap one period's published rows (call inside `engine.begin()`); with `units`, only the
+    rows of those body codes (`df` then holds just theirs)."""
+    where = [table.c.period == period]
+    if units is not None:
+        where.append(table.c.body_code.in_(sorted(units)))
+    conn.execute(sa.delete(table).where(*where))
     if df.empty:
         return 0
     return bulk_load(conn, table, df, {"period": period})

@@ -12,12 +12,14 @@ Layout of `out_dir`:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from ..publish import in_published_order
 from .body_pack import body_file_name, body_rows, body_view, body_views, write_body_pack
 from .labels import LANGS
 from .tidy_csv import write_tidy_csv
@@ -56,7 +58,11 @@ def _connection(engine_or_conn: sa.Engine | sa.Connection) -> Iterator[sa.Connec
 
 def _load(engine_or_conn: sa.Engine | sa.Connection, period: str) -> PackData:
     with _connection(engine_or_conn) as conn:
-        return load_pack_data(conn, period)
+        data = load_pack_data(conn, period)
+    # the rows in the order the figures made them, however the warehouse stores them
+    return dataclasses.replace(
+        data, benchmark=in_published_order("benchmark", data.benchmark),
+        pay_gap=in_published_order("pay_gap", data.pay_gap))
 
 
 def pack_dir(outputs_dir: Path, period: str) -> Path:
