@@ -1,7 +1,9 @@
 """The published figures of a quarter or a year, from the warehouse's current returns.
 
-Pure apart from `current_returns` and `year_returns`, which read the warehouse: the methodology
-functions are DataFrames in, DataFrames out.
+`figures` is pure (DataFrames in, DataFrames out, like the methodology it calls). The warehouse
+is read by `current_returns` and `year_returns`, written by `write_figures`; `publish_quarter`
+does a quarter's whole round, reading and computing only what changed since the figures it
+kept in the figure store.
 """
 
 from __future__ import annotations
