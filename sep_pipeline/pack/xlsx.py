@@ -283,7 +283,7 @@ class Sheet(Worksheet):
                 cells[col] = run
         else:  # new rows, as a rule
             table.update({r: {col: run} for r in rows})
-        self._segments = True
+        self._grids = True
         self._check_dimensions(row, col)
         self._check_dimensions(row + n - 1, col + width - 1)
 
@@ -318,11 +318,11 @@ class Sheet(Worksheet):
 
     # --- At close: the same XML as xlsxwriter's, a row at a time ------------------------------
 
-    _segments = False  # whether a grid is stored as rows of XML (`put_grid`)
+    _grids = False  # whether `put_grid` stored a grid here (a record per row, not per cell)
 
     def _calculate_spans(self) -> None:
         if not FAST or self.comments:
-            if self._segments:  # xlsxwriter's own would not see a grid's width
+            if self._grids:  # xlsxwriter's own would not see a grid's width
                 raise NotImplementedError("a comment on a sheet with a grid (put_grid)")
             super()._calculate_spans()
             return
