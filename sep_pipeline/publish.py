@@ -225,8 +225,11 @@ def publish_quarter(engine: sa.Engine, period: str, store: Path) -> Published:
     keep = ({b for b, sid in submissions.items() if last.submissions.get(b) == sid}
             if last is not None else set())
     figs = figures(returns, previous=last.figures if last else None, keep=keep)
-    units = None  # everything; else the changed bodies (and any gone), ALL and the spread
-    if keep:
+    # Only the rows that can change are rewritten (the changed bodies', any gone, ALL's and the
+    # spread's) where the warehouse reads each written batch back in order: SQLite, by rowid.
+    # PostgreSQL keeps rows in no order, so there every row is written again, in order.
+    units = None
+    if keep and engine.dialect.name == "sqlite":
         units = (set(submissions) | set(last.submissions)) - keep | {ALL, *SPREAD_CODES}
     with engine.begin() as conn:
         written = write_figures(conn, period, figs, units)

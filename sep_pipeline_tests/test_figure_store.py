@@ -256,3 +256,43 @@ def test_kept_published_tables_are_what_the_warehouse_reads(tmp_path, returns):
         publish.write_figures(conn, PERIOD, fresh(engine))
     with engine.connect() as conn:
         assert figure_store.published_frames(conn, store, PERIOD) is None
+
+
+def test_updates_on_postgresql_give_the_fresh_figures(tmp_path, returns):
+    """The shared warehouse: the stamp and the store on PostgreSQL. Every row is rewritten
+    there (it keeps rows in no order, so an update cannot add rows at the end), and the rows
+    read back and the store's tables are those of a fresh publication."""
+    from sep_pipeline_tests.postgres import throwaway_database
+
+    changed = {"CSEN": 7, "AAFRS": 8}
+    with throwaway_database() as url, throwaway_database() as url_again:
+        upgrade(url)
+        engine = warehouse.engine(url)
+        for body in BODIES:
+            load(engine, body, returns[body])
+        store = tmp_path / "store"
+        publish.publish_quarter(engine, PERIOD, store)
+        for body, seed in changed.items():
+            load(engine, body, corrected(returns[body], seed, None))
+            done = publish.publish_quarter(engine, PERIOD, store)
+            assert done.computed == [body]
+            assert done.written["benchmark_rows"] == len(done.figures.benchmark)
+            assert_same(done.figures, fresh(engine))
+        upgrade(url_again)
+        again = warehouse.engine(url_again)
+        for body in BODIES:
+            load(again, body, corrected(returns[body], changed[body], None)
+                 if body in changed else returns[body])
+        publish.publish_quarter(again, PERIOD, tmp_path / "store_again")
+        with engine.connect() as conn, again.connect() as other:
+            ours = figure_store.published_frames(conn, store, PERIOD)
+            theirs = figure_store.published_frames(other, tmp_path / "store_again", PERIOD)
+            for name in ("benchmark", "pay_gap", "benchmark_position"):
+                pd.testing.assert_frame_equal(ours[name], theirs[name])
+                key = [c for c in ours[name].columns if c not in ("value", "marker",
+                                                                  "position")]
+                pd.testing.assert_frame_equal(  # the warehouse holds the same rows
+                    warehouse.read_table(conn, name, PERIOD).sort_values(key, ignore_index=True),
+                    ours[name].sort_values(key, ignore_index=True))
+        engine.dispose()
+        again.dispose()
