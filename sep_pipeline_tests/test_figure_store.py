@@ -296,3 +296,29 @@ def test_updates_on_postgresql_give_the_fresh_figures(tmp_path, returns):
                     ours[name].sort_values(key, ignore_index=True))
         engine.dispose()
         again.dispose()
+
+
+def test_the_pack_takes_the_published_tables_from_the_store(tmp_path, returns, monkeypatch):
+    """After the figures step the pack does not read the published tables back: it has them,
+    the same frames as reading them would give."""
+    from sep_pipeline.config import settings as current
+    from sep_pipeline.pack import _load as pack_data
+    from sep_pipeline.pack.workbook import load_pack_data
+
+    monkeypatch.setenv("SEP_DATA_DIR", str(tmp_path / "var"))
+    engine = warehouse_in(tmp_path)
+    for body in BODIES:
+        load(engine, body, returns[body])
+    publish.publish_quarter(engine, PERIOD, figure_store.store_dir(current().data_dir))
+    load(engine, "CLCT", corrected(returns["CLCT"], 9, None))
+    publish.publish_quarter(engine, PERIOD, figure_store.store_dir(current().data_dir))
+    with engine.connect() as conn:
+        from_warehouse = load_pack_data(conn, PERIOD)
+    read = []
+    real = warehouse.read_table
+    monkeypatch.setattr(warehouse, "read_table",
+                        lambda conn, name, *a, **k: read.append(name) or real(conn, name, *a, **k))
+    data = pack_data(engine, PERIOD)
+    assert not {"benchmark", "pay_gap", "benchmark_position"} & set(read)
+    for name in ("benchmark", "pay_gap", "position"):
+        pd.testing.assert_frame_equal(getattr(data, name), getattr(from_warehouse, name))

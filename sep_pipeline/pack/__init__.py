@@ -12,14 +12,14 @@ Layout of `out_dir`:
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from ..publish import in_published_order
+from ..config import settings
+from ..figure_store import published_frames, store_dir
 from .body_pack import body_file_name, body_rows, body_view, body_views, write_body_pack
 from .labels import LANGS
 from .tidy_csv import write_tidy_csv
@@ -57,12 +57,11 @@ def _connection(engine_or_conn: sa.Engine | sa.Connection) -> Iterator[sa.Connec
 
 
 def _load(engine_or_conn: sa.Engine | sa.Connection, period: str) -> PackData:
+    """The pack's data; the published tables from the figure store when it holds what the
+    warehouse holds (the figures step has just written them: no need to read them back)."""
     with _connection(engine_or_conn) as conn:
-        data = load_pack_data(conn, period)
-    # the rows in the order the figures made them, however the warehouse stores them
-    return dataclasses.replace(
-        data, benchmark=in_published_order("benchmark", data.benchmark),
-        pay_gap=in_published_order("pay_gap", data.pay_gap))
+        kept = published_frames(conn, store_dir(settings().data_dir), period)
+        return load_pack_data(conn, period, kept)
 
 
 def pack_dir(outputs_dir: Path, period: str) -> Path:

@@ -20,7 +20,7 @@ stored as a string (`put_column` or `write_string`), in a workbook opened with
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
@@ -75,20 +75,26 @@ class PackData:
         return sorted(set(self.benchmark["body_code"].unique()) - set(SUMMARY))
 
 
-def load_pack_data(conn: sa.Connection, period: str) -> PackData:
+def load_pack_data(conn: sa.Connection, period: str,
+                   published: Mapping[str, pd.DataFrame] | None = None) -> PackData:
     """A quarter's or a year's published tables, with the partner text of the same period (a
-    year: its four quarters' engagement, its Q4 action plan, as its snapshot tables are Q4's)."""
-    bench = warehouse.read_table(conn, "benchmark", period)
+    year: its four quarters' engagement, its Q4 action plan, as its snapshot tables are Q4's).
+    The published rows come in the order the figures made them (`publish.in_published_order`),
+    from `published` (`figure_store.published_frames`) when given, else from the warehouse."""
+    from ..config import settings
+    from ..publish import in_published_order
+    from ..status import period_status
+
+    if published is None:
+        published = {name: in_published_order(name, warehouse.read_table(conn, name, period))
+                     for name in ("benchmark", "pay_gap", "benchmark_position")}
+    bench = published["benchmark"]
     if bench.empty:
         raise ValueError(f"no published benchmark figures for {period!r}: run the pipeline first")
     quarters = [q.label for q in L.quarters_of(period)]
     engagement = pd.concat([warehouse.read_table(conn, "engagement", q) for q in quarters],
                            ignore_index=True)
-    from ..config import settings
-    from ..status import period_status
-
-    return PackData(period, bench, warehouse.read_table(conn, "pay_gap", period),
-                    warehouse.read_table(conn, "benchmark_position", period),
+    return PackData(period, bench, published["pay_gap"], published["benchmark_position"],
                     warehouse.read_table(conn, "actions", quarters[-1]), engagement,
                     period_status(conn, L.quarters_of(period)[-1], settings()))
 
