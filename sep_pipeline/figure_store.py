@@ -1,10 +1,10 @@
 """What a quarter's figures are made from, and what they were, kept on disk between runs, so that
 after one body resubmits only what it changes is read, computed and written.
 
-- Each body's current return (`quarter_returns`): the columns the figures read, text as
-  categoricals, in a file named by its submission id. A submission's rows never change, so the
-  file is right for as long as that submission is current; a resubmission reads only the new
-  return's rows from the warehouse.
+- The quarter's current returns (`quarter_inputs`): the columns the figures read, text as
+  categoricals, every body's rows in one frame per table, with the submission each body's rows
+  come from. A submission's rows never change, so they are right for as long as that submission
+  is current; after a resubmission only the new return is read from the warehouse.
 - The published figures (`load_published`, `save_published`): the frames last written for the
   period, with the stamp the warehouse recorded for that write (`warehouse.published_figures`)
   and the submissions they came from. They are used only while the warehouse holds the same
@@ -82,48 +82,63 @@ def _read_columns(table: str) -> list[str]:
     return [c.name for c in warehouse.DATA_TABLES[table].columns if c.name not in skipped]
 
 
-@dataclass
-class Compact:
-    """A table's rows as the figures need them: without the columns no figure reads, each
-    string column as a categorical (a few codes, each string stored once: quick to write and
-    to read back), with the dtype it had (`text`)."""
-
-    frame: pd.DataFrame
-    text: dict[str, str]
-
-    @classmethod
-    def of(cls, table: str, df: pd.DataFrame) -> Compact:
-        df = df.drop(columns=[c for c in _skipped_columns(table) if c in df.columns])
-        text = {c: as_category(df[c]) for c in df.columns
-                if isinstance(df[c].dtype, pd.StringDtype)}
-        return cls(df.assign(**text) if text else df, {c: str(df[c].dtype) for c in text})
+def _compact(table: str, df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A table's rows without the columns no figure reads, each string column a categorical
+    (its few values stored once: quick to keep and to read back); with each one's dtype."""
+    df = df.drop(columns=[c for c in _skipped_columns(table) if c in df.columns])
+    text = {c: as_category(df[c]) for c in df.columns if isinstance(df[c].dtype, pd.StringDtype)}
+    return (df.assign(**text) if text else df), {c: str(df[c].dtype) for c in text}
 
 
-def _pool(parts: Sequence[Compact]) -> pd.DataFrame:
-    """The bodies' compact frames as one. A column the figures tally by stays a categorical
-    (categories sorted, as `tables.as_category` gives them); other text goes back to the dtype
-    the warehouse gives it."""
-    first = parts[0]
+def _concat(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Compact frames as one; a categorical column over the union of their values, sorted (as
+    `tables.as_category` sorts them)."""
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)
     columns = {}
-    for c in first.frame.columns:
-        values = [p.frame[c] for p in parts]
-        if c in first.text and all(isinstance(v.dtype, pd.CategoricalDtype) for v in values):
-            s = pd.Series(union_categoricals([v.array for v in values], sort_categories=True),
-                          name=c)
-            columns[c] = s if c in CATEGORICAL else s.astype(first.text[c])
+    for c in parts[0].columns:
+        values = [p[c] for p in parts]
+        if all(isinstance(v.dtype, pd.CategoricalDtype) for v in values):
+            columns[c] = pd.Series(union_categoricals([v.array for v in values],
+                                                      sort_categories=True), name=c)
         else:
             columns[c] = pd.concat(values, ignore_index=True)
     return pd.DataFrame(columns)
 
 
-def _body_file(folder: Path, period: str, a: Accepted) -> Path:
-    return folder / period.replace(" ", "_") / "inputs" / (
-        f"{a.body}-{a.submission_id}-{code_version()}.pickle")
+@dataclass
+class Inputs:
+    """A quarter's current accepted returns as the figures read them: each table's rows of
+    every body in one compact frame (`_compact`), each text column's own dtype, and the
+    submission each body's rows come from."""
+
+    submissions: dict[str, int]
+    frames: dict[str, pd.DataFrame]
+    text: dict[str, dict[str, str]]
+
+    def for_figures(self) -> dict[str, pd.DataFrame]:
+        """The frames the figures take: a column they tally by stays a categorical; other
+        text goes back to the dtype the warehouse gives it."""
+        out = {}
+        for name, df in self.frames.items():
+            back = {c: df[c].astype(dtype) for c, dtype in self.text[name].items()
+                    if c not in CATEGORICAL and c in df and isinstance(df[c].dtype,
+                                                                       pd.CategoricalDtype)}
+            out[name] = df.assign(**back) if back else df
+        return out
+
+
+def _inputs_file(folder: Path, period: str) -> Path:
+    return folder / period.replace(" ", "_") / f"inputs-{code_version()}.pickle"
 
 
 def _dump(path: Path, obj: Any) -> None:
-    """Write atomically: a reader sees the old file or the new one, never half of one."""
+    """Write atomically (a reader sees the old file or the new one, never half of one), and
+    remove the same file of other code versions."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    for old in path.parent.glob(f"{path.name.rsplit('-', 1)[0]}-*.pickle"):
+        if old != path:
+            old.unlink(missing_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with tmp.open("wb") as f:
         pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -134,24 +149,41 @@ def _load(path: Path) -> Any | None:
     try:
         with path.open("rb") as f:
             return pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+            ValueError, TypeError):
         return None  # missing or unreadable: the warehouse is read instead
 
 
-def body_inputs(conn: sa.Connection, folder: Path, period: str, a: Accepted
-                ) -> dict[str, Compact]:
-    """One body's current return, compact, from its file or else from the warehouse (and then
-    kept, replacing the files of the body's earlier submissions)."""
-    path = _body_file(folder, period, a)
-    frames = _load(path)
-    if frames is None:
-        frames = {name: Compact.of(name, warehouse.read_table(conn, name, period, a.body,
-                                                              columns=_read_columns(name)))
-                  for name in warehouse.DATA_TABLES}
-        for old in path.parent.glob(f"{a.body}-*.pickle"):
-            old.unlink(missing_ok=True)
-        _dump(path, frames)
-    return frames
+def quarter_inputs(conn: sa.Connection, period: str, folder: Path) -> Inputs:
+    """The quarter's current returns, compact: the rows of returns already kept from the
+    store, the others (all of them, the first time) read from the warehouse; kept again."""
+    accepted = accepted_returns(conn, period)
+    now = {a.body: a.submission_id for a in accepted}
+    kept = _load(_inputs_file(folder, period))
+    kept = kept if isinstance(kept, Inputs) else None
+    same = {b for b, sid in now.items() if kept is not None and kept.submissions.get(b) == sid}
+    new = [b for b in now if b not in same]
+    frames, text = {}, {}
+    for name in warehouse.DATA_TABLES:
+        parts, text[name] = [], {}
+        if same:
+            df = kept.frames[name]
+            if same != set(kept.submissions):  # some bodies' rows are replaced (or gone)
+                df = df[df["body_code"].isin(same).to_numpy()]
+            parts.append(df)
+            text[name].update(kept.text[name])
+        reads = [None] if new and not same else new  # the first time: the whole quarter at once
+        for body in reads:
+            df, dtypes = _compact(name, warehouse.read_table(
+                conn, name, period, body, columns=_read_columns(name)))
+            parts.append(df)
+            text[name].update(dtypes)
+        parts = [p for p in parts if len(p)]
+        frames[name] = _concat(parts) if parts else pd.DataFrame(columns=_read_columns(name))
+    inputs = Inputs(now, frames, text)
+    if kept is None or kept.submissions != now:
+        _dump(_inputs_file(folder, period), inputs)
+    return inputs
 
 
 def quarter_returns(conn: sa.Connection, period: str, folder: Path
@@ -161,14 +193,10 @@ def quarter_returns(conn: sa.Connection, period: str, folder: Path
     from .publish import returns_of
 
     accepted = accepted_returns(conn, period)
-    per_body = [body_inputs(conn, folder, period, a) for a in accepted]
-    frames = {}
-    for name in warehouse.DATA_TABLES:
-        parts = [f[name] for f in per_body if not f[name].frame.empty]
-        frames[name] = (_pool(parts) if parts else pd.DataFrame(
-            columns=list(per_body[0][name].frame.columns) if per_body else []))
-    returns = returns_of(frames, [(a.body, period, a.sheets) for a in accepted], [period])
-    return returns, {a.body: a.submission_id for a in accepted}
+    inputs = quarter_inputs(conn, period, folder)
+    returns = returns_of(inputs.for_figures(), [(a.body, period, a.sheets) for a in accepted],
+                         [period])
+    return returns, inputs.submissions
 
 
 @dataclass
@@ -195,10 +223,7 @@ def load_published(conn: sa.Connection, folder: Path, period: str) -> Published 
 
 
 def save_published(folder: Path, period: str, published: Published) -> None:
-    path = _published_file(folder, period)
-    for old in path.parent.glob("published-*.pickle"):  # other code's, or none
-        old.unlink(missing_ok=True)
-    _dump(path, published)
+    _dump(_published_file(folder, period), published)
 
 
 def published_frames(conn: sa.Connection, folder: Path, period: str

@@ -172,25 +172,40 @@ def test_inputs_are_read_from_the_warehouse_only_for_returns_not_kept(tmp_path, 
                         or real(conn, name, period, body, columns))
     publish.publish_quarter(engine, PERIOD, tmp_path / "store")
     assert set(read) == {"BMCHT"}
-    # one file per body: the superseded submission's is gone
-    assert sorted(p.name.split("-")[0] for p in
-                  (tmp_path / "store" / "2025-26_Q1" / "inputs").glob("*.pickle")) == list(BODIES)
+    read.clear()
+    publish.publish_quarter(engine, PERIOD, tmp_path / "store")  # nothing new: nothing read
+    assert read == []
+    kept = list((tmp_path / "store" / "2025-26_Q1").glob("inputs-*.pickle"))
+    assert len(kept) == 1  # one file, this code's
 
 
-def test_a_pooled_text_column_keeps_its_values_and_dtype():
-    a = pd.DataFrame({"sex": pd.Series(["female", None, "male"], dtype="str"),
-                      "grade": pd.Series(["G1", "G2", None], dtype="str"),
-                      "fte": [1.0, 0.5, np.nan]})
-    b = pd.DataFrame({"sex": pd.Series(["not_known", "female"], dtype="str"),
-                      "grade": pd.Series(["G9", "G1"], dtype="str"), "fte": [0.2, 1.0]})
-    pooled = figure_store._pool([figure_store.Compact.of("workforce", a),
-                                 figure_store.Compact.of("workforce", b)])
-    whole = pd.concat([a, b], ignore_index=True)
-    # a column the tables tally by: a categorical with sorted categories, as as_category gives
-    assert list(pooled["sex"].cat.categories) == ["female", "male", "not_known"]
-    assert pooled["sex"].astype("str").tolist() == whole["sex"].tolist()
-    pd.testing.assert_series_equal(pooled["grade"], whole["grade"])  # other text: as it was
-    pd.testing.assert_series_equal(pooled["fte"], whole["fte"])
+def test_kept_inputs_are_the_warehouse_rows(tmp_path, returns):
+    """What the figures take from the store is what reading the quarter gives, value for
+    value (the tallied columns as categoricals, other text in its own dtype), after updates."""
+    engine = warehouse_in(tmp_path)
+    for body in BODIES:
+        load(engine, body, returns[body])
+    store = tmp_path / "store"
+    with engine.connect() as conn:
+        figure_store.quarter_inputs(conn, PERIOD, store)
+    load(engine, "TCG", corrected(returns["TCG"], 10, "engagement"))
+    with engine.connect() as conn:
+        kept = figure_store.quarter_inputs(conn, PERIOD, store).for_figures()
+        whole = publish.current_returns(conn, [PERIOD]).frames
+    for name, df in kept.items():
+        want = whole[name][list(df.columns)]
+        if not len(df):
+            assert want.empty
+            continue
+        for c in df.columns:
+            if c in figure_store.CATEGORICAL:
+                assert isinstance(df[c].dtype, pd.CategoricalDtype), (name, c)
+                assert list(df[c].cat.categories) == sorted(df[c].cat.categories)
+        got = df.astype({c: want[c].dtype for c in df.columns})
+        # the same rows, bodies in any order (the kept ones first)
+        got = got.sort_values("body_code", kind="stable", ignore_index=True)
+        want = want.sort_values("body_code", kind="stable", ignore_index=True)
+        pd.testing.assert_frame_equal(got, want)
 
 
 def test_when_the_last_body_with_a_sheet_leaves_it_out_the_partnership_figure_is_x(
