@@ -36,15 +36,18 @@ def status_frame(
 ) -> pd.DataFrame:
     """Each registry body's state for `period` from its submissions (the warehouse's rows for
     that period). Pure: the tests build the submissions by hand."""
+    # A quarter has a few rows per body: plain Python over them, not a frame filter per body.
+    by_body: dict[str, list[dict]] = {}
+    for sub in sorted(submissions.to_dict("records"), key=lambda r: r["submission_id"]):
+        by_body.setdefault(sub["body_code"], []).append(sub)
     rows = []
     for body in sorted(bodies.values(), key=lambda b: b.code):
-        mine = submissions[submissions["body_code"] == body.code].sort_values("submission_id")
-        real = mine[mine["status"] != "duplicate"]
-        accepted = real[real["status"] == "accepted"]
-        latest = real.iloc[-1] if len(real) else None
+        real = [r for r in by_body.get(body.code, []) if r["status"] != "duplicate"]
+        accepted = [r for r in real if r["status"] == "accepted"]
+        latest = real[-1] if real else None
         errors = 0
-        if len(accepted):
-            state = "late" if bool(accepted.iloc[-1]["late"]) else "on_time"
+        if accepted:
+            state = "late" if bool(accepted[-1]["late"]) else "on_time"
             detail = ""
             if latest is not None and latest["status"] == "rejected":
                 detail = "a later resubmission was rejected; the accepted one stays current"
@@ -60,8 +63,8 @@ def status_frame(
         rows.append({
             "body_code": body.code, "name": body.name_en, "state": state, "detail": detail,
             "errors": errors, "submissions": len(real),
-            "superseded": int((real["status"] == "superseded").sum()),
-            "rejected": int((real["status"] == "rejected").sum()),
+            "superseded": sum(r["status"] == "superseded" for r in real),
+            "rejected": sum(r["status"] == "rejected" for r in real),
             "last_received": "" if latest is None else str(latest["received_at"])[:16],
             "deadline": deadline.isoformat(), "in_figures": state in ("on_time", "late"),
         })
