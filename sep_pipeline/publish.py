@@ -166,22 +166,30 @@ def _in_unit_order(previous: pd.DataFrame, computed: pd.DataFrame, keep: set[str
 
 
 def write_figures(conn: sa.Connection, period: str, figs: Figures,
-                  units: Collection[str] | None = None) -> dict[str, int]:
+                  units: Collection[str] | None = None, based_on: str | None = None
+                  ) -> dict[str, int]:
     """Store a period's figures (inside `engine.begin()`: they change together) and stamp the
-    publication. `units`: only those body codes' pay-gap and benchmark rows are rewritten (the
-    others' are known to be unchanged); the positions always are. Returns rows written."""
+    publication. `units`: only those body codes' pay-gap and benchmark rows are rewritten, the
+    others' being those of the publication stamped `based_on`; if another run has published
+    since, every row is. The positions always are. Returns rows written."""
 
-    def part(df: pd.DataFrame) -> pd.DataFrame:
-        return df if units is None else df[df["body_code"].isin(units).to_numpy()]
+    def write(units: Collection[str] | None) -> dict[str, int]:
+        def part(df: pd.DataFrame) -> pd.DataFrame:
+            return df if units is None else df[df["body_code"].isin(units).to_numpy()]
 
-    written = {
-        "pay_gap_rows": warehouse.replace_period(conn, warehouse.pay_gap, period,
-                                                 part(figs.pay_gap), units),
-        "benchmark_rows": warehouse.replace_period(conn, warehouse.benchmark, period,
-                                                   part(figs.benchmark), units),
-        "position_rows": warehouse.replace_period(conn, warehouse.benchmark_position, period,
-                                                  figs.position),
-    }
+        return {
+            "pay_gap_rows": warehouse.replace_period(conn, warehouse.pay_gap, period,
+                                                     part(figs.pay_gap), units),
+            "benchmark_rows": warehouse.replace_period(conn, warehouse.benchmark, period,
+                                                       part(figs.benchmark), units),
+            "position_rows": warehouse.replace_period(conn, warehouse.benchmark_position,
+                                                      period, figs.position),
+        }
+
+    written = write(units)
+    # Read after writing: the transaction now holds the write lock, so it sees the last commit.
+    if units is not None and warehouse.published_stamp(conn, period) != based_on:
+        written = write(None)
     warehouse.stamp_published(conn, period)
     return written
 
@@ -232,7 +240,8 @@ def publish_quarter(engine: sa.Engine, period: str, store: Path) -> Published:
     if keep and engine.dialect.name == "sqlite":
         units = (set(submissions) | set(last.submissions)) - keep | {ALL, *SPREAD_CODES}
     with engine.begin() as conn:
-        written = write_figures(conn, period, figs, units)
+        written = write_figures(conn, period, figs, units,
+                                based_on=last.stamp if last is not None else None)
         stamp = warehouse.published_stamp(conn, period)
     figure_store.save_published(store, period, figure_store.Published(stamp, submissions, figs))
     return Published(figs, returns, [b for b in returns.bodies if b not in keep], written)

@@ -337,3 +337,33 @@ def test_the_pack_takes_the_published_tables_from_the_store(tmp_path, returns, m
     assert not {"benchmark", "pay_gap", "benchmark_position"} & set(read)
     for name in ("benchmark", "pay_gap", "position"):
         pd.testing.assert_frame_equal(getattr(data, name), getattr(from_warehouse, name))
+
+
+def test_an_update_based_on_figures_another_run_has_replaced_writes_every_row(tmp_path, returns):
+    """Two runs of the same quarter: this one read the figures of publication A; before it
+    writes, another run publishes B from newer returns. Writing only this run's changed bodies
+    would leave B's rows of the others beside this run's ALL: it writes all its rows instead."""
+    engine = warehouse_in(tmp_path)
+    for body in BODIES:
+        load(engine, body, returns[body])
+    store = tmp_path / "store"
+    publish.publish_quarter(engine, PERIOD, store)
+    load(engine, "CLCT", corrected(returns["CLCT"], 11, None))
+    with engine.connect() as conn:
+        returns_now, submissions = figure_store.quarter_returns(conn, PERIOD, store)
+        last = figure_store.load_published(conn, store, PERIOD)
+    keep = {b for b, sid in submissions.items() if last.submissions[b] == sid}
+    ours = publish.figures(returns_now, previous=last.figures, keep=keep)
+    load(engine, "TCG", corrected(returns["TCG"], 12, None))  # meanwhile, another run
+    with engine.begin() as conn:
+        publish.write_figures(conn, PERIOD, fresh(engine))
+    with engine.begin() as conn:
+        written = publish.write_figures(conn, PERIOD, ours, {"CLCT", "ALL", "MEDIAN", "LQ",
+                                                             "UQ"}, based_on=last.stamp)
+    assert written["benchmark_rows"] == len(ours.benchmark)
+    with engine.connect() as conn:
+        stored = publish.in_published_order("benchmark",
+                                            warehouse.read_table(conn, "benchmark", PERIOD))
+    expected = publish.in_published_order("benchmark", ours.benchmark)
+    assert stored["body_code"].tolist() == expected["body_code"].tolist()
+    pd.testing.assert_series_equal(stored["value"], expected["value"].astype(float))
