@@ -154,10 +154,12 @@ def _load(path: Path) -> Any | None:
         return None  # missing or unreadable: the warehouse is read instead
 
 
-def quarter_inputs(conn: sa.Connection, period: str, folder: Path) -> Inputs:
-    """The quarter's current returns, compact: the rows of returns already kept from the
-    store, the others (all of them, the first time) read from the warehouse; kept again."""
-    accepted = accepted_returns(conn, period)
+def quarter_inputs(conn: sa.Connection, period: str, folder: Path,
+                   accepted: Sequence[Accepted] | None = None) -> Inputs:
+    """The quarter's current returns (`accepted`, when the caller has read them), compact:
+    the rows of returns already kept from the store, the others (all of them, the first time)
+    read from the warehouse; kept again."""
+    accepted = accepted_returns(conn, period) if accepted is None else accepted
     now = {a.body: a.submission_id for a in accepted}
     kept = _load(_inputs_file(folder, period))
     kept = kept if isinstance(kept, Inputs) else None
@@ -193,7 +195,7 @@ def quarter_returns(conn: sa.Connection, period: str, folder: Path
     from .publish import returns_of
 
     accepted = accepted_returns(conn, period)
-    inputs = quarter_inputs(conn, period, folder)
+    inputs = quarter_inputs(conn, period, folder, accepted)  # the same returns, read once
     returns = returns_of(inputs.for_figures(), [(a.body, period, a.sheets) for a in accepted],
                          [period])
     return returns, inputs.submissions
