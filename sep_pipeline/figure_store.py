@@ -12,7 +12,9 @@ after one body resubmits only what it changes is read, computed and written.
 
 Both are a cache of the warehouse, in `<SEP_DATA_DIR>/figure_store/`: deleting it costs one full
 recompute, never a wrong figure. Every file is keyed by `code_version()`, a hash of this
-package's source, so nothing computed by other code is reused.
+package's source, so nothing computed by other code is reused. The files are pickles (numpy
+arrays inside, so reading them is a copy, not a parse), which can run code when loaded: the
+folder belongs to the pipeline's account alone, like the warehouse beside it.
 """
 
 from __future__ import annotations
