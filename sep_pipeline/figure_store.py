@@ -20,6 +20,7 @@ folder belongs to the pipeline's account alone, like the warehouse beside it.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import pickle
 from collections.abc import Sequence
@@ -35,6 +36,8 @@ from pandas.api.types import union_categoricals
 from . import standard as std
 from . import warehouse
 from .methodology.tables import CATEGORICAL, as_category
+
+_log = logging.getLogger(__name__)
 
 # Columns no figure reads: references, dates and the bookkeeping columns the warehouse adds.
 _SKIP_KINDS = frozenset({"ref", "date"})
@@ -136,15 +139,21 @@ def _inputs_file(folder: Path, period: str) -> Path:
 
 def _dump(path: Path, obj: Any) -> None:
     """Write atomically (a reader sees the old file or the new one, never half of one), and
-    remove the same file of other code versions."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for old in path.parent.glob(f"{path.name.rsplit('-', 1)[0]}-*.pickle"):
-        if old != path:
-            old.unlink(missing_ok=True)
+    remove the same file of other code versions. A cache that cannot be written (a full disk,
+    a read-only folder) is not an error: the figures are in the warehouse; the next run
+    computes everything again."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as f:
-        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob(f"{path.name.rsplit('-', 1)[0]}-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+        with tmp.open("wb") as f:
+            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        _log.warning("figure store: could not keep %s (%s); the next run recomputes", path, exc)
 
 
 def _load(path: Path) -> Any | None:

@@ -367,3 +367,28 @@ def test_an_update_based_on_figures_another_run_has_replaced_writes_every_row(tm
     expected = publish.in_published_order("benchmark", ours.benchmark)
     assert stored["body_code"].tolist() == expected["body_code"].tolist()
     pd.testing.assert_series_equal(stored["value"], expected["value"].astype(float))
+
+
+def test_a_store_that_cannot_be_written_does_not_stop_the_figures(tmp_path, returns,
+                                                                 monkeypatch, caplog):
+    engine = warehouse_in(tmp_path)
+    for body in BODIES:
+        load(engine, body, returns[body])
+    store = tmp_path / "store"
+    publish.publish_quarter(engine, PERIOD, store)
+    load(engine, "AAFRS", corrected(returns["AAFRS"], 13, None))
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(figure_store.os, "replace", full_disk)
+    done = publish.publish_quarter(engine, PERIOD, store)
+    assert done.computed == ["AAFRS"]
+    assert_same(done.figures, fresh(engine))
+    assert "could not keep" in caplog.text
+    assert not list(store.rglob("*.tmp"))
+    monkeypatch.undo()
+    load(engine, "CSEN", corrected(returns["CSEN"], 14, None))
+    done = publish.publish_quarter(engine, PERIOD, store)  # the kept figures are stale: all
+    assert done.computed == list(BODIES)
+    assert_same(done.figures, fresh(engine))
