@@ -213,7 +213,7 @@ def quarter_returns(conn: sa.Connection, period: str, folder: Path
 
 
 @dataclass
-class Published:
+class KeptFigures:
     """A period's figures as last written, the warehouse's stamp of that write, and the
     submissions (body -> id) they were computed from."""
 
@@ -226,16 +226,16 @@ def _published_file(folder: Path, period: str) -> Path:
     return folder / period.replace(" ", "_") / f"published-{code_version()}.pickle"
 
 
-def load_published(conn: sa.Connection, folder: Path, period: str) -> Published | None:
+def load_published(conn: sa.Connection, folder: Path, period: str) -> KeptFigures | None:
     """The kept figures of `period`, if they are what the warehouse's published tables hold."""
     stamp = warehouse.published_stamp(conn, period)
     if stamp is None:
         return None
     kept = _load(_published_file(folder, period))
-    return kept if isinstance(kept, Published) and kept.stamp == stamp else None
+    return kept if isinstance(kept, KeptFigures) and kept.stamp == stamp else None
 
 
-def save_published(folder: Path, period: str, published: Published) -> None:
+def save_published(folder: Path, period: str, published: KeptFigures) -> None:
     _dump(_published_file(folder, period), published)
 
 

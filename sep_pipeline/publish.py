@@ -213,7 +213,7 @@ def in_published_order(table: str, df: pd.DataFrame) -> pd.DataFrame:
 
 
 @dataclass
-class Published:
+class Publication:
     """What `publish_quarter` did: the figures, the returns they came from, the bodies whose
     figures were computed (the rest kept from the last publication) and the rows written."""
 
@@ -223,7 +223,7 @@ class Published:
     written: dict[str, int]
 
 
-def publish_quarter(engine: sa.Engine, period: str, store: Path) -> Published:
+def publish_quarter(engine: sa.Engine, period: str, store: Path) -> Publication:
     """Compute and store a quarter's figures from its current accepted returns, reading,
     computing and rewriting only what changed since the last publication kept in `store`
     (figure_store), or everything when there is none."""
@@ -243,8 +243,9 @@ def publish_quarter(engine: sa.Engine, period: str, store: Path) -> Published:
         written = write_figures(conn, period, figs, units,
                                 based_on=last.stamp if last is not None else None)
         stamp = warehouse.published_stamp(conn, period)
-    figure_store.save_published(store, period, figure_store.Published(stamp, submissions, figs))
-    return Published(figs, returns, [b for b in returns.bodies if b not in keep], written)
+    figure_store.save_published(store, period,
+                               figure_store.KeptFigures(stamp, submissions, figs))
+    return Publication(figs, returns, [b for b in returns.bodies if b not in keep], written)
 
 
 def _comparable(table_id: str, measure: str) -> bool:
