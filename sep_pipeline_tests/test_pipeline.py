@@ -258,6 +258,14 @@ def test_a_resubmission_refreshes_the_partnership_pack_and_marks_body_workbooks(
     wb.save(fixed)
     run_pending()
     assert rows(env, headcount) == [(was[0] - 5,)]  # the figures are current
+    # computed for CLCT (and ALL) only: MGNPA's rows were kept from the last publication
+    event = dg.DagsterInstance.get().get_latest_materialization_event(
+        dg.AssetKey("quarter_benchmarks"))
+    metadata = event.asset_materialization.metadata
+    assert metadata["bodies_computed"].value == 1
+    assert metadata["benchmark_rows"].value == rows(
+        env, "select count(*) from benchmark where period = '2025-26 Q1'")[0][0]
+    assert 0 < metadata["rows_rewritten"].value < metadata["benchmark_rows"].value
     assert partnership.stat().st_mtime_ns != before[partnership]
     assert all(p.stat().st_mtime_ns == before[p] for p in bodies)
     assert out_of_date_body_packs(env) == [folder / "bodies"]
