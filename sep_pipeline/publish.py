@@ -144,7 +144,11 @@ def _update(returns: Returns, previous: Figures, keep: set[str]
               for name, df in returns.frames.items()}
     submitted = {name: (subs - keep) | ({OTHERS} if subs & keep else set())
                  for name, subs in returns.submitted.items()}
-    pay = pay_gap_rows(frames["workforce"])
+    # Pay gaps: a row of no body counts for ALL alone, so the kept bodies' pay is sorted once
+    # (for ALL), not twice. The tables take these rows as they are (OTHERS' own are dropped).
+    wf = returns.frames["workforce"]
+    pay = pay_gap_rows(wf.assign(body_code=wf["body_code"].astype(object).where(
+        ~wf["body_code"].isin(keep), None)))
     bench = benchmark_rows(frames, submitted, [*fresh, OTHERS], pay_gap=pay)
     units = [*returns.bodies, ALL]  # the order the rows of a full computation come in
     pay = _in_unit_order(previous.pay_gap, pay, keep, units, [])
