@@ -59,24 +59,6 @@ def store_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "figure_store"
 
 
-@dataclass(frozen=True)
-class Accepted:
-    """A body's current accepted return of the quarter."""
-
-    body: str
-    submission_id: int
-    sheets: str | None
-
-
-def accepted_returns(conn: sa.Connection, period: str) -> list[Accepted]:
-    s = warehouse.submissions
-    rows = conn.execute(
-        sa.select(s.c.body_code, s.c.submission_id, s.c.sheets).where(
-            s.c.status == "accepted", s.c.period == period).order_by(s.c.body_code)
-    ).all()
-    return [Accepted(*r) for r in rows]
-
-
 def _skipped_columns(table: str) -> set[str]:
     sheet = next(s for s in std.DATA_SHEETS if s.table == table)
     return {f.name for f in sheet.fields if f.kind in _SKIP_KINDS} | _SKIP
@@ -166,12 +148,10 @@ def _load(path: Path) -> Any | None:
 
 
 def quarter_inputs(conn: sa.Connection, period: str, folder: Path,
-                   accepted: Sequence[Accepted] | None = None) -> Inputs:
-    """The quarter's current returns (`accepted`, when the caller has read them), compact:
-    the rows of returns already kept from the store, the others (all of them, the first time)
-    read from the warehouse; kept again."""
-    accepted = accepted_returns(conn, period) if accepted is None else accepted
-    now = {a.body: a.submission_id for a in accepted}
+                   now: dict[str, int]) -> Inputs:
+    """The quarter's current returns (`now`: body -> submission id), compact: the rows of
+    returns already kept from the store, the others (all of them, the first time) read from
+    the warehouse; kept again."""
     kept = _load(_inputs_file(folder, period))
     kept = kept if isinstance(kept, Inputs) else None
     same = {b for b, sid in now.items() if kept is not None and kept.submissions.get(b) == sid}
@@ -197,19 +177,6 @@ def quarter_inputs(conn: sa.Connection, period: str, folder: Path,
     if kept is None or kept.submissions != now:
         _dump(_inputs_file(folder, period), inputs)
     return inputs
-
-
-def quarter_returns(conn: sa.Connection, period: str, folder: Path
-                    ) -> tuple[Any, dict[str, int]]:
-    """(`publish.Returns` of the quarter's current accepted returns, each body's submission id),
-    reading from the warehouse only the returns not kept yet."""
-    from .publish import returns_of
-
-    accepted = accepted_returns(conn, period)
-    inputs = quarter_inputs(conn, period, folder, accepted)  # the same returns, read once
-    returns = returns_of(inputs.for_figures(), [(a.body, period, a.sheets) for a in accepted],
-                         [period])
-    return returns, inputs.submissions
 
 
 @dataclass

@@ -63,12 +63,22 @@ def year_returns(conn: sa.Connection, quarters: Sequence[str]) -> tuple[Returns,
 
 
 def _accepted(conn: sa.Connection, periods: Sequence[str]) -> Sequence[Any]:
-    """(body_code, period, sheets) of each accepted return of `periods`."""
+    """(body_code, period, sheets, submission_id) of each accepted return of `periods`."""
     s = warehouse.submissions
     return conn.execute(
-        sa.select(s.c.body_code, s.c.period, s.c.sheets).where(
+        sa.select(s.c.body_code, s.c.period, s.c.sheets, s.c.submission_id).where(
             s.c.status == "accepted", s.c.period.in_(list(periods)))
     ).all()
+
+
+def quarter_returns(conn: sa.Connection, period: str, store: Path
+                    ) -> tuple[Returns, dict[str, int]]:
+    """(the current accepted returns of a quarter, each body's submission id), reading from
+    the warehouse only the returns the figure store does not hold yet."""
+    accepted = _accepted(conn, [period])
+    submissions = {a.body_code: a.submission_id for a in accepted}
+    inputs = figure_store.quarter_inputs(conn, period, store, submissions)
+    return returns_of(inputs.for_figures(), accepted, [period]), submissions
 
 
 def _read_periods(conn: sa.Connection, name: str, periods: Sequence[str]) -> pd.DataFrame:
@@ -77,16 +87,16 @@ def _read_periods(conn: sa.Connection, name: str, periods: Sequence[str]) -> pd.
 
 def returns_of(frames: dict[str, pd.DataFrame], accepted: Sequence[Any],
                periods: Sequence[str]) -> Returns:
-    """`frames` with which bodies sent which sheet: `accepted` holds (body, period, sheets)."""
+    """`frames` with which bodies sent which sheet (`accepted`: rows of `_accepted`)."""
     # A body sent a sheet for these periods only if it sent it for every one of them.
     submitted: dict[str, set[str]] = {}
     for name in warehouse.DATA_TABLES:
         per_body: dict[str, int] = {}
-        for body, _period, sheets in accepted:
-            if name in (sheets or "").split(","):
-                per_body[body] = per_body.get(body, 0) + 1
+        for a in accepted:
+            if name in (a.sheets or "").split(","):
+                per_body[a.body_code] = per_body.get(a.body_code, 0) + 1
         submitted[name] = {b for b, n in per_body.items() if n == len(periods)}
-    bodies = sorted({body for body, _, _ in accepted})
+    bodies = sorted({a.body_code for a in accepted})
     return Returns(frames, submitted, bodies)
 
 
@@ -232,7 +242,7 @@ def publish_quarter(engine: sa.Engine, period: str, store: Path) -> Publication:
     computing and rewriting only what changed since the last publication kept in `store`
     (figure_store), or everything when there is none."""
     with engine.connect() as conn:
-        returns, submissions = figure_store.quarter_returns(conn, period, store)
+        returns, submissions = quarter_returns(conn, period, store)
         last = figure_store.load_published(conn, store, period)
     keep = ({b for b, sid in submissions.items() if last.submissions.get(b) == sid}
             if last is not None else set())

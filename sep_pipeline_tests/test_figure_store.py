@@ -187,10 +187,10 @@ def test_kept_inputs_are_the_warehouse_rows(tmp_path, returns):
         load(engine, body, returns[body])
     store = tmp_path / "store"
     with engine.connect() as conn:
-        figure_store.quarter_inputs(conn, PERIOD, store)
+        publish.quarter_returns(conn, PERIOD, store)
     load(engine, "TCG", corrected(returns["TCG"], 10, "engagement"))
     with engine.connect() as conn:
-        kept = figure_store.quarter_inputs(conn, PERIOD, store).for_figures()
+        kept = publish.quarter_returns(conn, PERIOD, store)[0].frames
         whole = publish.current_returns(conn, [PERIOD]).frames
     for name, df in kept.items():
         want = whole[name][list(df.columns)]
@@ -350,7 +350,7 @@ def test_an_update_based_on_figures_another_run_has_replaced_writes_every_row(tm
     publish.publish_quarter(engine, PERIOD, store)
     load(engine, "CLCT", corrected(returns["CLCT"], 11, None))
     with engine.connect() as conn:
-        returns_now, submissions = figure_store.quarter_returns(conn, PERIOD, store)
+        returns_now, submissions = publish.quarter_returns(conn, PERIOD, store)
         last = figure_store.load_published(conn, store, PERIOD)
     keep = {b for b, sid in submissions.items() if last.submissions[b] == sid}
     ours = publish.figures(returns_now, previous=last.figures, keep=keep)
