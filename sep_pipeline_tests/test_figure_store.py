@@ -61,6 +61,14 @@ def warehouse_in(folder: Path):
     return warehouse.engine(url)
 
 
+def loaded(folder: Path, returns: dict[str, dict[str, pd.DataFrame]]):
+    """A warehouse in `folder` holding every sample body's return."""
+    engine = warehouse_in(folder)
+    for body in BODIES:
+        load(engine, body, returns[body])
+    return engine
+
+
 def corrected(tables: dict[str, pd.DataFrame], seed: int, drop_sheet: str | None
               ) -> dict[str, pd.DataFrame]:
     """A resubmission: some pay raised, some staff gone, perhaps one optional sheet left out."""
@@ -77,9 +85,7 @@ def corrected(tables: dict[str, pd.DataFrame], seed: int, drop_sheet: str | None
 
 def test_the_first_publication_is_the_fresh_figures_and_the_warehouse_holds_them(
         tmp_path, returns):
-    engine = warehouse_in(tmp_path)
-    for body in BODIES:
-        load(engine, body, returns[body])
+    engine = loaded(tmp_path, returns)
     done = publish.publish_quarter(engine, PERIOD, tmp_path / "store")
     assert done.computed == list(BODIES)
     assert_same(done.figures, fresh(engine))
@@ -127,9 +133,7 @@ def test_after_resubmissions_the_figures_are_those_computed_afresh(returns, resu
 def test_figures_kept_from_another_publication_are_not_used(tmp_path, returns):
     """When the warehouse's figures were written by someone else since (another stamp), the
     kept ones are ignored: everything is computed again."""
-    engine = warehouse_in(tmp_path)
-    for body in BODIES:
-        load(engine, body, returns[body])
+    engine = loaded(tmp_path, returns)
     publish.publish_quarter(engine, PERIOD, tmp_path / "store")
     load(engine, "CLCT", corrected(returns["CLCT"], 1, None))
     with engine.begin() as conn:  # e.g. a run on another machine, with its own store
@@ -140,9 +144,7 @@ def test_figures_kept_from_another_publication_are_not_used(tmp_path, returns):
 
 
 def test_an_unreadable_store_costs_a_recompute_not_a_wrong_figure(tmp_path, returns):
-    engine = warehouse_in(tmp_path)
-    for body in BODIES:
-        load(engine, body, returns[body])
+    engine = loaded(tmp_path, returns)
     store = tmp_path / "store"
     publish.publish_quarter(engine, PERIOD, store)
     for path in store.rglob("*.pickle"):
@@ -160,9 +162,7 @@ def test_an_unreadable_store_costs_a_recompute_not_a_wrong_figure(tmp_path, retu
 
 def test_inputs_are_read_from_the_warehouse_only_for_returns_not_kept(tmp_path, returns,
                                                                      monkeypatch):
-    engine = warehouse_in(tmp_path)
-    for body in BODIES:
-        load(engine, body, returns[body])
+    engine = loaded(tmp_path, returns)
     publish.publish_quarter(engine, PERIOD, tmp_path / "store")
     load(engine, "BMCHT", corrected(returns["BMCHT"], 4, None))
     read = []
@@ -182,9 +182,7 @@ def test_inputs_are_read_from_the_warehouse_only_for_returns_not_kept(tmp_path, 
 def test_kept_inputs_are_the_warehouse_rows(tmp_path, returns):
     """What the figures take from the store is what reading the quarter gives, value for
     value (the tallied columns as categoricals, other text in its own dtype), after updates."""
-    engine = warehouse_in(tmp_path)
-    for body in BODIES:
-        load(engine, body, returns[body])
+    engine = loaded(tmp_path, returns)
     store = tmp_path / "store"
     with engine.connect() as conn:
         publish.quarter_returns(conn, PERIOD, store)
@@ -231,9 +229,7 @@ def test_kept_published_tables_are_what_the_warehouse_reads(tmp_path, returns):
     """The pack can take the published tables from the store: the same frames, row order
     included, as reading them back from the warehouse, after a full write and after updates
     (which rewrite only some bodies' rows); and that order is the one a fresh full write gives."""
-    engine = warehouse_in(tmp_path)
-    for body in BODIES:
-        load(engine, body, returns[body])
+    engine = loaded(tmp_path, returns)
     store = tmp_path / "store"
     for resubmit in (None, "MGNPA", "AAFRS"):
         if resubmit:
@@ -321,9 +317,7 @@ def test_the_pack_takes_the_published_tables_from_the_store(tmp_path, returns, m
     from sep_pipeline.pack.workbook import load_pack_data
 
     monkeypatch.setenv("SEP_DATA_DIR", str(tmp_path / "var"))
-    engine = warehouse_in(tmp_path)
-    for body in BODIES:
-        load(engine, body, returns[body])
+    engine = loaded(tmp_path, returns)
     publish.publish_quarter(engine, PERIOD, figure_store.store_dir(current().data_dir))
     load(engine, "CLCT", corrected(returns["CLCT"], 9, None))
     publish.publish_quarter(engine, PERIOD, figure_store.store_dir(current().data_dir))
@@ -343,9 +337,7 @@ def test_an_update_based_on_figures_another_run_has_replaced_writes_every_row(tm
     """Two runs of the same quarter: this one read the figures of publication A; before it
     writes, another run publishes B from newer returns. Writing only this run's changed bodies
     would leave B's rows of the others beside this run's ALL: it writes all its rows instead."""
-    engine = warehouse_in(tmp_path)
-    for body in BODIES:
-        load(engine, body, returns[body])
+    engine = loaded(tmp_path, returns)
     store = tmp_path / "store"
     publish.publish_quarter(engine, PERIOD, store)
     load(engine, "CLCT", corrected(returns["CLCT"], 11, None))
@@ -371,9 +363,7 @@ def test_an_update_based_on_figures_another_run_has_replaced_writes_every_row(tm
 
 def test_a_store_that_cannot_be_written_does_not_stop_the_figures(tmp_path, returns,
                                                                  monkeypatch, caplog):
-    engine = warehouse_in(tmp_path)
-    for body in BODIES:
-        load(engine, body, returns[body])
+    engine = loaded(tmp_path, returns)
     store = tmp_path / "store"
     publish.publish_quarter(engine, PERIOD, store)
     load(engine, "AAFRS", corrected(returns["AAFRS"], 13, None))
