@@ -256,23 +256,10 @@ def phase_stages(ds: Dataset, work: Path, codes: Sequence[str] | None,
             del raw, result, tables
         with t("benchmarks.quarter"):  # as the quarter_benchmarks asset does, the first time
             publish.publish_quarter(engine, label, figure_store.store_dir(cfg.data_dir))
-        with t("benchmarks.year"):
-            year = PERIOD.year_label
-            quarters = publish.year_quarters(year)
-            with engine.connect() as conn:
-                snapshot, events = publish.year_returns(conn, quarters)
-            _publish(engine, year, publish.figures(snapshot, events))
-            del snapshot, events
+        with t("benchmarks.year"):  # as the annual_benchmarks asset does
+            publish.publish_year(engine, PERIOD.year_label)
     # The pack stage is timed once, after the cold end-to-end run, on the same warehouse rows.
     return {"seconds": t.seconds, "step_peak_mb": t.peak_mb, "statuses": statuses}
-
-
-def _publish(engine: Any, period: str, figs: Any) -> None:
-    """definitions._publish, without importing Dagster."""
-    from sep_pipeline import publish
-
-    with engine.begin() as conn:
-        publish.write_figures(conn, period, figs)
 
 
 def phase_e2e(ds: Dataset, work: Path, codes: Sequence[str] | None,

@@ -270,11 +270,6 @@ QUARTER_TO_YEAR = dg.StaticPartitionMapping(
     {p: Period.parse(p).year_label for p in PERIODS.get_partition_keys()})
 
 
-def _publish(engine: sa.Engine, period: str, figs: publish.Figures) -> dict[str, int]:
-    with engine.begin() as conn:  # one period's published rows change together
-        return publish.write_figures(conn, period, figs)
-
-
 def _figure_checks(figs: publish.Figures, bodies: list[str], asset: str):
     bench, pay = figs.benchmark, figs.pay_gap
     both = pd.concat([bench[["value", "marker"]], pay[["value", "marker"]]])
@@ -389,15 +384,9 @@ def quarter_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
     "Stored with the year (e.g. 2025-26) as the period.",
 )
 def annual_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
-    year = context.partition_key
-    quarters = publish.year_quarters(year)
-    engine = sep.engine()
-    with engine.connect() as conn:
-        snapshot, events = publish.year_returns(conn, quarters)
-    figs = publish.figures(snapshot, events)
-    written = _publish(engine, year, figs)
-    yield dg.MaterializeResult(metadata=_figure_metadata(figs, written))
-    yield from _figure_checks(figs, snapshot.bodies, "annual_benchmarks")
+    done = publish.publish_year(sep.engine(), context.partition_key)
+    yield dg.MaterializeResult(metadata=_figure_metadata(done.figures, done.written))
+    yield from _figure_checks(done.figures, done.returns.bodies, "annual_benchmarks")
 
 
 # --- Jobs -----------------------------------------------------------------------------------------

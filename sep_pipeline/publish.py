@@ -228,8 +228,9 @@ def in_published_order(table: str, df: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class Publication:
-    """What `publish_quarter` did: the figures, the returns they came from, the bodies whose
-    figures were computed (the rest kept from the last publication) and the rows written."""
+    """What `publish_quarter` or `publish_year` did: the figures, the returns they came from
+    (a year's: its Q4 snapshot), the bodies whose figures were computed (the rest kept from
+    the last publication) and the rows written."""
 
     figures: Figures
     returns: Returns
@@ -260,6 +261,17 @@ def publish_quarter(engine: sa.Engine, period: str, store: Path) -> Publication:
     figure_store.save_published(store, period,
                                figure_store.KeptFigures(stamp, submissions, figs))
     return Publication(figs, returns, [b for b in returns.bodies if b not in keep], written)
+
+
+def publish_year(engine: sa.Engine, year: str) -> Publication:
+    """Compute and store a year's figures (event tables from its four quarters, the rest from
+    Q4), every row written."""
+    with engine.connect() as conn:
+        snapshot, events = year_returns(conn, year_quarters(year))
+    figs = figures(snapshot, events)
+    with engine.begin() as conn:
+        written = write_figures(conn, year, figs)
+    return Publication(figs, snapshot, list(snapshot.bodies), written)
 
 
 def _comparable(table_id: str, measure: str) -> bool:
