@@ -18,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from . import figure_store, warehouse
+from .methodology.counts import CountBook, Counts, StaleCounts
 from .methodology.pay_gaps import pay_gap_rows
 from .methodology.rounding import ALL
 from .methodology.spread import SPREAD_CODES, position_rows, spread_rows
@@ -105,6 +106,7 @@ class Figures:
     pay_gap: pd.DataFrame
     benchmark: pd.DataFrame
     position: pd.DataFrame
+    counts: Counts | None = None  # a quarter's per-body counts behind them, for updates
 
 
 def figures(snapshot: Returns, events: Returns | None = None, previous: Figures | None = None,
@@ -115,16 +117,22 @@ def figures(snapshot: Returns, events: Returns | None = None, previous: Figures 
     A quarter's figures after some bodies resubmitted: `previous`, the figures last computed,
     and `keep`, the bodies whose returns are the same as then. Their rows are taken from
     `previous`; the other bodies' rows are computed, and ALL, the spread and the positions
-    again from every body's records. The result is the figures computed afresh, row for row.
+    again: ALL from the others' records and the kept bodies' counts (`previous.counts`), or
+    their records where a figure is not a sum. The result is the figures computed afresh, row
+    for row.
     """
     keep = set(keep) & set(snapshot.bodies) if previous is not None and events is None else set()
-    if keep:
-        pay, bench = _update(snapshot, previous, keep)
-    else:
+    counts = None
+    try:
+        pay, bench, counts = _update(snapshot, previous, keep)
+    except StaleCounts:  # nothing kept, or not counts that fit: count every record
+        book = CountBook() if events is None else None
         pay = pay_gap_rows(snapshot.frames["workforce"])
         # a year's event tables come from `events` alone: the snapshot gives the others
         bench = benchmark_rows(snapshot.frames, snapshot.submitted, snapshot.bodies,
-                               pay_gap=pay, tables=None if events is None else SNAPSHOT_TABLES)
+                               pay_gap=pay, tables=None if events is None else SNAPSHOT_TABLES,
+                               counts=book)
+        counts = book.counts() if book is not None else None
     if events is not None:
         yearly = benchmark_rows(events.frames, events.submitted, events.bodies, annual=True)
         # a year's events are the union of its quarters; its snapshot is Q4 (the relevant date)
@@ -136,34 +144,42 @@ def figures(snapshot: Returns, events: Returns | None = None, previous: Figures 
     rates = bench[per_measure(bench["table_id"], bench["measure"], _comparable, dtype=bool)]
     spread = spread_rows(rates)
     full = pd.concat([bench, spread], ignore_index=True)
-    return Figures(pay, full, position_rows(rates, spread))
+    return Figures(pay, full, position_rows(rates, spread), counts)
 
 
 # Stands for every body whose rows are kept: pooled into ALL like the rest, its own rows dropped.
 OTHERS = "~kept"
 
 
-def _update(returns: Returns, previous: Figures, keep: set[str]
-            ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(pay_gap, benchmark rows) with the rows of `keep` from `previous` and the rest computed.
-    The kept bodies' records all become OTHERS: ALL pools the same records as before, and only
-    two units' worth of cells are published instead of one per body."""
+def _update(returns: Returns, previous: Figures | None, keep: set[str]
+            ) -> tuple[pd.DataFrame, pd.DataFrame, Counts]:
+    """(pay_gap, benchmark rows, counts) with the rows of `keep` from `previous` and the rest
+    computed. Only the other bodies' records are counted: ALL adds the kept bodies' counts
+    from `previous`. The kept bodies stand as one unit, OTHERS, in the bookkeeping of who sent
+    which sheet (its figures are dropped). StaleCounts when there is nothing to update from."""
+    if previous is None or previous.counts is None or not keep:
+        raise StaleCounts("no kept counts")
     fresh = [b for b in returns.bodies if b not in keep]
-    frames = {name: df.assign(body_code=np.where(df["body_code"].isin(keep), OTHERS,
-                                                 df["body_code"].to_numpy(dtype=object)))
-              for name, df in returns.frames.items()}
+    if not fresh:  # a body withdrawn, or nothing changed: rare, so no shortcut
+        raise StaleCounts("no body to count")
+    kept = {name: df["body_code"].isin(keep).to_numpy() for name, df in returns.frames.items()}
+    frames = {name: df[~kept[name]] for name, df in returns.frames.items()}
     submitted = {name: (subs - keep) | ({OTHERS} if subs & keep else set())
                  for name, subs in returns.submitted.items()}
+    feedback = returns.frames["feedback"]
+    sent_feedback = feedback["body_code"].isin(returns.submitted["feedback"] & keep).to_numpy()
     # Pay gaps: a row of no body counts for ALL alone, so the kept bodies' pay is sorted once
     # (for ALL), not twice. The tables take these rows as they are (OTHERS' own are dropped).
     wf = returns.frames["workforce"]
     pay = pay_gap_rows(wf.assign(body_code=wf["body_code"].astype(object).where(
         ~wf["body_code"].isin(keep), None)))
-    bench = benchmark_rows(frames, submitted, [*fresh, OTHERS], pay_gap=pay)
+    book = CountBook(previous.counts, keep, pooled=OTHERS)
+    bench = benchmark_rows(frames, submitted, [*fresh, OTHERS], pay_gap=pay, counts=book,
+                           kept={"feedback": feedback[sent_feedback]})
     units = [*returns.bodies, ALL]  # the order the rows of a full computation come in
     pay = _in_unit_order(previous.pay_gap, pay, keep, units, [])
     bench = _in_unit_order(previous.benchmark, bench, keep, units, ["table_id"])
-    return pay, bench
+    return pay, bench, book.counts()
 
 
 def _in_unit_order(previous: pd.DataFrame, computed: pd.DataFrame, keep: set[str],

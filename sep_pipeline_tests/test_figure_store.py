@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -123,9 +124,18 @@ def test_after_resubmissions_the_figures_are_those_computed_afresh(returns, resu
             load(engine, body, corrected(returns[body], seed + i, drop))
         if later:
             load(engine, BODIES[-1], returns[BODIES[-1]])
-        done = publish.publish_quarter(engine, PERIOD, folder / "store")
         expected = set(resubmit) | ({BODIES[-1]} if later else set())
+        with mock.patch.object(publish, "benchmark_rows", wraps=publish.benchmark_rows) as spy:
+            done = publish.publish_quarter(engine, PERIOD, folder / "store")
         assert set(done.computed) == expected
+        # only the changed bodies' records were counted: the kept bodies' counts were reused
+        assert [c.args[2] for c in spy.call_args_list] == [[*sorted(expected), publish.OTHERS]]
+        assert_same(done.figures, fresh(engine))
+        # and again: the counts kept by an update are right for the next one
+        again = next(b for b in BODIES if b not in expected)
+        load(engine, again, corrected(returns[again], seed + 7, None))
+        done = publish.publish_quarter(engine, PERIOD, folder / "store")
+        assert done.computed == [again]
         assert_same(done.figures, fresh(engine))
         engine.dispose()
 

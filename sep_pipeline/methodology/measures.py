@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import standard as std
+from .counts import CountBook, Counter
 from .pay_gaps import COMPARISONS, flag, memberships
 from .rounding import (
     ALL,
@@ -26,7 +27,6 @@ from .rounding import (
     publish_pct,
     publish_value,
     rows_frame,
-    unit_counts,
     units_of,
 )
 
@@ -70,6 +70,7 @@ def likelihood_rows(
     workforce: pd.DataFrame,
     *,
     snapshot: pd.DataFrame | None = None,
+    counts: CountBook | None = None,
 ) -> pd.DataFrame:
     """R1: relative likelihoods of A against B for each comparison of `pay_gaps.COMPARISONS`.
 
@@ -80,17 +81,17 @@ def likelihood_rows(
       four quarters as `workforce` and the Q4 rows as `snapshot`, so no one is counted four
       times in the denominator. Above 1 here means A is the more likely to enter disciplinary.
     A body with no rows for a measure gets [z]; marking a missing return [x] is for the caller.
+    counts: records the counts, and gives ALL the kept bodies' (`counts.CountBook`).
     """
     chars = tuple({c.characteristic for c in COMPARISONS})
     rec = _ensure(recruitment, ("shortlisted", "appointed", *chars))
     wf = _ensure(workforce, ("disciplinary", "training_approved", *chars))
     snap = _ensure(workforce if snapshot is None else snapshot, ("in_post_at_snapshot", *chars))
     codes = sorted({str(b) for f in (rec, wf, snap) for b in f["body_code"].dropna().unique()})
-    if not codes:
+    if not codes and not (counts and counts.keeps):
         return rows_frame(COLUMNS, [])
     position = {b: i for i, b in enumerate(codes)}
-    nb = len(codes)
-    ru, wu, su = (_unit_of(f, position) for f in (rec, wf, snap))
+    ru, wu, su = (Counter(codes, _unit_of(f, position), counts) for f in (rec, wf, snap))
     shortlisted = flag(rec["shortlisted"]).to_numpy()
     appointed = flag(rec["appointed"]).to_numpy() & shortlisted
     disciplinary = flag(wf["disciplinary"]).to_numpy()
@@ -102,29 +103,29 @@ def likelihood_rows(
         ra, rb, wa, wb, sa, sb = (
             m for f, cache in zip((rec, wf, snap), factors, strict=True)
             for m in memberships(f[comp.characteristic], comp, cache))
-        n_ra, n_rb = unit_counts(ru, nb, ra), unit_counts(ru, nb, rb)
-        n_sa, n_sb = unit_counts(su, nb, sa & in_post), unit_counts(su, nb, sb & in_post)
-        counts = [  # per measure: (hits in A, base of A, hits in B, base of B), per unit
+        n_ra, n_rb = ru(ra), ru(rb)
+        n_sa, n_sb = su(sa & in_post), su(sb & in_post)
+        taken = [  # per measure: (hits in A, base of A, hits in B, base of B), per unit
             ("shortlisted_from_applied",
-             (unit_counts(ru, nb, shortlisted & ra), n_ra, unit_counts(ru, nb, shortlisted & rb),
+             (ru(shortlisted & ra), n_ra, ru(shortlisted & rb),
               n_rb)),
             ("appointed_from_shortlisted",
-             (unit_counts(ru, nb, appointed & ra), unit_counts(ru, nb, shortlisted & ra),
-              unit_counts(ru, nb, appointed & rb), unit_counts(ru, nb, shortlisted & rb))),
+             (ru(appointed & ra), ru(shortlisted & ra),
+              ru(appointed & rb), ru(shortlisted & rb))),
             ("entering_disciplinary",
-             (unit_counts(wu, nb, disciplinary & wa), n_sa,
-              unit_counts(wu, nb, disciplinary & wb), n_sb)),
+             (wu(disciplinary & wa), n_sa,
+              wu(disciplinary & wb), n_sb)),
             ("approved_for_training",
-             (unit_counts(wu, nb, training & wa), n_sa, unit_counts(wu, nb, training & wb),
+             (wu(training & wa), n_sa, wu(training & wb),
               n_sb)),
         ]
-        per_comp.append((comp, f"{comp.reference_group}_vs_{comp.comparison_group}", counts))
+        per_comp.append((comp, f"{comp.reference_group}_vs_{comp.comparison_group}", taken))
     likelihood = cache(relative_likelihood)  # the same few counts recur (zeros, mostly)
     rows = []
     for u, body in enumerate([*codes, ALL]):
-        for comp, category, counts in per_comp:
+        for comp, category, taken in per_comp:
             rows += [(body, m, comp.characteristic, category,
-                      likelihood(*(int(c[u]) for c in arrays))) for m, arrays in counts]
+                      likelihood(*(int(c[u]) for c in arrays))) for m, arrays in taken]
     return rows_frame(COLUMNS, rows)
 
 
@@ -140,20 +141,21 @@ def _is_one_of(answers: tuple[np.ndarray, pd.Index], values: tuple[str, ...]) ->
     return uniques.isin(values)[codes]
 
 
-def declaration_rows(workforce: pd.DataFrame) -> pd.DataFrame:
+def declaration_rows(workforce: pd.DataFrame, counts: CountBook | None = None) -> pd.DataFrame:
     """D1: for each characteristic, % of staff in post with a real answer, % Prefer not to say
-    (where the code list has it), % Not known. Category is `all`."""
+    (where the code list has it), % Not known. Category is `all`. counts: as for
+    `likelihood_rows`."""
     codes, unit = units_of(workforce)
-    if not codes:
+    if not codes and not (counts and counts.keeps):
         return rows_frame(COLUMNS, [])
-    nb = len(codes)
+    count = Counter(codes, unit, counts)
     staff = flag(workforce["in_post_at_snapshot"]).to_numpy()
-    n = unit_counts(unit, nb, staff)
+    n = count(staff)
     per_char = []
     for char, code_list in std.CHARACTERISTICS.items():
         answers = _answered(workforce, char)
-        pnts = unit_counts(unit, nb, staff & _is_one_of(answers, (std.PREFER_NOT_TO_SAY.code,)))
-        nk = unit_counts(unit, nb, staff & _is_one_of(answers, (std.NOT_KNOWN.code,)))
+        pnts = count(staff & _is_one_of(answers, (std.PREFER_NOT_TO_SAY.code,)))
+        nk = count(staff & _is_one_of(answers, (std.NOT_KNOWN.code,)))
         per_char.append((char, std.PREFER_NOT_TO_SAY.code in code_list.values, pnts, nk))
     rows = []
     for u, body in enumerate([*codes, ALL]):
@@ -190,37 +192,38 @@ def census_members(characteristic: str, category: str) -> tuple[str, ...]:
     return (category,)
 
 
-def representation_rows(workforce: pd.DataFrame) -> pd.DataFrame:
+def representation_rows(workforce: pd.DataFrame, counts: CountBook | None = None
+                        ) -> pd.DataFrame:
     """C1: each Census category's workforce share (staff in post), the Census share, and the
     difference in percentage points (workforce - Census, from the unrounded workforce share).
 
     The workforce share is taken on the Census figure's base: of staff with a real answer for a
     compulsory Census question (the Census imputes non-response), of all staff in post for a
     voluntary one (its Census base includes "not answered"). A suppressed workforce share
-    suppresses the difference too, which would otherwise give it away.
+    suppresses the difference too, which would otherwise give it away. counts: as for
+    `likelihood_rows`.
     """
     codes, unit = units_of(workforce)
-    if not codes:
+    if not codes and not (counts and counts.keeps):
         return rows_frame(COLUMNS, [])
-    nb = len(codes)
+    count = Counter(codes, unit, counts)
     census = census_reference()
     staff = flag(workforce["in_post_at_snapshot"]).to_numpy()
-    n = unit_counts(unit, nb, staff)
+    n = count(staff)
     answers: dict[str, tuple[np.ndarray, pd.Index]] = {}
     per_row = []
     for c in census.itertuples(index=False):
         if c.characteristic not in answers:
             answers[c.characteristic] = _answered(workforce, c.characteristic)
         ans = answers[c.characteristic]
-        base = (unit_counts(unit, nb, staff & ~_is_one_of(ans, NON_ANSWERS))
+        base = (count(staff & ~_is_one_of(ans, NON_ANSWERS))
                 if c.base == "answered" else n)
-        count = unit_counts(unit, nb,
-                            staff & _is_one_of(ans, census_members(c.characteristic, c.category)))
-        per_row.append((c, base, count, publish_value(exact(c.pct), 1)))
+        members = count(staff & _is_one_of(ans, census_members(c.characteristic, c.category)))
+        per_row.append((c, base, members, publish_value(exact(c.pct), 1)))
     rows = []
     for u, body in enumerate([*codes, ALL]):
-        for c, base, count, census_pct in per_row:
-            k, m = int(count[u]), int(base[u])
+        for c, base, members, census_pct in per_row:
+            k, m = int(members[u]), int(base[u])
             workforce_pct = publish_pct(k, m)
             difference = (
                 marked(workforce_pct.marker) if workforce_pct.marker

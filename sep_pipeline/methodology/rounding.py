@@ -250,15 +250,6 @@ def units_of(df: pd.DataFrame) -> tuple[list[str], np.ndarray]:
     return [str(u) for u in uniques], np.asarray(codes, np.intp)
 
 
-def unit_counts(unit: np.ndarray, n_bodies: int, mask: np.ndarray) -> np.ndarray:
-    """Rows where `mask` holds, for each body (by `units_of` index) and last for ALL (every
-    row)."""
-    mask = np.asarray(mask, bool)
-    mine = unit[mask]
-    counts = np.bincount(mine[mine >= 0], minlength=n_bodies)
-    return np.append(counts, int(mask.sum()))
-
-
 def cells_of(pubs: Sequence[Published] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(value, marker) object arrays of many published figures: `Published.cells` of each, done
     once per distinct object (tables repeat the same few figures)."""

@@ -115,7 +115,7 @@ import copy
 from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from functools import cached_property
+from functools import cache, cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -123,6 +123,7 @@ import pandas as pd
 
 from .. import schemas
 from .. import standard as std
+from .counts import CountBook
 from .measures import declaration_rows, likelihood_rows, representation_rows
 from .pay_gaps import COMPARISONS, pay_gap_rows
 from .rounding import (
@@ -304,11 +305,13 @@ class _Rows:
     index of its body in `units`; ALL, the last unit, counts every row), the columns the
     tallies read as `_Factor`s (a sheet's own columns factorized once, shared by every
     selection of its rows) and integer columns to sum. Arrays run over all the sheet's rows;
-    `rows` selects some (None: all)."""
+    `rows` selects some (None: all). `book` records every tally (`counts.CountBook`)."""
 
-    def __init__(self, df: pd.DataFrame, units: Sequence[str]) -> None:
+    def __init__(self, df: pd.DataFrame, units: Sequence[str],
+                 book: CountBook | None = None) -> None:
         self.df = df
         self.units = list(units)
+        self.book = book
         position = {b: i for i, b in enumerate(self.units[:-1])}
         codes, uniques = pd.factorize(df["body_code"])
         self.unit = np.array([position.get(str(u), -1) for u in uniques] + [-1],
@@ -386,7 +389,8 @@ def _tally(rows: _Rows, dims: Mapping[str, Sequence[str]],
            sums: Sequence[str] = ()) -> pd.DataFrame:
     """Row count `n` and the sums of `sums` for every unit x combination of listed categories
     (0 where there are none). A dim listed as ["all"] is the total over it, so a total counts
-    every row, listed code or not, from its own unrounded count. ALL counts every row."""
+    every row, listed code or not, from its own unrounded count. ALL counts every row, and the
+    kept bodies' records the book holds counts of."""
     keys = ["body_code", *dims]
     cats = [list(c) for c in dims.values()]
     cells = int(np.prod([len(c) for c in cats]))
@@ -405,18 +409,28 @@ def _tally(rows: _Rows, dims: Mapping[str, Sequence[str]],
     body_key = unit[mine] * cells + key[mine]
     all_key = key[counted]
 
-    def per_cell(weights: np.ndarray | None) -> np.ndarray:
+    def per_cell(weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(per body: n_bodies x cells, ALL's own rows: cells)"""
         w = None if weights is None else weights[mine]
         bodies = (np.bincount(body_key, minlength=n_bodies * cells) if w is None
                   else _sum_by(body_key, w, n_bodies * cells)).astype(np.int64)
+        bodies = bodies.reshape(n_bodies, cells)
         if every_row_a_body:  # ALL is then the bodies' rows, all of them once
-            total = bodies.reshape(n_bodies, cells).sum(axis=0)
+            total = bodies.sum(axis=0)
         else:
             total = (np.bincount(all_key, minlength=cells) if weights is None
-                     else _sum_by(all_key, weights[counted], cells))
-        return np.concatenate([bodies, total]).astype(np.int64)
+                     else _sum_by(all_key, weights[counted], cells)).astype(np.int64)
+        return bodies, total
 
-    data = {"n": per_cell(None), **{s: per_cell(rows.selected_sum(s)) for s in sums}}
+    names = ["n", *sums]
+    parts = [per_cell(None), *(per_cell(rows.selected_sum(s)) for s in sums)]
+    per_body = np.concatenate([p[0] for p in parts], axis=1)
+    total = np.concatenate([p[1] for p in parts])
+    if rows.book is not None:
+        total = total + rows.book.take(rows.units[:-1], per_body)
+    data = {name: np.concatenate([per_body[:, i * cells:(i + 1) * cells].reshape(-1),
+                                  total[i * cells:(i + 1) * cells]])
+            for i, name in enumerate(names)}
     index = pd.MultiIndex.from_product([rows.units, *cats], names=keys)
     return pd.DataFrame(data, index=index).reset_index()
 
@@ -481,15 +495,18 @@ def _emit(cells: pd.DataFrame, figures: Mapping[str, _Cells]) -> pd.DataFrame:
 # --- Preparing the sheets -------------------------------------------------------------------
 
 
+@cache
+def _standard_dtypes(table: str) -> dict[str, object]:
+    sheet = next(s for s in std.DATA_SHEETS if s.table == table)
+    return dict(schemas.empty_frame(sheet).dtypes)
+
+
 def _sheet_frame(frames: Mapping[str, pd.DataFrame], table: str) -> pd.DataFrame:
     """The standardised table with every standard column (a missing one blank, in its type)."""
-    sheet = next(s for s in std.DATA_SHEETS if s.table == table)
     df = frames.get(table)
     df = pd.DataFrame({"body_code": pd.Series([], dtype=object)}) if df is None else df
-    blank = schemas.empty_frame(sheet)
-    missing = {c: pd.Series(np.full(len(df), pd.NA, dtype=object), index=df.index,
-                            dtype=blank[c].dtype)
-               for c in blank.columns if c not in df}
+    missing = {c: pd.Series(np.full(len(df), pd.NA, dtype=object), index=df.index, dtype=dtype)
+               for c, dtype in _standard_dtypes(table).items() if c not in df}
     return df.assign(**missing)
 
 
@@ -632,7 +649,10 @@ class _Ctx:
 
     def __init__(self, frames: Mapping[str, pd.DataFrame], submitted: Mapping[str, set[str]],
                  bodies: Sequence[str], annual: bool,
-                 pay_gap: pd.DataFrame | None = None) -> None:
+                 pay_gap: pd.DataFrame | None = None, counts: CountBook | None = None,
+                 kept: Mapping[str, pd.DataFrame] | None = None) -> None:
+        self.counts = counts
+        self.kept = {t: _sheet_frame(kept, t) for t in kept or {}}
         self.raw: dict[str, pd.DataFrame] = {}
         self.units: dict[str, list[str]] = {}
         self.snapshot: pd.DataFrame | None = None
@@ -657,7 +677,7 @@ class _Ctx:
 
     def rows(self, table: str) -> _Rows:
         if table not in self._rows:
-            self._rows[table] = _Rows(self.raw[table], self.units[table])
+            self._rows[table] = _Rows(self.raw[table], self.units[table], self.counts)
         return self._rows[table]
 
     def people(self, table: str) -> _Rows:
@@ -777,7 +797,8 @@ def _a1(ctx: _Ctx) -> pd.DataFrame:
         complete=_is(df["status"], "complete"),
         characteristics=df["characteristics"].astype(object).fillna("").str.split(";")) \
         .explode("characteristics").reset_index(drop=True)
-    named_rows = _Rows(named, ctx.units["actions"]).with_sums(complete=named["complete"])
+    named_rows = _Rows(named, ctx.units["actions"], ctx.counts).with_sums(
+        complete=named["complete"])
     t = _breakdowns(ac, {
         **{d: _codes(c.values) for d, c in dims.items()},
         "characteristics": (named_rows, std.ACTION_CHARACTERISTICS.values)}, ["complete"])
@@ -857,9 +878,13 @@ def _f1(ctx: _Ctx) -> pd.DataFrame:
             "characteristic": (equality, cats["characteristic"])}
     t = _breakdowns(fb, dims, ["eq", "change"])
     # Medians are not additive: each cell's sorted list of days, from the case rows (a few:
-    # the feedback sheet is small), each body's and then ALL's.
-    filled = df.assign(all=TOTAL, **_filled(df, *cats))
-    filled = pd.concat([filled, filled.assign(body_code=ALL)], ignore_index=True)
+    # the feedback sheet is small), each body's and then ALL's (with the kept bodies' cases).
+    def fill(rows: pd.DataFrame) -> pd.DataFrame:
+        return rows.assign(all=TOTAL, **_filled(rows, *cats))
+
+    kept = ctx.kept.get("feedback")
+    pooled = fill(df if kept is None else pd.concat([df, kept[df.columns]], ignore_index=True))
+    filled = pd.concat([fill(df), pooled.assign(body_code=ALL)], ignore_index=True)
     lists = []
     for dim in [TOTAL, *cats]:
         rows = filled[filled["equality_related"].eq(True).fillna(False)] \
@@ -926,7 +951,8 @@ def _p(ctx: _Ctx) -> pd.DataFrame:
 
 
 def _r1(ctx: _Ctx) -> pd.DataFrame:
-    rows = likelihood_rows(ctx.raw["recruitment"], ctx.raw["workforce"], snapshot=ctx.snapshot)
+    rows = likelihood_rows(ctx.raw["recruitment"], ctx.raw["workforce"], snapshot=ctx.snapshot,
+                           counts=ctx.counts)
     return _external(rows, ctx.units["workforce"])
 
 
@@ -951,8 +977,9 @@ _BUILDERS: dict[str, Callable[[_Ctx], pd.DataFrame]] = {
     "W10": lambda ctx: _staff_events(ctx, ["disciplinary"], ["disciplinary"]),
     "W11": _w11,
     "R1": _r1,
-    "D1": lambda ctx: _external(declaration_rows(ctx.raw["workforce"]), ctx.units["workforce"]),
-    "C1": lambda ctx: _external(representation_rows(ctx.raw["workforce"]),
+    "D1": lambda ctx: _external(declaration_rows(ctx.raw["workforce"], ctx.counts),
+                                ctx.units["workforce"]),
+    "C1": lambda ctx: _external(representation_rows(ctx.raw["workforce"], ctx.counts),
                                 ctx.units["workforce"]),
     "A1": _a1, "E1": _e1, "E2": _e2, "PR1": _pr1, "F1": _f1,
 }
@@ -961,7 +988,8 @@ _BUILDERS: dict[str, Callable[[_Ctx], pd.DataFrame]] = {
 def benchmark_rows(frames: Mapping[str, pd.DataFrame], submitted: Mapping[str, set[str]],
                    bodies: Sequence[str], *, annual: bool = False,
                    pay_gap: pd.DataFrame | None = None,
-                   tables: Collection[str] | None = None) -> pd.DataFrame:
+                   tables: Collection[str] | None = None, counts: CountBook | None = None,
+                   kept: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The `benchmark` contract rows (without period) for every body in `bodies` and ALL.
 
     frames: standardised tables of one period (annual: the union of a year's four quarters),
@@ -970,11 +998,14 @@ def benchmark_rows(frames: Mapping[str, pd.DataFrame], submitted: Mapping[str, s
     pay_gap: `pay_gap_rows(frames["workforce"])` when the caller has it already: P1 and P2 reuse
     it when every workforce row is from a body in `bodies` that submitted the sheet (they are
     recomputed from those bodies' rows otherwise). tables: only these table ids (default all).
+    counts: records every count taken (`counts.CountBook`); when it keeps the counts of bodies
+    whose records are not in `frames`, ALL adds them, and `kept` holds those bodies' rows of
+    the sheets whose figures are not sums (feedback: F1's medians).
     value is a float or None, marker None or one of the markers; never both.
     """
     wanted = [t for t in TABLE_IDS if (tables is None or t in tables)
               and (not annual or t in EVENT_TABLES)]
-    ctx = _Ctx(frames, submitted, bodies, annual, pay_gap)
+    ctx = _Ctx(frames, submitted, bodies, annual, pay_gap, counts, kept)
     parts = [_p(ctx)] if {"P1", "P2"} & set(wanted) else []
     parts += [_BUILDERS[t](ctx).assign(table_id=t) for t in wanted if t in _BUILDERS]
     if not parts:
