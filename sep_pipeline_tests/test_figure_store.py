@@ -5,6 +5,7 @@ whatever the store holds, it never makes a figure wrong."""
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from unittest import mock
 
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sep_pipeline import figure_store, publish, warehouse
+from sep_pipeline.methodology.counts import Counts
 from sep_pipeline.migrations import upgrade
 from sep_pipeline.safe_read import read_workbook
 from sep_pipeline.standardise import standardise
@@ -151,6 +153,24 @@ def test_figures_kept_from_another_publication_are_not_used(tmp_path, returns):
     done = publish.publish_quarter(engine, PERIOD, tmp_path / "store")
     assert done.computed == list(BODIES)
     assert_same(done.figures, fresh(engine))
+
+
+def test_kept_counts_that_do_not_fit_cost_a_recount_not_a_wrong_figure(tmp_path, returns):
+    """Counts kept by other code (one count fewer, or a count of another shape) are not used:
+    every record is counted again, and the figures are the fresh ones."""
+    engine = loaded(tmp_path, returns)
+    before = fresh(engine)
+    load(engine, "MGNPA", corrected(returns["MGNPA"], 4, None))
+    with engine.connect() as conn:
+        now = publish.current_returns(conn, [PERIOD])
+    keep = set(BODIES) - {"MGNPA"}
+    taken = before.counts.taken
+    codes, rows = taken[3]
+    for counts in (Counts(taken[:-1]), Counts((*taken[:3], (codes, rows[:, 1:]), *taken[4:]))):
+        with mock.patch.object(publish, "benchmark_rows", wraps=publish.benchmark_rows) as spy:
+            figs = publish.figures(now, previous=replace(before, counts=counts), keep=keep)
+        assert spy.call_args_list[-1].args[2] == list(BODIES)  # counted afresh, every body
+        assert_same(figs, fresh(engine))
 
 
 def test_an_unreadable_store_costs_a_recompute_not_a_wrong_figure(tmp_path, returns):
