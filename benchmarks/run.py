@@ -10,8 +10,9 @@ or burden another; each reports its own peak resident memory, VmHWM):
   own validation (`validate_workbook`) on what it read;
 - stages: the pipeline's steps called directly, file by file, timed one by one: read
   (`read_workbook`: the safety checks, then calamine), validate, standardise, load
-  (`replace_current` into a fresh SQLite warehouse), the partner's feedback workbook; then the
-  benchmark figures of the quarter and of its year (the pack stage is timed in e2e);
+  (`replace_current` into a fresh SQLite warehouse), the partner's feedback workbook (from the
+  sheets validation read, as in a run); then the benchmark figures of the quarter and of its
+  year (the pack stage is timed in e2e);
 - e2e: `run_pending` through the real Dagster jobs in-process (one run per file, then the
   quarter's and the year's figures), on an empty warehouse and Dagster instance (cold), then the
   pack (`write_pack`, when it exists: the table's pack stage); then one body resubmits the
@@ -217,7 +218,7 @@ def phase_stages(ds: Dataset, work: Path, codes: Sequence[str] | None,
 
     from sep_pipeline import figure_store, intake, publish, warehouse
     from sep_pipeline.config import settings
-    from sep_pipeline.ingest import Outcome, Received, write_feedback
+    from sep_pipeline.ingest import Outcome, Received, keep_for_feedback, write_feedback
     from sep_pipeline.safe_read import read_workbook
     from sep_pipeline.standardise import standardise
     from sep_pipeline.validate import validate_workbook
@@ -237,6 +238,7 @@ def phase_stages(ds: Dataset, work: Path, codes: Sequence[str] | None,
                 raw = read_workbook(path)
             with t("validate"):
                 result = validate_workbook(raw, file_name=path.name, expected_body=code)
+            keep_for_feedback(sha, result)  # as ingest.validate does
             statuses[result.status] = statuses.get(result.status, 0) + 1
             if result.status != "accepted":
                 continue
@@ -247,7 +249,7 @@ def phase_stages(ds: Dataset, work: Path, codes: Sequence[str] | None,
                     conn, body=code, period=label, file_name=path.name, sha256=sha,
                     archive_path=str(path), issues=result.issues, late=False, tables=tables,
                     template_version=result.about.get("template_version"))
-            with t("feedback"):  # as ingest.record does: re-read the file, write the workbook
+            with t("feedback"):  # as ingest.record does: the marked rows of the kept sheets
                 received = Received(code, label, path.name, sha, str(path), datetime.now(UTC))
                 write_feedback(Outcome(received, "accepted", label, None, result.issues),
                                cfg)
@@ -546,7 +548,7 @@ def render(ds: Dataset, res: dict[str, dict[str, Any]], s: dict[str, Any],
             t.add_row(f"   {label}", fmt(st.get(k)), rate(st.get(k)), peak("stages", k), "")
         t.add_row("   [b]ingest[/b] (read to load)", fmt(s["ingest_s"]),
                   rate(s["ingest_s"]), "", "")
-        t.add_row("   feedback workbook (re-read + write)", fmt(st.get("feedback")), "",
+        t.add_row("   feedback workbook", fmt(st.get("feedback")), "",
                   peak("stages", "feedback"), "part of ingest.record")
         t.add_row("   benchmarks: quarter figures", fmt(st.get("benchmarks.quarter")), "",
                   peak("stages", "benchmarks.quarter"), "")

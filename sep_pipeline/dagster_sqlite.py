@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections import OrderedDict
+from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -32,10 +33,17 @@ def _dagster_file(dbapi_connection: sqlite3.Connection) -> str | None:
         return None
     rows = dbapi_connection.execute("PRAGMA database_list").fetchall()
     path = next((r[2] for r in rows if r[1] == "main" and r[2]), None)
-    if path is None or Path(home).resolve() not in Path(path).resolve().parents:
+    if path is None or not _under(home, path):
         return None
     mode = dbapi_connection.execute("PRAGMA journal_mode").fetchone()
     return path if mode and mode[0] == "wal" else None
+
+
+@lru_cache(maxsize=256)
+def _under(home: str, path: str) -> bool:
+    """Whether the file is under the folder. Cached: Dagster connects for every event, and
+    resolving both paths each time (a system call per folder) cost more than the connection."""
+    return Path(home).resolve() in Path(path).resolve().parents
 
 
 def _on_connect(dbapi_connection: object, _record: object) -> None:

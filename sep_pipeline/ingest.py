@@ -22,7 +22,7 @@ from .messages import render
 from .periods import Period
 from .safe_read import FileRefused, read_workbook
 from .standardise import standardise
-from .validate import validate_file
+from .validate import ValidationResult, validate_file
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,16 @@ def _named_sheets(issues: list[Issue]) -> set[str]:
     return {i.sheet.casefold() for i in issues if i.sheet}
 
 
+def keep_for_feedback(sha256: str, result: ValidationResult) -> None:
+    """Keep the sheets of a file just read that its issues name, for `write_feedback` in this
+    process (which then need not read the file again)."""
+    _last_read.clear()  # one file's sheets at a time
+    if result.raw is not None:
+        named = _named_sheets(result.issues)
+        _last_read[sha256] = {n: sh.rows for n, sh in result.raw.sheets.items()
+                              if n.casefold() in named}
+
+
 def validate(received: Received, settings: Settings, engine: sa.Engine) -> Outcome:
     previous = None
     if received.period:
@@ -157,10 +167,7 @@ def validate(received: Received, settings: Settings, engine: sa.Engine) -> Outco
     if received.body not in registry.load():
         en, cy = render("intake.unknown_body", value=received.body)
         result.issues.insert(0, Issue("error", "intake.unknown_body", en, cy, value=received.body))
-    if result.raw is not None:
-        named = _named_sheets(result.issues)
-        _last_read[received.sha256] = {n: sh.rows for n, sh in result.raw.sheets.items()
-                                       if n.casefold() in named}
+    keep_for_feedback(received.sha256, result)
     tables = {}
     if result.status == "accepted":
         tables = standardise(result.tables, body=received.body, key=settings.pseudonym_key)

@@ -16,6 +16,8 @@ from . import intake, warehouse
 from .config import Settings, settings
 from .periods import Period
 
+LOOK_INTERVAL = 0.5  # seconds between the two looks at the intake folder
+
 
 @dataclass(frozen=True)
 class FileResult:
@@ -65,6 +67,10 @@ def run_pending(
     from .definitions import FILE_TAG, PERIODS, SHA_TAG, defs
 
     cfg = settings()
+    # Two looks, as the sensor does: a file still being copied in waits for the next run. The
+    # set-up (migrations, Dagster's instance: ~0.5 s) happens between the looks, not before.
+    first = {str(c.path): c.look for c in intake.candidates(cfg.intake_dir)}
+    first_at = time.monotonic()
     engine = warehouse.create_all(cfg.warehouse_url)
     instance = dg.DagsterInstance.get()
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -74,9 +80,7 @@ def run_pending(
         defs.resolve_job_def(job).execute_in_process(
             instance=instance, raise_on_error=False, run_config=run_config, **kw)
 
-    # Two looks, as the sensor does: a file still being copied in waits for the next run.
-    first = {str(c.path): c.look for c in intake.candidates(cfg.intake_dir)}
-    time.sleep(0.5)
+    time.sleep(max(0.0, LOOK_INTERVAL - (time.monotonic() - first_at)))
     ready = intake.stable(intake.candidates(cfg.intake_dir), first)
     with engine.begin() as conn:
         planned = steps.plan(ready, conn, set(PERIODS.get_partition_keys()))

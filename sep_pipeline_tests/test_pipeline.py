@@ -142,6 +142,40 @@ def test_run_takes_samples_from_intake_to_warehouse(env):
     assert record.asset_materialization.metadata["bodies_accepted"].value == 2
 
 
+def test_run_leaves_a_file_still_being_copied_for_the_next_run(env, monkeypatch):
+    """`run` looks twice, LOOK_INTERVAL apart (its set-up done in between), and takes only the
+    files that did not change between the looks."""
+    from sep_pipeline import runner
+
+    done = drop(env, "CLCT", 1)
+    growing = drop(env, "MGNPA", 1)
+    looks: list[float] = []
+    real_sleep, real_candidates = time.sleep, runner.intake.candidates
+
+    def candidates(intake_dir):
+        looks.append(time.monotonic())
+        return real_candidates(intake_dir)
+
+    def sleep(seconds: float) -> None:
+        if len(looks) == 1:  # between the looks: the copy goes on
+            with growing.open("ab") as f:
+                f.write(b"\0")
+        real_sleep(seconds)
+
+    monkeypatch.setattr(runner.intake, "candidates", candidates)
+    monkeypatch.setattr(runner.time, "sleep", sleep)
+    results = run_pending()
+    assert [(r.file_name, r.status) for r in results] == [(done.name, "accepted")]
+    assert looks[1] - looks[0] >= runner.LOOK_INTERVAL
+    monkeypatch.setattr(runner.time, "sleep", real_sleep)
+    shutil.copyfile(SAMPLES / "MGNPA" / "MGNPA_2025-26_Q1.xlsx", growing)  # finished copying
+    looks.clear()
+    again = run_pending()  # (its set-up is quick now: the wait makes up the interval)
+    assert sorted((r.file_name, r.status) for r in again) == [
+        (done.name, "done"), (growing.name, "accepted")]
+    assert looks[1] - looks[0] >= runner.LOOK_INTERVAL
+
+
 def test_published_tables_for_the_samples(env):
     """Every table id is published, with the markers the rules call for."""
     for body in ("CLCT", "MGNPA"):
