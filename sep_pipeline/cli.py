@@ -128,16 +128,17 @@ def run(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from .config import ConfigError
+    from .config import ConfigError, settings
     from .periods import Period
     from .runner import prepare_environment, run_pending
 
     try:
-        cfg = prepare_environment(intake)
         label = Period.parse(period).label if period else None
+        cfg = settings()
     except (ConfigError, ValueError) as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from None
+    cfg = _or_fail(cfg, "sep-pipeline run", lambda: prepare_environment(intake))
     if cfg.demo:
         console.print("[yellow]Demo mode: SEP_PSEUDONYM_KEY is not set, so a public demo key "
                       "makes the pseudonyms. Set it before loading real data.[/yellow]")
@@ -151,10 +152,40 @@ def run(
         def done(result) -> None:  # noqa: ANN001
             progress.update(task, advance=1, description=f"{result.body} {result.period or ''}")
 
-        results = run_pending(label, on_start=started, on_file=done)
+        def waiting(holder: str) -> None:
+            progress.update(task, description="Waiting for another run to finish"
+                            + (f" ({holder})" if holder else ""))
+
+        results = _or_fail(cfg, "sep-pipeline run", lambda: run_pending(
+            label, on_start=started, on_file=done, on_wait=waiting))
     _print_run_summary(results, cfg)
-    if any(r.status == "failed" for r in results):
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        from .failures import log_file
+
+        console.print(f"[red]{len(failed)} file(s) could not be processed; the details are in "
+                      f"{log_file(cfg)}. They stay queued: the next run tries them again.[/red]")
         raise typer.Exit(1)
+
+
+def _or_fail(cfg, what: str, work):  # noqa: ANN001, ANN202
+    """`work()`, or, when it fails, one plain message (the traceback to the log file) and exit
+    status 1."""
+    from .failures import explain, log
+
+    try:
+        return work()
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure ends with one clear message
+        path = log(exc, cfg, what)
+        message = explain(exc, cfg) or (
+            f"{what} stopped on an unexpected error ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}). Nothing half-written was kept; "
+            "running it again completes the work once the cause is fixed.")
+        console.print(f"[red]{message}[/red]")
+        console.print(f"Details: {path}")
+        raise typer.Exit(1) from None
 
 
 def _print_run_summary(results, cfg) -> None:  # noqa: ANN001
@@ -298,19 +329,30 @@ def report(
 ) -> None:
     """Write the benchmark pack of a quarter or a year: partnership workbook(s), tidy CSV with
     datapackage.json, and one workbook per body."""
-    from .pack import pack_dir, write_pack
+    from .config import settings
+    from .pack import languages, pack_dir
     from .periods import Period
     from .runner import prepare_environment
-    from .warehouse import create_all
+    from .runner import report as write_report
 
-    cfg = prepare_environment()
     try:
         label = Period.parse(period).label if "q" in period.lower() else period.strip()
-        folder = out or pack_dir(cfg.outputs_dir, label)
-        paths = write_pack(create_all(cfg.warehouse_url), label, folder, lang)
+        languages(lang)
     except ValueError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from None
+    cfg = _or_fail(settings(), "sep-pipeline report", prepare_environment)
+    folder = out or pack_dir(cfg.outputs_dir, label)
+
+    def work():  # noqa: ANN202
+        try:
+            return write_report(label, out, lang, on_wait=lambda holder: console.print(
+                "Waiting for another run to finish" + (f" ({holder})" if holder else "")))
+        except ValueError as e:
+            console.print(f"[red]{e}[/red]")
+            raise typer.Exit(2) from None
+
+    paths = _or_fail(cfg, "sep-pipeline report", work)
     console.print(f"{len(paths)} files written to [bold]{folder}[/bold]")
 
 

@@ -9,6 +9,7 @@ import dataclasses
 import json
 import os
 import re
+import time
 import warnings
 from collections import Counter
 from datetime import date, timedelta
@@ -24,6 +25,7 @@ from . import standard as std
 from .config import Settings, settings
 from .methodology.tables import measure_places, per_measure
 from .periods import FIRST, Period
+from .writer_lock import writer_lock
 
 OWNERS = ["team:equality-data"]
 
@@ -78,6 +80,9 @@ def _keys(context: dg.AssetExecutionContext) -> tuple[str, str]:
 # --- Assets: one body x quarter ----------------------------------------------------------------
 
 FILE_TAG, SHA_TAG = "sep/file", "sep/sha256"
+RECEIPT_TAG = "sep/receipt"  # the file's place in the intake queue: the run processes it
+PUBLISH_TAG = "sep/publish"  # the period whose out-of-date figures and pack a run publishes
+FEEDBACK_TAG = "sep/feedback"
 
 
 @dg.asset(
@@ -86,16 +91,20 @@ FILE_TAG, SHA_TAG = "sep/file", "sep/sha256"
     kinds={"excel"},
     owners=OWNERS,
     code_version="1",
-    description="The return as the partner sent it, copied into the content-addressed archive "
-    "before anything parses it. A run started by the intake sensor takes the new file; a re-run "
-    "or backfill re-reads the latest submission of that body and quarter from the archive.",
+    description="The return as the partner sent it, as it was copied into the content-addressed "
+    "archive when it arrived (before anything parsed it). A run started by the intake sensor "
+    "or `sep-pipeline run` takes the file it was started for; a re-run or backfill re-reads the "
+    "latest submission of that body and quarter from the archive.",
 )
 def raw_return(context: dg.AssetExecutionContext, sep: SepConfig) -> steps.Received | None:
     body, period = _keys(context)
     tags = context.run.tags
     cfg = sep.settings()
-    if FILE_TAG in tags:
-        received = steps.receive(Path(tags[FILE_TAG]), body, period, tags[SHA_TAG], cfg)
+    if RECEIPT_TAG in tags:
+        with sep.engine().connect() as conn:
+            received = steps.Received.of(warehouse.receipt(conn, int(tags[RECEIPT_TAG])))
+    elif FILE_TAG in tags:  # a run started by hand for a file: taken in as the sensor would
+        received = steps.take_in_path(Path(tags[FILE_TAG]), body, cfg, sep.engine())
     else:
         with sep.engine().connect() as conn:
             received = steps.from_archive(conn, body, period)
@@ -167,8 +176,10 @@ def standardised_tables(
     """Replace this body x quarter's rows of every table, and make the return current, at once."""
     engine = sep.engine()
     body, period = _keys(context)
-    if validated_return is not None and validated_return.status == "accepted":
-        outcome = steps.record(validated_return, sep.settings(), engine)
+    outcome = validated_return
+    if outcome is not None and outcome.status == "accepted":
+        outcome = steps.record(outcome, sep.settings(), engine)
+    if outcome is not None and outcome.status == "accepted":
         for table in STANDARDISED:
             df = outcome.tables.get(table)
             yield dg.Output(None, output_name=table, metadata={
@@ -348,7 +359,9 @@ def _figure_metadata(figs: publish.Figures, written: dict[str, int]) -> dict[str
 def quarter_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
     period = context.partition_key
     engine = sep.engine()
-    done = publish.publish_quarter(engine, period, figure_store.store_dir(sep.settings().data_dir))
+    with writer_lock(sep.settings()):
+        done = publish.publish_quarter(engine, period,
+                                       figure_store.store_dir(sep.settings().data_dir))
     figs, returns = done.figures, done.returns
     held = {"pay_gap_rows": len(figs.pay_gap), "benchmark_rows": len(figs.benchmark),
             "position_rows": len(figs.position)}  # what the tables hold, however much was written
@@ -384,7 +397,8 @@ def quarter_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
     "Stored with the year (e.g. 2025-26) as the period.",
 )
 def annual_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
-    done = publish.publish_year(sep.engine(), context.partition_key)
+    with writer_lock(sep.settings()):
+        done = publish.publish_year(sep.engine(), context.partition_key)
     yield dg.MaterializeResult(metadata=_figure_metadata(done.figures, done.written))
     yield from _figure_checks(done.figures, done.returns.bodies, "annual_benchmarks")
 
@@ -405,12 +419,12 @@ partnership_job = dg.define_asset_job(
 
 
 def _pack(context: dg.AssetExecutionContext, sep: SepConfig, bodies: bool) -> dg.MaterializeResult:
-    from .pack import pack_dir, write_body_packs, write_partnership_pack
+    from .pack import pack_dir, publish_pack
 
     key = context.partition_key
     folder = pack_dir(sep.settings().outputs_dir, key)
-    write = write_body_packs if bodies else write_partnership_pack
-    paths = write(sep.engine(), key, folder, "both")
+    with writer_lock(sep.settings()):
+        paths = publish_pack(sep.engine(), key, folder, bodies)
     listed = [p for p in paths if p.suffix == ".xlsx" and (bodies or p.parent == folder)]
     return dg.MaterializeResult(metadata={
         "folder": dg.MetadataValue.path(str(folder / "bodies" if bodies else folder)),
@@ -462,21 +476,20 @@ annual_job = dg.define_asset_job(
 )
 
 
-@dg.op(config_schema={"file": str, "body": str, "sha256": str, "period": dg.Field(
-    dg.Noneable(str), default_value=None)})
+@dg.op(config_schema={"receipt": int})
 def reject_unroutable_return(context: dg.OpExecutionContext, sep: SepConfig) -> None:
-    """A file whose quarter cannot be read (or is not open yet): archived, validated so the
-    partner learns why, and recorded as rejected."""
-    cfg = context.op_config
+    """A file whose quarter cannot be read (or is not open yet), or from a folder that is no
+    registry body: validated from the archive so the partner learns why, and recorded as
+    rejected."""
     settings_ = sep.settings()
-    received = steps.receive(Path(cfg["file"]), cfg["body"], cfg["period"], cfg["sha256"],
-                             settings_)
     engine = sep.engine()
+    with engine.connect() as conn:
+        received = steps.Received.of(warehouse.receipt(conn, context.op_config["receipt"]))
     outcome = steps.validate(received, settings_, engine)
     if outcome.status == "accepted":  # cannot happen for an unroutable file; be explicit
         outcome.status = "rejected"
     steps.record(outcome, settings_, engine)
-    context.log.info(f"{cfg['file']}: rejected with {outcome.errors} errors")
+    context.log.info(f"{received.file_name}: rejected with {outcome.errors} errors")
 
 
 @dg.job(description="Record a return whose quarter cannot be read, and tell the partner why.")
@@ -484,64 +497,138 @@ def unroutable_return():
     reject_unroutable_return()
 
 
+@dg.op
+def deliver_owed_feedback(context: dg.OpExecutionContext, sep: SepConfig) -> None:
+    """Write every feedback workbook still owed to a partner (the run that recorded the outcome
+    died, or could not write it)."""
+    paths = steps.deliver_owed(sep.settings(), sep.engine())
+    context.log.info(f"{len(paths)} feedback workbook(s) delivered")
+
+
+@dg.job(description="Deliver the feedback workbooks still owed to partners.")
+def deliver_feedback():
+    deliver_owed_feedback()
+
+
+def publication_run(state: warehouse.PublicationState, cfg: Settings, engine: sa.Engine,
+                    bodies: bool = False) -> tuple[str, list[dg.AssetKey]] | None:
+    """The job and assets that bring an out-of-date period's published figures and pack up to
+    date: its figures unless they are current, the partnership's pack, and the per-body
+    workbooks the first time (later they are marked out of date instead: the run after the
+    deadline and `report` rewrite them; `bodies`: now). None when a year has nothing to
+    publish yet (no accepted Q4: recorded as up to date)."""
+    from .pack import body_packs_written, pack_dir
+
+    year = " Q" not in state.period
+    if year and not publish.year_has_snapshot(engine, state.period):
+        with engine.begin() as conn:
+            warehouse.figures_published(conn, state.period, state.version)
+            warehouse.pack_published(conn, state.period, state.version)
+        return None
+    job = annual_job if year else partnership_job
+    prefix = "annual" if year else "quarter"
+    skip = set()
+    if state.figures_current:
+        skip.add(dg.AssetKey(f"{prefix}_benchmarks"))
+    if body_packs_written(pack_dir(cfg.outputs_dir, state.period)) and not bodies:
+        skip.add(dg.AssetKey(f"{prefix}_body_packs"))
+    keys = [k for k in defs.resolve_job_def(job.name).asset_layer.executable_asset_keys
+            if k not in skip]
+    return job.name, sorted(keys, key=lambda k: k.to_user_string())
+
+
 # --- Sensor and schedule ---------------------------------------------------------------------
 
 
+RETRY_AFTER = timedelta(minutes=10)  # a run that failed is not requested again sooner
+
+
+def _may_request(instance: dg.DagsterInstance, tag: str, value: str) -> tuple[bool, int]:
+    """(whether a run tagged `tag=value` may be requested now, how many there were): not while
+    one is queued or running, nor within RETRY_AFTER of one that failed."""
+    runs = instance.get_runs(filters=dg.RunsFilter(tags={tag: value}), limit=20)
+    for run in runs:
+        if not run.is_finished:
+            return False, len(runs)
+    if runs and runs[0].status == dg.DagsterRunStatus.FAILURE:
+        record = instance.get_run_record_by_id(runs[0].run_id)
+        ended = record.end_time if record is not None else None
+        if ended is not None and time.time() - ended < RETRY_AFTER.total_seconds():
+            return False, len(runs)
+    return True, len(runs)
+
+
 @dg.sensor(
-    jobs=[ingest_job, unroutable_return],
+    jobs=[ingest_job, unroutable_return, partnership_job, annual_job, deliver_feedback],
     # Two looks at a stable file are two ticks apart: 30 s by default.
     minimum_interval_seconds=int(os.environ.get("SEP_SENSOR_INTERVAL", "30")),
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Watches SEP_INTAKE_DIR/<BODY>/ and starts one run per new file once its size "
-    "and modification time are stable across two looks. Lock files (~$...), temporary files and "
-    "the feedback/ folders are ignored; an identical file sent again is recorded as a duplicate.",
+    description="Watches SEP_INTAKE_DIR/<BODY>/: a file whose size and modification time are "
+    "stable across two looks is copied into the archive and queued, and one run is started per "
+    "queued file (again, after a pause, if its run failed). Lock files (~$...), temporary files "
+    "and the feedback/ folders are ignored; an identical file sent again is recorded as a "
+    "duplicate. It also starts the runs that publish out-of-date figures and packs and deliver "
+    "feedback still owed, so whatever a failed run left undone gets done.",
 )
 def intake_sensor(context: dg.SensorEvaluationContext, sep: SepConfig) -> dg.SensorResult:
     cfg = sep.settings()
-    # cursor: each file's last look (size, mtime) and, once requested, the look and hash it had
-    state = json.loads(context.cursor) if context.cursor else {"looks": {}, "requested": {}}
+    looks = json.loads(context.cursor)["looks"] if context.cursor else {}
     now = intake.candidates(cfg.intake_dir)
-    ready = [
-        c for c in intake.stable(now, {k: tuple(v) for k, v in state["looks"].items()})
-        if state["requested"].get(str(c.path), [None, None])[:2] != list(c.look)
-    ]
-    planned: list[steps.Planned] = []
-    if ready:
-        with sep.engine().begin() as conn:
-            planned = steps.plan(ready, conn, set(PERIODS.get_partition_keys()))
-            for p in planned:
-                if p.action == "duplicate":
-                    steps.record_duplicate(conn, p)
+    cursor = json.dumps({"looks": {str(c.path): list(c.look) for c in now}})
+    ready = intake.stable(now, {k: tuple(v) for k, v in looks.items()})
+    engine = sep.engine()
+    instance = context.instance
     runs: list[dg.RunRequest] = []
     bodies: set[str] = set()
-    for p in planned:
-        c = p.candidate
-        state["requested"][str(c.path)] = [*c.look, p.sha256]
-        tags = {FILE_TAG: str(c.path), SHA_TAG: p.sha256}
-        if p.action == "ingest":
-            bodies.add(c.body)
-            runs.append(dg.RunRequest(
-                run_key=f"{c.body}|{p.period}|{p.sha256}", job_name=ingest_job.name,
-                partition_key=dg.MultiPartitionKey({"period": p.period, "body": c.body}),
-                tags=tags,
-            ))
-        elif p.action == "unroutable":
-            runs.append(dg.RunRequest(
-                run_key=f"{c.body}|unroutable|{p.sha256}", job_name=unroutable_return.name,
-                run_config={"ops": {"reject_unroutable_return": {"config": {
-                    "file": str(c.path), "body": c.body, "sha256": p.sha256,
-                    "period": p.period}}}},
-                tags=tags,
-            ))
-    present = {str(c.path) for c in now}
-    state = {
-        "looks": {str(c.path): list(c.look) for c in now},
-        "requested": {k: v for k, v in state["requested"].items() if k in present},
-    }
+    with writer_lock(cfg, wait=False) as free:
+        if not free:
+            return dg.SensorResult(skip_reason="Another run is writing: the intake folder is "
+                                   "looked at again on the next tick.", cursor=context.cursor)
+        steps.take_in_ready(ready, engine, cfg)
+        known = set(PERIODS.get_partition_keys())
+        with engine.connect() as conn:
+            pending = [(r, steps.action(r, conn, known))
+                       for r in warehouse.pending_receipts(conn)]
+            stale = warehouse.out_of_date(conn)
+            owed = bool(warehouse.feedback_due(conn))
+        for r, what in pending:
+            if what == "duplicate":
+                steps.record_duplicate(engine, r, cfg)
+                continue
+            may, tries = _may_request(instance, RECEIPT_TAG, str(r.receipt_id))
+            if not may:
+                continue
+            tags = {RECEIPT_TAG: str(r.receipt_id), FILE_TAG: r.file_name, SHA_TAG: r.file_sha256}
+            key = f"{r.body_code}|{r.period}|{r.file_sha256}|{r.receipt_id}|{tries}"
+            if what == "ingest":
+                bodies.add(r.body_code)
+                runs.append(dg.RunRequest(
+                    run_key=key, job_name=ingest_job.name, tags=tags,
+                    partition_key=dg.MultiPartitionKey({"period": r.period, "body": r.body_code})))
+            else:
+                runs.append(dg.RunRequest(
+                    run_key=key, job_name=unroutable_return.name, tags=tags,
+                    run_config={"ops": {"reject_unroutable_return": {"config": {
+                        "receipt": r.receipt_id}}}}))
+        for state in stale:
+            may, tries = _may_request(instance, PUBLISH_TAG, state.period)
+            planned = publication_run(state, cfg, engine) if may else None
+            if planned is not None:
+                job, keys = planned
+                runs.append(dg.RunRequest(
+                    run_key=f"publish|{state.period}|{state.version}|{tries}", job_name=job,
+                    partition_key=state.period, asset_selection=keys,
+                    tags={PUBLISH_TAG: state.period}))
+        if owed and not any(r.job_name == ingest_job.name for r in runs):
+            may, tries = _may_request(instance, FEEDBACK_TAG, "owed")
+            if may:
+                runs.append(dg.RunRequest(run_key=f"feedback|{tries}",
+                                          job_name=deliver_feedback.name,
+                                          tags={FEEDBACK_TAG: "owed"}))
     return dg.SensorResult(
         run_requests=runs,
         dynamic_partitions_requests=[BODIES.build_add_request(sorted(bodies))] if bodies else [],
-        cursor=json.dumps(state),
+        cursor=cursor,
     )
 
 
@@ -644,7 +731,8 @@ defs = dg.Definitions(
     assets=[raw_return, validated_return, standardised_tables, quarter_submissions,
             quarter_benchmarks, annual_benchmarks, quarter_pack, quarter_body_packs, annual_pack,
             annual_body_packs],
-    jobs=[ingest_job, partnership_job, annual_job, unroutable_return, reminders_job],
+    jobs=[ingest_job, partnership_job, annual_job, unroutable_return, deliver_feedback,
+          reminders_job],
     sensors=[intake_sensor],
     schedules=[quarterly_after_deadline, annual_after_q4_deadline,
                reminders_before_and_after_deadline],

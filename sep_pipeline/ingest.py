@@ -1,8 +1,13 @@
 """The steps from a file in the intake folder to the warehouse, without Dagster.
 
-`definitions.py` wraps these as assets, the sensor and `sep-pipeline run` plan with `plan()`.
-Each step is safe to repeat: the archive is content-addressed, and what becomes current changes
-in one transaction.
+`definitions.py` wraps these as assets; the sensor and `sep-pipeline run` take files in with
+`take_in_ready()`. Each step is safe to repeat, and a run killed at any point loses nothing:
+- a ready file is copied into the content-addressed archive and listed in the warehouse's
+  intake queue (`receipts`) before anything parses it; everything after reads the archived copy;
+- what became of a file (its submission, the return made current, its issues, the feedback it
+  is owed, the period's figures marked out of date) is written in one transaction, at most once
+  per file;
+- the feedback workbook is owed until it is in the partner's folder (`deliver_owed`).
 """
 
 from __future__ import annotations
@@ -14,15 +19,17 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from . import intake, registry, warehouse
+from . import durable, intake, registry, warehouse
 from .config import Settings
 from .feedback_report import write_report
 from .issues import Issue
 from .messages import render
+from .pause_points import pause
 from .periods import Period
 from .safe_read import FileRefused, read_workbook
 from .standardise import standardise
 from .validate import ValidationResult, validate_file
+from .writer_lock import writer_lock
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,12 @@ class Received:
     sha256: str
     archive_path: str
     received_at: datetime
+    receipt_id: int | None = None  # its place in the intake queue (none for a re-run)
+
+    @classmethod
+    def of(cls, r: warehouse.Receipt) -> Received:
+        return cls(r.body_code, r.period, r.file_name, r.file_sha256, r.archive_path or "",
+                   r.received_at, r.receipt_id)
 
 
 @dataclass
@@ -49,7 +62,7 @@ class Outcome:
     """
 
     received: Received
-    status: str  # "accepted" | "rejected"
+    status: str  # "accepted" | "rejected" (| "duplicate" once recorded as one)
     period: str | None
     template_version: str | None
     issues: list[Issue] = field(default_factory=list)
@@ -66,58 +79,96 @@ class Outcome:
         return len(self.issues) - self.errors
 
 
-# --- Planning: what in the intake folder needs a run ------------------------------------------
+# --- Taking files in: the archive and the intake queue ----------------------------------------
 
 
 @dataclass(frozen=True)
-class Planned:
+class Taken:
+    """A ready file and its receipt; `new` when this look listed it (else it was listed before:
+    the same name and bytes)."""
+
     candidate: intake.Candidate
-    sha256: str
-    action: str  # "ingest" (routable to a partition), "unroutable", "duplicate", "done"
-    period: str | None = None
+    receipt: warehouse.Receipt
+    new: bool
 
 
-def plan(
-    candidates: list[intake.Candidate], conn: sa.Connection, known_periods: set[str]
-) -> list[Planned]:
-    """Decide what to do with each ready file.
-
-    done: this file (same name, same content) was already processed; duplicate: the same content
-    arrived before under another name; ingest: a run for its body × quarter; unroutable: the
-    quarter cannot be read (or is not a quarter we take yet) — a run that records why.
-    """
-    members = registry.load()
-    out: list[Planned] = []
-    for c in candidates:
-        sha = intake.sha256_file(c.path)
-        seen = warehouse.find_by_sha(conn, c.body, sha)
-        if any(s.file_name == c.path.name for s in seen):
-            out.append(Planned(c, sha, "done"))
-        elif seen:
-            out.append(Planned(c, sha, "duplicate", seen[0].period))
-        else:
-            period = intake.peek_period(c.path)
-            label = period.label if period else None
-            # An unknown body folder gets no partition: it is recorded and told why, no more.
-            routable = label in known_periods and c.body in members
-            out.append(Planned(c, sha, "ingest" if routable else "unroutable", label))
+def take_in_ready(ready: list[intake.Candidate], engine: sa.Engine,
+                  settings: Settings) -> list[Taken]:
+    """Copy each ready file into the archive and list it in the intake queue, oldest first. A
+    file already listed with the same size and modification time is not read again; one that
+    changes while it is copied waits for the next look."""
+    with engine.connect() as conn:
+        looks = warehouse.taken_looks(conn)
+    out: list[Taken] = []
+    for c in intake.arrival_order(ready):
+        if looks.get((c.body, c.path.name)) == c.look:
+            continue  # taken before, unchanged since
+        try:
+            archived, sha = intake.take_in(c, settings.archive_dir)
+        except intake.ChangedWhileCopied:
+            continue
+        with engine.connect() as conn:
+            found = warehouse.find_receipt(conn, c.body, c.path.name, sha)
+        if found is not None:
+            out.append(Taken(c, found, False))
+            continue
+        period = intake.peek_period(archived)
+        with engine.begin() as conn:
+            r = warehouse.add_receipt(
+                conn, body=c.body, file_name=c.path.name, sha256=sha,
+                archive_path=str(archived), period=period.label if period else None,
+                received_at=datetime.now(UTC), look=c.look)
+        out.append(Taken(c, r, True))
     return out
 
 
+def take_in_path(path: Path, body: str, settings: Settings, engine: sa.Engine) -> Received:
+    """One named file taken in as the sensor would (a run started by hand with a file tag)."""
+    st = path.stat()
+    c = intake.Candidate(path, body, st.st_size, st.st_mtime_ns)
+    archived, sha = intake.take_in(c, settings.archive_dir)
+    period = intake.peek_period(archived)
+    with engine.begin() as conn:
+        r = warehouse.add_receipt(conn, body=body, file_name=path.name, sha256=sha,
+                                  archive_path=str(archived),
+                                  period=period.label if period else None,
+                                  received_at=datetime.now(UTC), look=c.look)
+    return Received.of(r)
+
+
+def action(r: warehouse.Receipt, conn: sa.Connection, known_periods: set[str]) -> str:
+    """What a listed file needs: "duplicate" (these bytes came from this body before, under
+    another name), "ingest" (a run for its body x quarter) or "unroutable" (its quarter cannot
+    be read or is not open, or its folder is no registry body: a run that records why)."""
+    original = warehouse.original_of(conn, r.body_code, r.file_sha256)
+    if original is not None:
+        return "duplicate"
+    routable = r.period in known_periods and r.body_code in registry.load()
+    return "ingest" if routable else "unroutable"
+
+
+class _RecordedAlready(Exception):
+    """Another run recorded this file first: this run's transaction is rolled back."""
+
+
+def record_duplicate(engine: sa.Engine, r: warehouse.Receipt, settings: Settings) -> int:
+    """These bytes were processed before: recorded as a duplicate, nothing else changes."""
+    with writer_lock(settings):
+        try:
+            with engine.begin() as conn:
+                original = warehouse.original_of(conn, r.body_code, r.file_sha256)
+                sid = warehouse.record_duplicate(
+                    conn, body=r.body_code, period=original.period if original else r.period,
+                    file_name=r.file_name, sha256=r.file_sha256, received_at=r.received_at)
+                if not warehouse.claim_receipt(conn, r.receipt_id, sid):
+                    raise _RecordedAlready
+        except _RecordedAlready:
+            with engine.connect() as conn:
+                return warehouse.receipt(conn, r.receipt_id).submission_id or 0
+    return sid
+
+
 # --- The steps ---------------------------------------------------------------------------------
-
-
-def receive(path: Path, body: str, period: str | None, sha256: str, settings: Settings) -> Received:
-    """Archive the file by content before anything parses it."""
-    archived = intake.archive(path, settings.archive_dir, sha256)
-    return Received(body, period, path.name, sha256, str(archived), datetime.now(UTC))
-
-
-def record_duplicate(conn: sa.Connection, planned: Planned) -> int:
-    return warehouse.record_duplicate(
-        conn, body=planned.candidate.body, period=planned.period,
-        file_name=planned.candidate.path.name, sha256=planned.sha256,
-    )
 
 
 def from_archive(conn: sa.Connection, body: str, period: str) -> Received | None:
@@ -164,6 +215,7 @@ def validate(received: Received, settings: Settings, engine: sa.Engine) -> Outco
     result = validate_file(
         Path(received.archive_path), expected_body=received.body, previous_headcount=previous
     )
+    pause("validate", received.file_name)
     if received.body not in registry.load():
         en, cy = render("intake.unknown_body", value=received.body)
         result.issues.insert(0, Issue("error", "intake.unknown_body", en, cy, value=received.body))
@@ -183,23 +235,80 @@ def is_late(received: Received, settings: Settings) -> bool:
 
 
 def record(outcome: Outcome, settings: Settings, engine: sa.Engine) -> Outcome:
-    """Write the outcome: a rejection and its issues, or the new current return, atomically."""
+    """Write the outcome in one transaction: a rejection and its issues, or the new current
+    return (its period's figures marked out of date), the feedback owed for it and what became
+    of its receipt; then deliver the feedback. A file another run recorded first is left as it
+    recorded it."""
     rec = outcome.received
     common = dict(body=rec.body, period=outcome.period, file_name=rec.file_name,
                   sha256=rec.sha256, archive_path=rec.archive_path, issues=outcome.issues,
                   template_version=outcome.template_version, received_at=rec.received_at)
-    with engine.begin() as conn:
-        if outcome.status == "accepted":
-            outcome.submission_id = warehouse.replace_current(
-                conn, late=is_late(rec, settings), tables=outcome.tables, **common)
-        else:
-            outcome.submission_id = warehouse.record_rejected(conn, **common)
-    write_feedback(outcome, settings)
+    if rec.receipt_id is not None:
+        with engine.connect() as conn:
+            first = warehouse.original_of(conn, rec.body, rec.sha256)
+        if first is not None:  # the same bytes, listed under another name, were recorded first
+            outcome.submission_id = record_duplicate(
+                engine, warehouse.Receipt(rec.receipt_id, rec.body, rec.file_name, rec.sha256,
+                                          rec.archive_path, rec.period, rec.received_at, None),
+                settings)
+            outcome.status = "duplicate"
+            _last_read.pop(rec.sha256, None)
+            return outcome
+    with writer_lock(settings):
+        try:
+            with engine.begin() as conn:
+                if outcome.status == "accepted":
+                    sid = warehouse.replace_current(
+                        conn, late=is_late(rec, settings), tables=outcome.tables,
+                        receipt_id=rec.receipt_id, **common)
+                else:
+                    sid = warehouse.record_rejected(conn, **common)
+                if rec.receipt_id is not None and not warehouse.claim_receipt(
+                        conn, rec.receipt_id, sid):
+                    raise _RecordedAlready
+                pause("warehouse", rec.file_name)
+        except _RecordedAlready:
+            with engine.connect() as conn:
+                outcome.submission_id = warehouse.receipt(conn, rec.receipt_id).submission_id
+            _last_read.pop(rec.sha256, None)
+            return outcome
+        outcome.submission_id = sid
+        deliver(outcome, settings, engine)
     return outcome
 
 
+def deliver(outcome: Outcome, settings: Settings, engine: sa.Engine) -> Path:
+    """Write the feedback owed for a recorded outcome and mark it written."""
+    path = write_feedback(outcome, settings)
+    with engine.begin() as conn:
+        warehouse.feedback_written(conn, outcome.submission_id, str(path))
+    return path
+
+
+def deliver_owed(settings: Settings, engine: sa.Engine) -> list[Path]:
+    """Every feedback workbook still owed (a run died, or could not write it, after recording
+    the outcome): rebuilt from the recorded issues and the archived file."""
+    with engine.connect() as conn:
+        due = warehouse.feedback_due(conn)
+    written = []
+    for d in due:
+        with writer_lock(settings):
+            with engine.connect() as conn:
+                if not warehouse.feedback_due(conn, d.submission_id):
+                    continue  # delivered meanwhile
+                issues = warehouse.issues_of(conn, d.submission_id)
+            received = Received(d.body_code, None, d.file_name, "", d.archive_path or "",
+                                datetime.now(UTC))
+            status = "rejected" if d.status == "rejected" else "accepted"
+            outcome = Outcome(received, status, None, None, issues,
+                              submission_id=d.submission_id, readable=bool(d.archive_path))
+            written.append(deliver(outcome, settings, engine))
+    return written
+
+
 def write_feedback(outcome: Outcome, settings: Settings) -> Path:
-    """The partner's feedback workbook, in the body's feedback/ folder (never read as a return).
+    """The partner's feedback workbook, in the body's feedback/ folder (never read as a return),
+    written under a temporary name and renamed into place.
 
     The partner's sheets are needed only if an issue can mark a cell (the report copies just the
     sheets with a marked cell): those validation read in this process, else a re-read of them
@@ -207,10 +316,9 @@ def write_feedback(outcome: Outcome, settings: Settings) -> Path:
     """
     rec = outcome.received
     path = intake.feedback_path(settings.intake_dir, rec.body, rec.file_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
 
     named = _named_sheets(outcome.issues)
-    kept = _last_read.pop(rec.sha256, None)  # the same issues named the same sheets
+    kept = _last_read.pop(rec.sha256, None) if rec.sha256 else None
 
     def partner_sheets() -> dict[str, list[list[object]]] | None:
         if kept is not None:
@@ -223,6 +331,9 @@ def write_feedback(outcome: Outcome, settings: Settings) -> Path:
 
     # In the body's preferred language (from the registry), with the other language beside it.
     member = registry.load().get(rec.body)
-    return write_report(path, outcome.issues, partner_sheets if outcome.readable else None,
-                        file_name=rec.file_name, status=outcome.status,
-                        lang=member.language if member else "en")
+    with durable.replacing(path) as tmp:
+        write_report(tmp, outcome.issues, partner_sheets if outcome.readable else None,
+                     file_name=rec.file_name, status=outcome.status,
+                     lang=member.language if member else "en")
+        pause("feedback", rec.file_name)
+    return path

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import matching
 from . import standard as std
+from .durable import copy_hashed, fits
+from .pause_points import pause
 from .periods import Period
 from .safe_read import FileRefused, read_workbook
 
@@ -65,16 +66,36 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def archive(path: Path, archive_dir: Path, sha256: str) -> Path:
-    """Copy a file into the content-addressed archive (before anything parses it)."""
-    suffix = path.suffix.lower() if len(path.suffix) <= 6 else ""
-    target = archive_dir / sha256[:2] / f"{sha256}{suffix}"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".partial")
-        shutil.copyfile(path, tmp)
-        tmp.replace(target)  # atomic: the archive never holds half a file
-    return target
+class ChangedWhileCopied(Exception):
+    """The file changed while it was being copied into the archive: it is taken next time."""
+
+
+def archive_name(sha256: str, file_name: str) -> str:
+    """A file's place in the content-addressed archive: `ab/abcd…ef.xlsx`."""
+    suffix = Path(file_name).suffix.lower()
+    return f"{sha256[:2]}/{sha256}{suffix if len(suffix) <= 6 else ''}"
+
+
+def take_in(candidate: Candidate, archive_dir: Path) -> tuple[Path, str]:
+    """Copy a ready file into the archive before anything parses it, reading it once: the copy
+    is written under a temporary name, flushed, and renamed to the sha256 of the bytes it holds.
+    Everything after this reads the copy, never the intake file. Returns (archived, sha256);
+    ChangedWhileCopied when the file changed meanwhile (the copy is dropped)."""
+
+    def unchanged() -> None:
+        st = candidate.path.stat()
+        if (st.st_size, st.st_mtime_ns) != candidate.look:
+            raise ChangedWhileCopied(str(candidate.path))
+        pause("archive", candidate.path.name)
+
+    return copy_hashed(candidate.path, archive_dir,
+                       lambda sha: archive_name(sha, candidate.path.name), unchanged)
+
+
+def arrival_order(ready: list[Candidate]) -> list[Candidate]:
+    """Oldest first (modification time, then name): of two returns for the same quarter, the
+    newest is taken last and so becomes current."""
+    return sorted(ready, key=lambda c: (c.mtime_ns, c.path.name, c.body))
 
 
 def peek_period(path: Path) -> Period | None:
@@ -108,5 +129,7 @@ def body_dir(intake_dir: Path, body: str) -> Path:
 
 
 def feedback_path(intake_dir: Path, body: str, file_name: str) -> Path:
-    """Where a return's feedback workbook goes: beside it, in the body's feedback/ folder."""
-    return body_dir(intake_dir, body) / FEEDBACK_DIR / f"{Path(file_name).stem}_feedback.xlsx"
+    """Where a return's feedback workbook goes: beside it, in the body's feedback/ folder; a
+    name too long for the file system is shortened (keeping a hash of it and `.xlsx`)."""
+    folder = body_dir(intake_dir, body) / FEEDBACK_DIR
+    return folder / fits(folder, f"{Path(file_name).stem}_feedback.xlsx")

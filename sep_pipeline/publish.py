@@ -30,6 +30,7 @@ from .methodology.tables import (
     measure_places,
     per_measure,
 )
+from .pause_points import pause
 from .periods import Period
 
 SNAPSHOT_TABLES = frozenset(TABLE_IDS) - EVENT_TABLES
@@ -254,11 +255,27 @@ class Publication:
     written: dict[str, int]
 
 
+def _version(conn: sa.Connection, period: str) -> int:
+    """The version of `period`'s returns (read before them: figures computed from returns that
+    changed meanwhile are recorded as the older version, so they are published again)."""
+    state = warehouse.publication(conn, period)
+    return state.version if state is not None else 0
+
+
+def _written(conn: sa.Connection, period: str, version: int) -> str:
+    """Record, in the transaction that wrote the figures, which version of the returns they
+    show; returns the figures' stamp."""
+    warehouse.figures_published(conn, period, version)
+    pause("figures", period)
+    return warehouse.published_stamp(conn, period) or ""
+
+
 def publish_quarter(engine: sa.Engine, period: str, store: Path) -> Publication:
     """Compute and store a quarter's figures from its current accepted returns, reading,
     computing and rewriting only what changed since the last publication kept in `store`
     (figure_store), or everything when there is none."""
     with engine.connect() as conn:
+        version = _version(conn, period)
         returns, submissions = quarter_returns(conn, period, store)
         last = figure_store.load_published(conn, store, period)
     keep = ({b for b, sid in submissions.items() if last.submissions.get(b) == sid}
@@ -273,7 +290,7 @@ def publish_quarter(engine: sa.Engine, period: str, store: Path) -> Publication:
     with engine.begin() as conn:
         written = write_figures(conn, period, figs, units,
                                 based_on=last.stamp if last is not None else None)
-        stamp = warehouse.published_stamp(conn, period)
+        stamp = _written(conn, period, version)
     figure_store.save_published(store, period,
                                figure_store.KeptFigures(stamp, submissions, figs))
     return Publication(figs, returns, [b for b in returns.bodies if b not in keep], written)
@@ -283,11 +300,22 @@ def publish_year(engine: sa.Engine, year: str) -> Publication:
     """Compute and store a year's figures (event tables from its four quarters, the rest from
     Q4), every row written."""
     with engine.connect() as conn:
+        version = _version(conn, year)
         snapshot, events = year_returns(conn, year_quarters(year))
     figs = figures(snapshot, events)
     with engine.begin() as conn:
         written = write_figures(conn, year, figs)
+        _written(conn, year, version)
     return Publication(figs, snapshot, list(snapshot.bodies), written)
+
+
+def year_has_snapshot(engine: sa.Engine, year: str) -> bool:
+    """Whether a year's Q4 has an accepted return: a year's tables are its Q4 snapshot and its
+    four quarters, so there is nothing to publish before."""
+    s, q4 = warehouse.submissions, year_quarters(year)[-1]
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(s).where(
+            s.c.period == q4, s.c.status == "accepted")).scalar_one() > 0
 
 
 def _comparable(table_id: str, measure: str) -> bool:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from . import failures, intake, warehouse
 from . import ingest as steps
-from . import intake, warehouse
 from .config import Settings, settings
-from .periods import Period
+from .writer_lock import writer_lock
 
 LOOK_INTERVAL = 0.5  # seconds between the two looks at the intake folder
 
@@ -42,110 +42,158 @@ def prepare_environment(intake_dir: Path | None = None) -> Settings:
     return cfg
 
 
-def _submission_of(engine: sa.Engine, body: str, sha256: str, file_name: str) -> FileResult:
+def _result(engine: sa.Engine, r: warehouse.Receipt) -> FileResult:
+    """What became of a receipt ("failed" if nothing was recorded)."""
     s = warehouse.submissions
     with engine.connect() as conn:
-        row = conn.execute(
-            sa.select(s).where(s.c.body_code == body, s.c.file_sha256 == sha256,
-                               s.c.file_name == file_name)
-            .order_by(s.c.submission_id.desc())
-        ).first()
+        sid = warehouse.receipt(conn, r.receipt_id).submission_id
+        row = conn.execute(sa.select(s).where(s.c.submission_id == sid)).first() if sid else None
     if row is None:
-        return FileResult(body, None, file_name, "failed")
-    return FileResult(body, row.period, file_name, row.status, row.errors, row.warnings)
+        return FileResult(r.body_code, r.period, r.file_name, "failed")
+    return FileResult(r.body_code, row.period, r.file_name, row.status, row.errors, row.warnings)
+
+
+def _already(engine: sa.Engine, c: intake.Candidate) -> FileResult:
+    """A ready file processed by an earlier run: what became of it then."""
+    s, q = warehouse.submissions, warehouse.receipts
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(s.c.period, s.c.errors, s.c.warnings).select_from(
+                q.join(s, s.c.submission_id == q.c.submission_id))
+            .where(q.c.body_code == c.body, q.c.file_name == c.path.name)
+            .order_by(q.c.receipt_id.desc())).first()
+    if row is None:
+        return FileResult(c.body, None, c.path.name, "done")
+    return FileResult(c.body, row.period, c.path.name, "done", row.errors, row.warnings)
 
 
 def run_pending(
     period: str | None = None,
     on_start: Callable[[int], None] = lambda total: None,
     on_file: Callable[[FileResult], None] = lambda result: None,
+    on_wait: Callable[[str], None] = lambda holder: None,
 ) -> list[FileResult]:
-    """Process every file not yet processed; then rebuild the partnership figures of each quarter
-    that changed. A rejected return is a normal outcome, not a failure."""
+    """Take in every ready file and process every file not yet processed (including any a
+    killed run left in the intake queue), deliver the feedback still owed, then publish every
+    period whose figures or pack are out of date. A rejected return is a normal outcome, not a
+    failure. Holds the writer lock throughout (`on_wait` is told when another run holds it).
+    A failure of the machine (full disk, lost database, folder not writable) stops the run
+    with the exception; any other failure of one file's run is that file's "failed" result
+    (its traceback in the log file) and the run goes on."""
     import dagster as dg
 
-    from .definitions import FILE_TAG, PERIODS, SHA_TAG, defs
+    from .definitions import FILE_TAG, PERIODS, PUBLISH_TAG, RECEIPT_TAG, SHA_TAG
 
     cfg = settings()
+    failures.check_writable(cfg)
     # Two looks, as the sensor does: a file still being copied in waits for the next run. The
     # set-up (migrations, Dagster's instance: ~0.5 s) happens between the looks, not before.
     first = {str(c.path): c.look for c in intake.candidates(cfg.intake_dir)}
     first_at = time.monotonic()
     engine = warehouse.create_all(cfg.warehouse_url)
     instance = dg.DagsterInstance.get()
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    execute = _executor(instance)
+    time.sleep(max(0.0, LOOK_INTERVAL - (time.monotonic() - first_at)))
+    with writer_lock(cfg, on_wait=on_wait):
+        ready = intake.stable(intake.candidates(cfg.intake_dir), first)
+        steps.take_in_ready(ready, engine, cfg)
+        with engine.connect() as conn:
+            pending = warehouse.pending_receipts(conn)
+        if period:
+            pending = [r for r in pending if r.period == period]
+        on_start(len(pending))
+        known = set(PERIODS.get_partition_keys())
+        results: list[FileResult] = []
+        for r in pending:
+            with engine.connect() as conn:
+                what = steps.action(r, conn, known)
+            tags = {RECEIPT_TAG: str(r.receipt_id), FILE_TAG: r.file_name, SHA_TAG: r.file_sha256}
+            try:
+                if what == "duplicate":
+                    steps.record_duplicate(engine, r, cfg)
+                elif what == "ingest":
+                    instance.add_dynamic_partitions("body", [r.body_code])
+                    execute("ingest_return", tags=tags, partition_key=dg.MultiPartitionKey(
+                        {"period": r.period, "body": r.body_code}))
+                else:
+                    execute("unroutable_return", tags=tags, run_config={"ops": {
+                        "reject_unroutable_return": {"config": {"receipt": r.receipt_id}}}})
+            except Exception as exc:
+                if failures.is_environmental(exc, cfg):
+                    raise
+                failures.log(exc, cfg, f"{r.body_code}/{r.file_name}")
+            result = _result(engine, r)
+            results.append(result)
+            on_file(result)
+        done = {(r.body_code, r.file_name) for r in pending}
+        earlier = [_already(engine, c) for c in ready if (c.body, c.path.name) not in done]
+        results += [e for e in earlier if period is None or e.period == period]
+        steps.deliver_owed(cfg, engine)
+        publish_out_of_date(engine, cfg, execute, PUBLISH_TAG)
+    return results
+
+
+def _executor(instance) -> Callable[..., None]:  # noqa: ANN001
+    """Run a job of the definitions in this process. Step failures raise (the caller tells them
+    once, plainly); their tracebacks go to the log file and Dagster's event log, not the
+    terminal."""
+    from .definitions import defs
+
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
     def execute(job: str, **kw: object) -> None:
         run_config = {**quiet, **kw.pop("run_config", {})}  # type: ignore[dict-item]
         defs.resolve_job_def(job).execute_in_process(
-            instance=instance, raise_on_error=False, run_config=run_config, **kw)
+            instance=instance, raise_on_error=True, run_config=run_config, **kw)
 
-    time.sleep(max(0.0, LOOK_INTERVAL - (time.monotonic() - first_at)))
-    ready = intake.stable(intake.candidates(cfg.intake_dir), first)
-    with engine.begin() as conn:
-        planned = steps.plan(ready, conn, set(PERIODS.get_partition_keys()))
-        if period:
-            planned = [p for p in planned if p.period == period]
-        for p in planned:
-            if p.action == "duplicate":
-                steps.record_duplicate(conn, p)
-    todo = [p for p in planned if p.action in ("ingest", "unroutable")]
-    on_start(len(todo))
-    results: list[FileResult] = []
-    for p in planned:
-        name, body = p.candidate.path.name, p.candidate.body
-        if p.action in ("done", "duplicate"):
-            results.append(FileResult(body, p.period, name, p.action))
+    return execute
+
+
+def publish_out_of_date(engine: sa.Engine, cfg: Settings, execute: Callable[..., None],
+                        tag: str, only: str | None = None, bodies: bool = False) -> list[str]:
+    """Bring every out-of-date period's figures and pack up to date (quarters first, then
+    years), through the partnership jobs; `only`: just that period, published even when up to
+    date; `bodies`: the per-body workbooks rewritten too. Returns the periods published."""
+    from .definitions import publication_run
+
+    with engine.connect() as conn:
+        states = warehouse.out_of_date(conn)
+        if only is not None:
+            state = warehouse.publication(conn, only)
+            states = [state] if state is not None else []
+    done = []
+    for state in states:
+        planned = publication_run(state, cfg, engine, bodies=bodies)
+        if planned is None:
             continue
-        tags = {FILE_TAG: str(p.candidate.path), SHA_TAG: p.sha256}
-        if p.action == "ingest":
-            instance.add_dynamic_partitions("body", [body])
-            execute("ingest_return", tags=tags,
-                    partition_key=dg.MultiPartitionKey({"period": p.period, "body": body}))
-        else:
-            config = {"file": str(p.candidate.path), "body": body, "sha256": p.sha256,
-                      "period": p.period}
-            execute("unroutable_return", tags=tags,
-                    run_config={"ops": {"reject_unroutable_return": {"config": config}}})
-        result = _submission_of(engine, body, p.sha256, name)
-        results.append(result)
-        on_file(result)
-    changed = sorted({r.period for r in results if r.status == "accepted" and r.period})
-    for label in changed:
-        refresh("partnership_quarter", label, "quarter_body_packs", cfg, execute)
-    for year in sorted({Period.parse(label).year_label for label in changed}):
-        if _has_q4(engine, year):  # a year's tables are its Q4 snapshot and its four quarters
-            refresh("partnership_year", year, "annual_body_packs", cfg, execute)
-    return results
+        job, keys = planned
+        execute(job, partition_key=state.period, asset_selection=keys, tags={tag: state.period})
+        done.append(state.period)
+    return done
 
 
-def refresh(job: str, key: str, body_packs: str, cfg: Settings,
-            execute: Callable[..., None]) -> None:
-    """Rebuild a quarter's or a year's figures and partnership pack. The per-body workbooks are
-    written the first time; after that they are the quarterly run's (or `report`'s) to rewrite,
-    so one resubmission does not rewrite every body's workbook: they are marked out of date."""
+def report(period: str, out: Path | None, lang: str,
+           on_wait: Callable[[str], None] = lambda holder: None) -> list[Path]:
+    """`sep-pipeline report`: the period's figures brought up to date from the warehouse if
+    they are not, its pack and per-body workbooks rewritten (through the partnership jobs), and,
+    for another folder or one language, the pack written there from the warehouse's tables."""
     import dagster as dg
 
-    from .definitions import defs
-    from .pack import body_packs_written, mark_body_packs_out_of_date, pack_dir
+    from .definitions import PUBLISH_TAG
+    from .pack import languages, pack_dir, write_pack
 
-    folder = pack_dir(cfg.outputs_dir, key)
-    if not body_packs_written(folder):
-        execute(job, partition_key=key)
-        return
-    keys = [k for k in defs.resolve_job_def(job).asset_layer.executable_asset_keys
-            if k != dg.AssetKey(body_packs)]
-    execute(job, partition_key=key, asset_selection=keys)
-    mark_body_packs_out_of_date(folder, key)
-
-
-def _has_q4(engine: sa.Engine, year: str) -> bool:
-    from .publish import year_quarters  # the figures' module: loaded only when needed
-
-    s, q4 = warehouse.submissions, year_quarters(year)[-1]
-    with engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.count()).select_from(s).where(
-            s.c.period == q4, s.c.status == "accepted")).scalar_one() > 0
+    languages(lang)
+    cfg = settings()
+    failures.check_writable(cfg)
+    engine = warehouse.create_all(cfg.warehouse_url)
+    folder = pack_dir(cfg.outputs_dir, period)
+    with writer_lock(cfg, on_wait=on_wait):
+        published = publish_out_of_date(engine, cfg, _executor(dg.DagsterInstance.get()),
+                                        PUBLISH_TAG, only=period, bodies=True)
+        if out is None and lang == "both" and published:
+            return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix != ".txt"
+                          and not p.name.startswith("."))
+        return write_pack(engine, period, out or folder, lang)
 
 
 def out_of_date_body_packs(cfg: Settings) -> list[Path]:

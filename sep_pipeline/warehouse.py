@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine, processors
 
 from . import standard as std
 from .issues import Issue
+from .periods import Period
 
 metadata = sa.MetaData()
 
@@ -44,6 +45,11 @@ submissions = sa.Table(
     # The standardised tables the return included (a sheet with headers and no rows is included:
     # a true zero; a sheet left out is not, and its figures are published as [x]).
     sa.Column("sheets", sa.String(200)),
+    # The partner's feedback workbook: "pending" from the transaction that records the outcome
+    # until the workbook is in the body's folder ("written", at `feedback_file`); none for a
+    # duplicate. Every run delivers what is pending.
+    sa.Column("feedback", sa.String(8)),
+    sa.Column("feedback_file", sa.String(500)),
     sa.CheckConstraint(
         "status IN (" + ", ".join(f"'{s}'" for s in SUBMISSION_STATUSES) + ")",
         name="ck_submissions_status",
@@ -106,6 +112,29 @@ def _data_table(sheet: std.Sheet) -> sa.Table:
 
 DATA_TABLES: dict[str, sa.Table] = {s.table: _data_table(s) for s in std.DATA_SHEETS}
 
+# What arrived in the intake folder, in order of arrival: the durable queue between the intake
+# folder and the runs. A file is listed once it is safe in the archive (by its sha256), and its
+# submission is set in the transaction that records what became of it; a run that dies between
+# the two leaves it listed and unprocessed, and the next run processes it from the archive.
+receipts = sa.Table(
+    "receipts",
+    metadata,
+    sa.Column("receipt_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("body_code", sa.String(16), nullable=False),
+    sa.Column("file_name", sa.String(255), nullable=False),
+    sa.Column("file_sha256", sa.String(64), nullable=False),
+    sa.Column("archive_path", sa.String(500)),
+    sa.Column("period", sa.String(10)),  # as the About sheet names it; null when unreadable
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    # the intake file's size and modification time when it was taken: the same look next time
+    # means the same file, taken already, so it is not read again
+    sa.Column("file_size", sa.BigInteger),
+    sa.Column("file_mtime_ns", sa.BigInteger),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.submission_id"),
+              index=True),
+    sa.UniqueConstraint("body_code", "file_name", "file_sha256", name="uq_receipts_file"),
+)
+
 # --- Published tables (methodology): one period's rows are replaced together -----------------
 
 def _figure() -> tuple[sa.Column, ...]:
@@ -156,6 +185,22 @@ published_figures = sa.Table(
     sa.Column("period", sa.String(10), primary_key=True),
     sa.Column("stamp", sa.String(32), nullable=False),
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Whether a period's published figures and pack show its current returns. `version` goes up in
+# the transaction that makes a return of the period current (a quarter's, and its year's);
+# `figures_version` is the version the published tables were computed from, `pack_version` the
+# one every pack file was written from. A period whose pack_version is behind is out of date:
+# every run (and the sensor) publishes it again, whatever stopped the last attempt.
+publications = sa.Table(
+    "publications",
+    metadata,
+    sa.Column("period", sa.String(10), primary_key=True),  # a quarter, or a year
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("figures_version", sa.Integer, nullable=False),
+    sa.Column("pack_version", sa.Integer, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("published_at", sa.DateTime(timezone=True)),
 )
 
 # The body registry (from `reference/bodies.csv`), refreshed before each run.
@@ -503,21 +548,23 @@ def _insert_issues(conn: Connection, submission_id: int, issues: Iterable[Issue]
 
 
 def record_duplicate(conn: Connection, *, body: str, period: str | None, file_name: str,
-                     sha256: str) -> int:
+                     sha256: str, received_at: datetime | None = None) -> int:
     """An identical file was sent again: recorded, nothing else changes."""
     return _insert_submission(conn, body_code=body, period=period, file_name=file_name,
-                              file_sha256=sha256, status="duplicate")
+                              file_sha256=sha256, status="duplicate",
+                              **({"received_at": received_at} if received_at else {}))
 
 
 def record_rejected(conn: Connection, *, body: str, period: str | None, file_name: str,
                     sha256: str, archive_path: str, issues: list[Issue],
                     template_version: str | None, received_at: datetime | None = None) -> int:
-    """A rejected return and its issues; the accepted return (if any) stays current."""
+    """A rejected return and its issues; the accepted return (if any) stays current. Its
+    feedback is owed from this transaction on."""
     sid = _insert_submission(
         conn, body_code=body, period=period, file_name=file_name, file_sha256=sha256,
         status="rejected", archive_path=archive_path, template_version=template_version,
         errors=sum(i.severity == "error" for i in issues),
-        warnings=sum(i.severity == "warning" for i in issues),
+        warnings=sum(i.severity == "warning" for i in issues), feedback="pending",
         **({"received_at": received_at} if received_at else {}),
     )
     _insert_issues(conn, sid, issues)
@@ -537,26 +584,33 @@ def replace_current(
     late: bool,
     tables: Mapping[str, pd.DataFrame],
     received_at: datetime | None = None,
+    receipt_id: int | None = None,
 ) -> int:
-    """Make a new accepted return current: supersede the old one and swap every table's rows.
+    """Make a new accepted return current: supersede the old one, swap every table's rows and
+    mark the period's figures and pack (and its year's) out of date.
 
     Call inside one transaction (`engine.begin()`): either all of it happens or none of it.
     Tables the return does not include (optional sheets not submitted) are left without rows
-    for this body and quarter, so they read as not submitted.
+    for this body and quarter, so they read as not submitted. A return that arrived before the
+    current one (`receipt_id` lower than the current one's) does not replace it: it is recorded
+    as superseded at once, so the newest arrival stays current whatever order runs finish in.
     """
     _lock_partition(conn, body, period)
+    values = dict(body_code=body, period=period, file_name=file_name, file_sha256=sha256,
+                  archive_path=archive_path, template_version=template_version, late=late,
+                  errors=0, warnings=len(issues), sheets=",".join(sorted(tables)),
+                  feedback="pending", **({"received_at": received_at} if received_at else {}))
+    if receipt_id is not None and _arrived_later(conn, body, period, receipt_id):
+        sid = _insert_submission(conn, status="superseded", **values)
+        _insert_issues(conn, sid, issues)
+        return sid
     conn.execute(
         sa.update(submissions)
         .where(submissions.c.body_code == body, submissions.c.period == period,
                submissions.c.status == "accepted")
         .values(status="superseded")
     )
-    sid = _insert_submission(
-        conn, body_code=body, period=period, file_name=file_name, file_sha256=sha256,
-        status="accepted", archive_path=archive_path, template_version=template_version,
-        late=late, errors=0, warnings=len(issues), sheets=",".join(sorted(tables)),
-        **({"received_at": received_at} if received_at else {}),
-    )
+    sid = _insert_submission(conn, status="accepted", **values)
     _insert_issues(conn, sid, issues)
     for name, table in DATA_TABLES.items():
         conn.execute(sa.delete(table).where(table.c.body_code == body, table.c.period == period))
@@ -564,7 +618,207 @@ def replace_current(
         if df is not None and not df.empty:
             bulk_load(conn, table, df,
                       {"body_code": body, "period": period, "submission_id": sid})
+    mark_changed(conn, period)
     return sid
+
+
+def _arrived_later(conn: Connection, body: str, period: str, receipt_id: int) -> bool:
+    """Whether the current accepted return of body x period arrived after receipt `receipt_id`."""
+    q = sa.select(sa.func.max(receipts.c.receipt_id)).select_from(
+        submissions.join(receipts, receipts.c.submission_id == submissions.c.submission_id)
+    ).where(submissions.c.body_code == body, submissions.c.period == period,
+            submissions.c.status == "accepted")
+    current = conn.execute(q).scalar_one_or_none()
+    return current is not None and current > receipt_id
+
+
+# --- The intake queue ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Receipt:
+    receipt_id: int
+    body_code: str
+    file_name: str
+    file_sha256: str
+    archive_path: str | None
+    period: str | None
+    received_at: datetime
+    submission_id: int | None
+
+
+def _receipt(row: sa.Row) -> Receipt:
+    return Receipt(row.receipt_id, row.body_code, row.file_name, row.file_sha256,
+                   row.archive_path, row.period, _utc(row.received_at), row.submission_id)
+
+
+def _utc(when: datetime) -> datetime:
+    """SQLite gives back naive datetimes: they were written in UTC."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def find_receipt(conn: Connection, body: str, file_name: str, sha256: str) -> Receipt | None:
+    row = conn.execute(sa.select(receipts).where(
+        receipts.c.body_code == body, receipts.c.file_name == file_name,
+        receipts.c.file_sha256 == sha256)).first()
+    return _receipt(row) if row else None
+
+
+def add_receipt(conn: Connection, *, body: str, file_name: str, sha256: str, archive_path: str,
+                period: str | None, received_at: datetime,
+                look: tuple[int, int] | None = None) -> Receipt:
+    """List a file that is now in the archive (or find it listed: the same name and bytes)."""
+    found = find_receipt(conn, body, file_name, sha256)
+    if found is not None:
+        return found
+    size, mtime = look or (None, None)
+    rid = conn.execute(sa.insert(receipts).values(
+        body_code=body, file_name=file_name, file_sha256=sha256, archive_path=archive_path,
+        period=period, received_at=received_at, file_size=size, file_mtime_ns=mtime,
+    )).inserted_primary_key[0]
+    return receipt(conn, int(rid))
+
+
+def taken_looks(conn: Connection) -> dict[tuple[str, str], tuple[int, int]]:
+    """(body, file name) -> (size, mtime) of the last file of that name taken into the archive."""
+    rows = conn.execute(sa.select(receipts.c.body_code, receipts.c.file_name,
+                                  receipts.c.file_size, receipts.c.file_mtime_ns)
+                        .where(receipts.c.file_size.is_not(None))
+                        .order_by(receipts.c.receipt_id))
+    return {(r.body_code, r.file_name): (r.file_size, r.file_mtime_ns) for r in rows}
+
+
+def receipt(conn: Connection, receipt_id: int) -> Receipt:
+    return _receipt(conn.execute(sa.select(receipts).where(
+        receipts.c.receipt_id == receipt_id)).one())
+
+
+def pending_receipts(conn: Connection) -> list[Receipt]:
+    """Files in the archive that no run has finished with, in order of arrival."""
+    rows = conn.execute(sa.select(receipts).where(receipts.c.submission_id.is_(None))
+                        .order_by(receipts.c.receipt_id))
+    return [_receipt(r) for r in rows]
+
+
+def claim_receipt(conn: Connection, receipt_id: int, submission_id: int) -> bool:
+    """Set what became of a receipt, unless another run already did (then False: the caller
+    rolls its transaction back). Exactly one submission per file received."""
+    done = conn.execute(sa.update(receipts).where(
+        receipts.c.receipt_id == receipt_id, receipts.c.submission_id.is_(None),
+    ).values(submission_id=submission_id))
+    return done.rowcount == 1
+
+
+def original_of(conn: Connection, body: str, sha256: str) -> Submission | None:
+    """The first submission of these bytes from this body that was not itself a duplicate."""
+    row = conn.execute(sa.select(submissions).where(
+        submissions.c.body_code == body, submissions.c.file_sha256 == sha256,
+        submissions.c.status != "duplicate").order_by(submissions.c.submission_id)).first()
+    return _submission(row) if row else None
+
+
+# --- Feedback owed ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedbackDue:
+    submission_id: int
+    body_code: str
+    file_name: str
+    status: str
+    archive_path: str | None
+
+
+def feedback_due(conn: Connection, submission_id: int | None = None) -> list[FeedbackDue]:
+    """Submissions whose feedback workbook is not in the partner's folder yet."""
+    q = sa.select(submissions.c.submission_id, submissions.c.body_code,
+                  submissions.c.file_name, submissions.c.status,
+                  submissions.c.archive_path).where(submissions.c.feedback == "pending")
+    if submission_id is not None:
+        q = q.where(submissions.c.submission_id == submission_id)
+    return [FeedbackDue(*r) for r in conn.execute(q.order_by(submissions.c.submission_id))]
+
+
+def feedback_written(conn: Connection, submission_id: int, path: str) -> None:
+    conn.execute(sa.update(submissions).where(submissions.c.submission_id == submission_id)
+                 .values(feedback="written", feedback_file=path))
+
+
+def issues_of(conn: Connection, submission_id: int) -> list[Issue]:
+    """A submission's issues as they were recorded, in order."""
+    v = validation_issues
+    rows = conn.execute(sa.select(v).where(v.c.submission_id == submission_id)
+                        .order_by(v.c.issue_id))
+    return [Issue(r.severity, r.code, r.message, r.message_cy, sheet=r.sheet, row=r.row,
+                  column=r.column, value=r.value, cell=r.cell) for r in rows]
+
+
+# --- Publications ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicationState:
+    period: str
+    version: int
+    figures_version: int
+    pack_version: int
+
+    @property
+    def figures_current(self) -> bool:
+        return self.figures_version >= self.version
+
+    @property
+    def current(self) -> bool:
+        return self.pack_version >= self.version
+
+
+def _year_of(period: str) -> str | None:
+    try:
+        return Period.parse(period).year_label
+    except ValueError:
+        return None
+
+
+def mark_changed(conn: Connection, period: str) -> None:
+    """A return of `period` became current: its figures and pack, and its year's, are out of
+    date from this transaction on."""
+    now = datetime.now(UTC)
+    for key in filter(None, (period, _year_of(period))):
+        _lock(conn, f"sep|publication|{key}")
+        done = conn.execute(sa.update(publications).where(publications.c.period == key)
+                            .values(version=publications.c.version + 1, changed_at=now))
+        if done.rowcount == 0:
+            conn.execute(sa.insert(publications).values(
+                period=key, version=1, figures_version=0, pack_version=0, changed_at=now))
+
+
+def publication(conn: Connection, period: str) -> PublicationState | None:
+    row = conn.execute(sa.select(publications).where(publications.c.period == period)).first()
+    return (PublicationState(row.period, row.version, row.figures_version, row.pack_version)
+            if row else None)
+
+
+def out_of_date(conn: Connection) -> list[PublicationState]:
+    """Periods whose pack does not show their current returns: quarters first, then years."""
+    rows = conn.execute(sa.select(publications).where(
+        publications.c.pack_version < publications.c.version))
+    pubs = [PublicationState(r.period, r.version, r.figures_version, r.pack_version) for r in rows]
+    return sorted(pubs, key=lambda p: (" Q" not in p.period, p.period))
+
+
+def figures_published(conn: Connection, period: str, version: int) -> None:
+    """The published tables of `period` now show version `version` of its returns (inside the
+    transaction that wrote them)."""
+    conn.execute(sa.update(publications).where(
+        publications.c.period == period, publications.c.figures_version < version,
+    ).values(figures_version=version))
+
+
+def pack_published(conn: Connection, period: str, version: int) -> None:
+    """Every pack file of `period` now shows version `version` of its returns."""
+    conn.execute(sa.update(publications).where(
+        publications.c.period == period, publications.c.pack_version < version,
+    ).values(pack_version=version, published_at=datetime.now(UTC)))
 
 
 def replace_period(conn: Connection, table: sa.Table, period: str, df: pd.DataFrame,

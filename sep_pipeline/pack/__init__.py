@@ -18,8 +18,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from .. import durable, warehouse
 from ..config import settings
 from ..figure_store import published_frames, store_dir
+from ..pause_points import pause
 from .body_pack import body_file_name, body_rows, body_view, body_views, write_body_pack
 from .labels import LANGS
 from .tidy_csv import write_tidy_csv
@@ -31,9 +33,10 @@ from .workbook import (
     write_partnership_workbook,
 )
 
-__all__ = ["OUT_OF_DATE", "PackData", "body_packs_written", "body_view", "body_views",
-           "languages", "load_pack_data", "mark_body_packs_out_of_date", "pack_dir",
-           "write_body_pack", "write_body_packs", "write_pack", "write_partnership_pack",
+__all__ = ["BODIES_STAMP", "OUT_OF_DATE", "PackData", "body_packs_written", "bodies_stamp",
+           "body_view", "body_views", "languages", "load_pack_data",
+           "mark_body_packs_out_of_date", "pack_dir", "publish_pack", "write_body_pack",
+           "write_body_packs", "write_pack", "write_partnership_pack",
            "write_partnership_workbook", "write_tidy_csv"]
 
 
@@ -75,40 +78,62 @@ OUT_OF_DATE = "OUT_OF_DATE.txt"
 def write_partnership_pack(engine_or_conn: sa.Engine | sa.Connection, period: str,
                            out_dir: Path, lang: str = "both",
                            data: PackData | None = None) -> list[Path]:
-    """The partnership workbook(s) and the tidy CSV of `period` (a quarter or a year)."""
+    """The partnership workbook(s) and the tidy CSV of `period` (a quarter or a year), written
+    into `out_dir` as they are (`publish_pack` stages them)."""
     langs = languages(lang)
     data = data if data is not None else _load(engine_or_conn, period)
     out_dir = Path(out_dir)
     shaped = Shaped.of(data.benchmark)  # shaped once for both languages
-    paths = [write_partnership_workbook(data, out_dir / partnership_file_name(period, lg), lg,
-                                        shaped)
-             for lg in langs]
+    paths = []
+    for lg in langs:
+        paths.append(write_partnership_workbook(data, out_dir / partnership_file_name(period, lg),
+                                                lg, shaped))
+        pause("pack_file", paths[-1].name)
     del shaped
-    return paths + write_tidy_csv(data, out_dir / "csv")
+    paths += write_tidy_csv(data, out_dir / "csv")
+    pause("pack_file", "csv")
+    return paths
 
 
 def write_body_packs(engine_or_conn: sa.Engine | sa.Connection, period: str, out_dir: Path,
                      lang: str = "both", data: PackData | None = None) -> list[Path]:
-    """One workbook per body and language in `out_dir/bodies/`; clears an out-of-date note."""
+    """One workbook per body and language in `out_dir/bodies/`, as they are (`publish_pack`
+    stages them)."""
     langs = languages(lang)
     data = data if data is not None else _load(engine_or_conn, period)
     folder = Path(out_dir) / "bodies"
     rows = body_rows(data.benchmark, data.position)  # every body's view in one pass
-    paths = [write_body_pack(data, body, folder / body_file_name(body, period, lg), lg,
-                             rows[body])
-             for body in data.bodies for lg in langs]
-    (folder / OUT_OF_DATE).unlink(missing_ok=True)
+    paths = []
+    for body in data.bodies:
+        for lg in langs:
+            paths.append(write_body_pack(data, body, folder / body_file_name(body, period, lg),
+                                         lg, rows[body]))
+        pause("pack_file", f"bodies/{body}")
     return paths
 
 
+# The figures stamp (`warehouse.published_figures`) the per-body workbooks were written from,
+# beside them: they are current while it is the warehouse's, else marked out of date.
+BODIES_STAMP = ".figures_stamp"
+
+
+def bodies_stamp(out_dir: Path) -> str | None:
+    """The stamp of the figures the per-body workbooks show; None when they were never all
+    written (or a rewrite of them was cut short)."""
+    try:
+        return (Path(out_dir) / "bodies" / BODIES_STAMP).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+
+
 def body_packs_written(out_dir: Path) -> bool:
-    return any((Path(out_dir) / "bodies").glob("*.xlsx"))
+    return bodies_stamp(out_dir) is not None
 
 
 def mark_body_packs_out_of_date(out_dir: Path, period: str) -> Path:
     """Say, in the folder partners are sent, that its workbooks predate the current figures."""
-    note = Path(out_dir) / "bodies" / OUT_OF_DATE
-    note.write_text(
+    return durable.write_text(
+        Path(out_dir) / "bodies" / OUT_OF_DATE,
         f"These workbooks show the figures of {period} as they were before the latest returns "
         "were loaded. The partnership workbook and CSV beside this folder are current; the "
         f'quarterly run after the deadline, or `sep-pipeline report --period "{period}"`, '
@@ -116,16 +141,57 @@ def mark_body_packs_out_of_date(out_dir: Path, period: str) -> Path:
         f"Mae'r llyfrau gwaith hyn yn dangos ffigurau {period} fel yr oeddent cyn llwytho'r "
         "ffurflenni diweddaraf. Mae llyfr gwaith a CSV y bartneriaeth wrth ymyl y ffolder hon "
         "yn gyfredol; mae'r rhediad chwarterol ar ôl y dyddiad cau, neu "
-        f"`sep-pipeline report --period \"{period}\"`, yn ailysgrifennu'r rhain.\n",
-        encoding="utf-8")
-    return note
+        f"`sep-pipeline report --period \"{period}\"`, yn ailysgrifennu'r rhain.\n")
+
+
+def publish_pack(engine: sa.Engine, period: str, out_dir: Path, bodies: bool) -> list[Path]:
+    """Write the partnership's pack (`bodies=False`) or the per-body workbooks (`bodies=True`)
+    of `period` in the pipeline's pack folder, and record in the warehouse when every pack file
+    shows the current figures. The caller holds the writer lock.
+
+    The files are staged and moved into place only once all of them are written, so a kill or
+    a full disk leaves the previous pack. The partnership's part marks the per-body workbooks
+    out of date when they show older figures; the pack is recorded as published (at the version
+    of the returns its figures were computed from) once both parts are current, or the per-body
+    workbooks are marked out of date."""
+    out_dir = Path(out_dir)
+    with engine.connect() as conn:
+        state = warehouse.publication(conn, period)
+        stamp = warehouse.published_stamp(conn, period)
+        data = load_pack_data(conn, period,
+                              published_frames(conn, store_dir(settings().data_dir), period))
+    write = write_body_packs if bodies else write_partnership_pack
+    with durable.staged(out_dir) as stage:
+        write(engine, period, stage.path, "both", data)
+        if bodies:
+            (stage.path / "bodies").mkdir(exist_ok=True)
+            (stage.path / "bodies" / BODIES_STAMP).write_text(stamp or "", encoding="utf-8")
+            # until every workbook is in place they are not "written" (a cut-short rewrite
+            # is redone in full by the next run)
+            (out_dir / "bodies" / BODIES_STAMP).unlink(missing_ok=True)
+        paths = stage.commit(last=(BODIES_STAMP,))
+    done = bodies
+    if bodies:
+        (out_dir / "bodies" / OUT_OF_DATE).unlink(missing_ok=True)
+    elif bodies_stamp(out_dir) is not None:
+        if bodies_stamp(out_dir) != stamp:
+            mark_body_packs_out_of_date(out_dir, period)
+        done = True
+    if done and state is not None:
+        with engine.begin() as conn:
+            warehouse.pack_published(conn, period, state.figures_version)
+    return [p for p in paths if p.name != BODIES_STAMP]
 
 
 def write_pack(engine_or_conn: sa.Engine | sa.Connection, period: str, out_dir: Path,
                lang: str = "both") -> list[Path]:
-    """Write the whole pack of `period` (a quarter or a year) into `out_dir`; return the paths
-    written. ValueError when the period has no published figures or `lang` is unknown."""
+    """Write the whole pack of `period` (a quarter or a year) into `out_dir`, every published
+    figure read from the warehouse, staged and moved into place once complete; return the
+    paths written. ValueError when the period has no published figures or `lang` is unknown."""
     languages(lang)  # an unknown language fails before anything is read
-    data = _load(engine_or_conn, period)
-    return (write_partnership_pack(engine_or_conn, period, out_dir, lang, data)
-            + write_body_packs(engine_or_conn, period, out_dir, lang, data))
+    with _connection(engine_or_conn) as conn:
+        data = load_pack_data(conn, period)
+    with durable.staged(Path(out_dir)) as stage:
+        write_partnership_pack(engine_or_conn, period, stage.path, lang, data)
+        write_body_packs(engine_or_conn, period, stage.path, lang, data)
+        return stage.commit()
