@@ -619,7 +619,7 @@ def intake_sensor(context: dg.SensorEvaluationContext, sep: SepConfig) -> dg.Sen
                     run_key=f"publish|{state.period}|{state.version}|{tries}", job_name=job,
                     partition_key=state.period, asset_selection=keys,
                     tags={PUBLISH_TAG: state.period}))
-        if owed and not any(r.job_name == ingest_job.name for r in runs):
+        if owed:
             may, tries = _may_request(instance, FEEDBACK_TAG, "owed")
             if may:
                 runs.append(dg.RunRequest(run_key=f"feedback|{tries}",

@@ -83,10 +83,10 @@ def take_in(candidate: Candidate, archive_dir: Path) -> tuple[Path, str]:
     ChangedWhileCopied when the file changed meanwhile (the copy is dropped)."""
 
     def unchanged() -> None:
+        pause("archive", candidate.path.name)
         st = candidate.path.stat()
         if (st.st_size, st.st_mtime_ns) != candidate.look:
             raise ChangedWhileCopied(str(candidate.path))
-        pause("archive", candidate.path.name)
 
     return copy_hashed(candidate.path, archive_dir,
                        lambda sha: archive_name(sha, candidate.path.name), unchanged)

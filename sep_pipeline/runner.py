@@ -86,15 +86,15 @@ def run_pending(
 
     cfg = settings()
     failures.check_writable(cfg)
-    # Two looks, as the sensor does: a file still being copied in waits for the next run. The
-    # set-up (migrations, Dagster's instance: ~0.5 s) happens between the looks, not before.
-    first = {str(c.path): c.look for c in intake.candidates(cfg.intake_dir)}
-    first_at = time.monotonic()
-    engine = warehouse.create_all(cfg.warehouse_url)
-    instance = dg.DagsterInstance.get()
-    execute = _executor(instance)
-    time.sleep(max(0.0, LOOK_INTERVAL - (time.monotonic() - first_at)))
     with writer_lock(cfg, on_wait=on_wait):
+        # Two looks, as the sensor does: a file still being copied in waits for the next run.
+        # The set-up (migrations, Dagster's instance: ~0.5 s) happens between the looks.
+        first = {str(c.path): c.look for c in intake.candidates(cfg.intake_dir)}
+        first_at = time.monotonic()
+        engine = warehouse.create_all(cfg.warehouse_url)
+        instance = dg.DagsterInstance.get()
+        execute = _executor(instance)
+        time.sleep(max(0.0, LOOK_INTERVAL - (time.monotonic() - first_at)))
         ready = intake.stable(intake.candidates(cfg.intake_dir), first)
         steps.take_in_ready(ready, engine, cfg)
         with engine.connect() as conn:

@@ -88,7 +88,10 @@ def test_validate_json_and_exit_codes(tmp_path):
     assert "Female" in error["message"] and error["message_cy"]
 
 
-def test_validate_report_and_human_output(tmp_path):
+def test_validate_report_and_human_output(tmp_path, monkeypatch):
+    from sep_pipeline import cli
+
+    monkeypatch.setattr(cli.console, "width", 250)  # whatever terminal the tests run under
     sheets = valid_sheets()
     sheets["Workforce"][3]["fte"] = 3
     bad = write_return(tmp_path / "bad.xlsx", sheets)

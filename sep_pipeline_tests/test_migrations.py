@@ -173,3 +173,41 @@ def test_concurrent_upgrades_in_two_processes_both_succeed(db_url: str) -> None:
         n = conn.exec_driver_sql("SELECT count(*) FROM sep_alembic_version").scalar_one()
     eng.dispose()
     assert n == 1
+
+
+def test_0005_queues_what_was_processed_and_republishes_every_period(db_url: str) -> None:
+    """An existing warehouse gets a receipt per file it has a submission of (so no file is
+    processed again), its feedback counted as written, and every period with an accepted
+    return (and its year) marked out of date once: figures a run left stale before this
+    revision are published again."""
+    migrations.upgrade(db_url, "0004")
+    eng = sa.create_engine(db_url)
+    rows = [("CLCT", "2025-26 Q1", "a.xlsx", "1" * 64, "superseded"),
+            ("CLCT", "2025-26 Q1", "b.xlsx", "2" * 64, "accepted"),
+            ("CLCT", "2025-26 Q1", "c.xlsx", "2" * 64, "duplicate"),
+            ("MGNPA", "2025-26 Q2", "d.xlsx", "3" * 64, "rejected"),
+            ("MGNPA", "2025-26 Q2", "d.xlsx", "3" * 64, "rejected")]  # a re-run of d
+    with eng.begin() as conn:
+        for body, period, name, sha, status in rows:
+            conn.execute(sa.text(
+                "insert into submissions (body_code, period, file_name, file_sha256, "
+                "received_at, status, errors, warnings, late) values (:b, :p, :n, :s, "
+                "'2026-01-01 10:00:00', :st, 0, 0, 0)"),
+                {"b": body, "p": period, "n": name, "s": sha, "st": status})
+    eng.dispose()
+    migrations.upgrade(db_url)
+    eng = sa.create_engine(db_url)
+    with eng.connect() as conn:
+        receipts = conn.execute(sa.text(
+            "select body_code, file_name, submission_id is not null from receipts "
+            "order by receipt_id")).all()
+        feedback = conn.execute(sa.text(
+            "select status, feedback from submissions order by submission_id")).all()
+        pubs = conn.execute(sa.text(
+            "select period, version, figures_version, pack_version from publications "
+            "order by period")).all()
+    eng.dispose()
+    assert sorted(receipts) == [("CLCT", "a.xlsx", 1), ("CLCT", "b.xlsx", 1),
+                                ("CLCT", "c.xlsx", 1), ("MGNPA", "d.xlsx", 1)]
+    assert [f for _, f in feedback] == ["written", "written", None, "written", "written"]
+    assert pubs == [("2025-26", 1, 0, 0), ("2025-26 Q1", 1, 0, 0)]

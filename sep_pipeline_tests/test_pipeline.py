@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -23,6 +22,7 @@ from sep_pipeline import cli, publish, warehouse
 from sep_pipeline.config import settings
 from sep_pipeline.definitions import (
     FILE_TAG,
+    RECEIPT_TAG,
     SHA_TAG,
     SepConfig,
     annual_after_q4_deadline,
@@ -264,8 +264,8 @@ def test_a_resubmission_refreshes_the_partnership_pack_and_marks_body_workbooks(
     """After a resubmission `run` rewrites the figures and the partnership pack; the per-body
     workbooks (one per body and language) keep their files, marked out of date, until the
     quarterly run or `report` rewrites them."""
-    from sep_pipeline.pack import OUT_OF_DATE, pack_dir, write_pack
-    from sep_pipeline.runner import out_of_date_body_packs
+    from sep_pipeline.pack import OUT_OF_DATE, pack_dir
+    from sep_pipeline.runner import out_of_date_body_packs, report
 
     for body in ("CLCT", "MGNPA"):
         drop(env, body, 1)
@@ -308,7 +308,7 @@ def test_a_resubmission_refreshes_the_partnership_pack_and_marks_body_workbooks(
         cli._print_run_summary([], env)
     assert 'sep-pipelinereport--period"2025-26Q1"' in "".join(seen.get().split())
     # `report` (as the quarterly run's body packs) rewrites them and clears the note.
-    write_pack(warehouse.engine(env.warehouse_url), "2025-26 Q1", folder)
+    report("2025-26 Q1", None, "both")
     assert all(p.stat().st_mtime_ns != before[p] for p in bodies)
     assert out_of_date_body_packs(env) == []
 
@@ -366,30 +366,39 @@ def test_sensor_requests_one_run_per_new_stable_file(env):
     second = sensor_tick(instance, first.cursor)
     (run,) = second.run_requests
     assert run.partition_key == dg.MultiPartitionKey({"body": "MGNPA", "period": "2025-26 Q2"})
-    assert run.run_key.startswith("MGNPA|2025-26 Q2|") and run.tags[FILE_TAG] == str(path)
+    assert run.run_key.startswith("MGNPA|2025-26 Q2|") and run.tags[FILE_TAG] == path.name
     assert second.dynamic_partitions_requests[0].partition_keys == ["MGNPA"]
-    # The same file on the next tick: nothing new.
-    assert sensor_tick(instance, second.cursor).run_requests == []
+    # Taken into the archive and queued before any run: the run reads the archived copy.
+    (receipt,) = rows(env, "select receipt_id, file_name, file_sha256, archive_path, "
+                           "submission_id from receipts")
+    assert run.tags[RECEIPT_TAG] == str(receipt[0]) and receipt[4] is None
+    assert Path(receipt[3]).read_bytes() == path.read_bytes() and run.tags[SHA_TAG] == receipt[2]
+    # The same file on the next tick: the same run key (Dagster starts a key once), not re-read.
+    third = sensor_tick(instance, second.cursor)
+    assert [r.run_key for r in third.run_requests] == [run.run_key]
+    assert len(rows(env, "select * from receipts")) == 1
     # A file still being written (it grows between two looks) waits.
     growing = drop(env, "MGNPA", 3)
-    third = sensor_tick(instance, second.cursor)
+    fourth = sensor_tick(instance, third.cursor)
     with growing.open("ab") as f:
         f.write(b"\0")
-    fourth = sensor_tick(instance, third.cursor)
-    assert fourth.run_requests == []
-    shutil.copyfile(SAMPLES / "MGNPA" / "MGNPA_2025-26_Q3.xlsx", growing)  # finished copying
     fifth = sensor_tick(instance, fourth.cursor)
+    assert [r.run_key for r in fifth.run_requests] == [run.run_key]
+    shutil.copyfile(SAMPLES / "MGNPA" / "MGNPA_2025-26_Q3.xlsx", growing)  # finished copying
     sixth = sensor_tick(instance, fifth.cursor)
-    assert [r.partition_key.keys_by_dimension["period"] for r in sixth.run_requests] == [
-        "2025-26 Q3"]
-    # A changed file (new content under the same name) starts a new run with a new key.
+    seventh = sensor_tick(instance, sixth.cursor)
+    assert sorted(r.partition_key.keys_by_dimension["period"] for r in seventh.run_requests) == [
+        "2025-26 Q2", "2025-26 Q3"]
+    # A changed file (new content under the same name) is queued again, with a new run key.
     shutil.copyfile(SAMPLES / "MGNPA" / "MGNPA_2025-26_Q4.xlsx", path)
     os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
-    seventh = sensor_tick(instance, sixth.cursor)
     eighth = sensor_tick(instance, seventh.cursor)
-    (changed,) = eighth.run_requests
-    assert changed.run_key != run.run_key and changed.tags[SHA_TAG] != run.tags[SHA_TAG]
-    assert json.loads(eighth.cursor)["requested"][str(path)][2] == changed.tags[SHA_TAG]
+    ninth = sensor_tick(instance, eighth.cursor)
+    changed = [r for r in ninth.run_requests if r.tags[SHA_TAG] != run.tags[SHA_TAG]
+               and r.tags[FILE_TAG] == path.name]
+    (changed,) = changed
+    assert changed.run_key != run.run_key
+    assert len(rows(env, "select * from receipts where file_name = 'MGNPA_2025-26_Q2.xlsx'")) == 2
 
 
 def test_sensor_run_request_executes(env):

@@ -1,0 +1,409 @@
+"""Faults that land where they are aimed, and what a run leaves behind.
+
+A `sep-pipeline run` is started in a child process held at a named pause point
+(`sep_pipeline.pause_points`, SEP_PAUSE_AT): the test waits for its marker, then kills it there
+(proving the kill landed inside that step) or breaks something (fills the disk, cuts the
+database) and lets it go on. `outcome()` is everything a partner or reader sees after a run:
+the published tables, the submissions and their issues, the standardised rows, every pack file
+and every feedback workbook, so a run after a fault can be compared with a clean run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from python_calamine import CalamineWorkbook
+
+from sep_pipeline import warehouse
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data_raw"
+CLI = str(Path(sys.executable).parent / "sep-pipeline")
+
+
+def start_run(pause_at: str | None, pause_dir: Path, *args: str,
+              env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`sep-pipeline run` in a child process, held at `pause_at` (if given)."""
+    env = dict(os.environ if env is None else env)
+    env.pop("SEP_PAUSE_AT", None)
+    if pause_at:
+        env["SEP_PAUSE_AT"] = pause_at
+        env["SEP_PAUSE_DIR"] = str(pause_dir)
+    shutil.rmtree(pause_dir, ignore_errors=True)
+    return subprocess.Popen([CLI, "run", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def held(proc: subprocess.Popen, pause_dir: Path, timeout: float = 180) -> str:
+    """Wait until the child reaches its pause point; returns the point it reports."""
+    marker = pause_dir / "reached"
+    deadline = time.monotonic() + timeout
+    while not marker.exists():
+        if proc.poll() is not None:
+            raise AssertionError(f"the run ended (exit {proc.returncode}) before its pause "
+                                 f"point:\n{proc.stdout.read()[-3000:]}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError("the run never reached its pause point")
+        time.sleep(0.02)
+    pid, point = marker.read_text(encoding="utf-8").split(" ", 1)
+    assert int(pid) == proc.pid
+    return point.strip()
+
+
+def kill(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def go(pause_dir: Path) -> None:
+    (pause_dir / "go").touch()
+
+
+def finish(proc: subprocess.Popen, timeout: float = 300) -> tuple[int, str]:
+    out, _ = proc.communicate(timeout=timeout)
+    return proc.returncode, out
+
+
+# --- What a run leaves behind ----------------------------------------------------------------
+
+_TIMES = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?")
+
+
+def _rows(conn: sa.Connection, sql: str) -> list[tuple]:
+    return sorted((tuple(r) for r in conn.execute(sa.text(sql))), key=repr)
+
+
+def _name(path: str | None) -> str | None:
+    return None if path is None else Path(path).name
+
+
+def warehouse_outcome(url: str) -> dict[str, object]:
+    """What the warehouse shows: every published row, each submission (ids, times and folders
+    left out: they differ from run to run), its issues, the standardised rows; and whether
+    anything is still owed (queued files, feedback, publications)."""
+    out: dict[str, object] = {}
+    eng = sa.create_engine(url)
+    try:
+        with eng.connect() as conn:
+            for table in ("pay_gap", "benchmark", "benchmark_position"):
+                out[table] = _rows(conn, f"select * from {table}")
+            subs = conn.execute(sa.text(
+                "select submission_id, body_code, period, file_name, file_sha256, status, "
+                "errors, warnings, template_version, late, sheets, feedback, archive_path, "
+                "feedback_file from submissions")).all()
+            names = {s.submission_id: (s.body_code, s.file_name, s.status) for s in subs}
+            out["submissions"] = sorted(
+                (s.body_code, s.period, s.file_name, s.file_sha256, s.status, s.errors,
+                 s.warnings, s.template_version, bool(s.late), s.sheets, s.feedback,
+                 _name(s.archive_path), _name(s.feedback_file)) for s in subs)
+            out["validation_issues"] = sorted(
+                (names[r[0]], *r[1:]) for r in conn.execute(sa.text(
+                    'select submission_id, severity, code, sheet, "row", "column", cell, value, '
+                    "message from validation_issues")))
+            for table in warehouse.DATA_TABLES:
+                cols = [c.name for c in warehouse.DATA_TABLES[table].columns
+                        if c.name != "submission_id"]
+                out[table] = _rows(conn, f"select {', '.join(cols)} from {table}")
+            out["queued"] = _rows(conn, "select file_name from receipts "
+                                        "where submission_id is null")
+            out["out_of_date"] = _rows(conn, "select period from publications where "
+                                             "pack_version < version or figures_version < version")
+    finally:
+        eng.dispose()
+    return out
+
+
+def _workbook(path: Path) -> dict[str, list[list[object]]]:
+    wb = CalamineWorkbook.from_path(str(path))
+    return {name: [[_TIMES.sub("<time>", c) if isinstance(c, str) else c for c in row]
+                   for row in wb.get_sheet_by_name(name).to_python()]
+            for name in wb.sheet_names}
+
+
+def files_outcome(folder: Path, pattern: str = "*") -> dict[str, object]:
+    """Every file under `folder` (a pack, the feedback folders) as a reader sees it: a workbook
+    by its sheets' values, any other file by its bytes. The bookkeeping files that name a
+    write (a stamp) are left out."""
+    out: dict[str, object] = {}
+    for path in sorted(folder.rglob(pattern)):
+        rel = path.relative_to(folder)
+        if not path.is_file() or any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.suffix == ".xlsx":
+            out[str(rel)] = _workbook(path)
+        else:
+            out[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def outcome(cfg) -> dict[str, object]:  # noqa: ANN001
+    """Everything a partner or a reader sees after a run (see the module's docstring)."""
+    feedback = {k: v for k, v in files_outcome(cfg.intake_dir).items() if "/feedback/" in k}
+    return {**warehouse_outcome(cfg.warehouse_url),
+            "packs": files_outcome(cfg.outputs_dir / "packs"), "feedback": feedback}
+
+
+def assert_same(got: dict[str, object], clean: dict[str, object]) -> None:
+    """Figure for figure, file for file; names the first part that differs."""
+    assert set(got) == set(clean)
+    for key in clean:
+        if key in ("packs", "feedback"):
+            assert sorted(got[key]) == sorted(clean[key]), key
+            for name in clean[key]:
+                assert got[key][name] == clean[key][name], f"{key}: {name}"
+        else:
+            assert got[key] == clean[key], key
+
+
+# --- A database connection the test can cut --------------------------------------------------
+
+
+class Proxy:
+    """A TCP proxy on 127.0.0.1 to `target`; `cut()` closes it and every connection through
+    it (the client sees the server go away), `restore()` listens again on the same port."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self._conns: list[socket.socket] = []
+        self._listener: socket.socket | None = None
+        self._stop = threading.Event()
+        self.restore()
+
+    def restore(self) -> None:
+        self._stop.clear()
+        lsock = socket.socket()
+        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lsock.bind(("127.0.0.1", self.port))
+        lsock.listen(64)
+        self._listener = lsock
+        threading.Thread(target=self._accept, args=(lsock,), daemon=True).start()
+
+    def _accept(self, lsock: socket.socket) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = lsock.accept()
+            except OSError:
+                return
+            try:
+                server = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            self._conns += [client, server]
+            threading.Thread(target=self._pipe, args=(client, server), daemon=True).start()
+
+    def _pipe(self, a: socket.socket, b: socket.socket) -> None:
+        socks = [a, b]
+        try:
+            while not self._stop.is_set():
+                ready, _, _ = select.select(socks, [], [], 0.2)
+                for s in ready:
+                    data = s.recv(65536)
+                    if not data:
+                        return
+                    (b if s is a else a).sendall(data)
+        except OSError:
+            return
+        finally:
+            for s in socks:
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def cut(self) -> None:
+        self._stop.set()
+        if self._listener is not None:
+            self._listener.close()
+        for s in self._conns:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+        self._conns.clear()
+        time.sleep(0.3)  # the accept and pipe threads notice and end
+
+
+# --- Small file systems ----------------------------------------------------------------------
+
+
+def mount_tmpfs(path: Path, size_mb: int) -> None:
+    """A small tmpfs at `path` (needs root: the machine's tests run as root)."""
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(path)],
+                   check=True, capture_output=True)
+
+
+def mount_read_only(source: Path, path: Path) -> None:
+    """`source` seen read-only at `path` (a read-only bind mount: root cannot write it either)."""
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "--bind", str(source), str(path)], check=True,
+                   capture_output=True)
+    subprocess.run(["mount", "-o", "remount,ro,bind", str(path)], check=True,
+                   capture_output=True)
+
+
+def unmount(path: Path) -> None:
+    subprocess.run(["umount", "-l", str(path)], check=False, capture_output=True)
+
+
+def can_mount() -> str | None:
+    """None when this process may mount file systems, else why not."""
+    if os.geteuid() != 0:
+        return "mounting a tmpfs needs root"
+    if shutil.which("mount") is None:
+        return "no mount command"
+    return None
+
+
+def fill(folder: Path) -> Path:
+    """Fill the file system holding `folder` to the last byte; returns the filler file."""
+    filler = folder / "filler.bin"
+    with filler.open("wb", buffering=0) as f:
+        for size in (1 << 20, 4096, 1):
+            try:
+                while True:
+                    f.write(b"\0" * size)
+            except OSError:
+                pass
+    return filler
+
+
+# --- A world to break, restored for each fault -----------------------------------------------
+
+
+def drop(intake: Path, body: str, quarter: int, name: str | None = None,
+         mtime: float | None = None) -> Path:
+    """A sample return copied into a body's intake folder (with the modification time given)."""
+    src = SAMPLES / body / f"{body}_2025-26_Q{quarter}.xlsx"
+    target = intake / body / (name or src.name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, target)
+    if mtime is not None:
+        os.utime(target, (mtime, mtime))
+    return target
+
+
+def fewer_women(path: Path, n: int = 5) -> Path:
+    """The return with `n` women in post taken out: a resubmission that changes the figures."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    ws = wb["Workforce"]
+    col = {c.value: c.column for c in ws[1]}
+    women = [r for r in range(2, ws.max_row + 1) if ws.cell(r, col["Sex"]).value == "Female"
+             and ws.cell(r, col["In post at snapshot date"]).value == "Yes"]
+    for r in reversed(women[:n]):
+        ws.delete_rows(r)
+    wb.save(path)
+    return path
+
+
+class World:
+    """A data folder, intake, Dagster home and warehouse (SQLite, or a PostgreSQL database) at
+    fixed paths, holding the first run's results (CLCT and MGNPA, 2025-26 Q1, published) and
+    two files waiting: CLCT's corrected Q1 and MGNPA's Q2. `restore()` puts that state back
+    (files and database) before each fault; `clean` is what a run without faults leaves."""
+
+    SECOND = ("CLCT_Q1_v2.xlsx", "MGNPA_2025-26_Q2.xlsx")
+
+    def __init__(self, base: Path, mp, pg_admin_url: str | None = None,  # noqa: ANN001
+                 via_port: int | None = None) -> None:
+        from sep_pipeline.runner import run_pending
+        from sep_pipeline_tests.isolation import isolate
+
+        self.base = base
+        self.work = base / "work"
+        self.template = base / "template"
+        self.pg = pg_admin_url
+        url = None
+        if pg_admin_url:
+            stem = f"sep_test_crash_{os.getpid()}_{int(time.time())}"
+            self.db, self.template_db = stem, stem + "_tmpl"
+            self._admin(f'CREATE DATABASE "{self.db}"')
+            u = sa.make_url(pg_admin_url).set(database=self.db)
+            url = u.set(port=via_port).render_as_string(hide_password=False) if via_port else (
+                u.render_as_string(hide_password=False))
+        self.cfg = isolate(mp, self.work, url, key="crash-test-key" if url else None)
+        for body in ("CLCT", "MGNPA"):
+            drop(self.cfg.intake_dir, body, 1, mtime=time.time() - 100)
+        run_pending()
+        fewer_women(drop(self.cfg.intake_dir, "CLCT", 1, name=self.SECOND[0],
+                         mtime=time.time() - 50))
+        os.utime(self.cfg.intake_dir / "CLCT" / self.SECOND[0],
+                 (time.time() - 50, time.time() - 50))
+        drop(self.cfg.intake_dir, "MGNPA", 2, mtime=time.time() - 40)
+        self._release()
+        shutil.copytree(self.work, self.template, symlinks=True)
+        if self.pg:
+            self._admin(f'CREATE DATABASE "{self.template_db}" TEMPLATE "{self.db}"')
+        run_pending()
+        self.clean = outcome(self.cfg)
+
+    def _admin(self, sql: str) -> None:
+        eng = sa.create_engine(self.pg, isolation_level="AUTOCOMMIT")
+        try:
+            with eng.connect() as conn:
+                conn.execute(sa.text(sql))
+        finally:
+            eng.dispose()
+
+    def _release(self) -> None:
+        """Close this process's connections to the warehouse (it is about to be replaced)."""
+        warehouse.engine(self.cfg.warehouse_url).dispose()
+
+    def restore(self) -> None:
+        self._release()
+        shutil.rmtree(self.work)
+        shutil.copytree(self.template, self.work, symlinks=True)
+        if self.pg:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
+            self._admin(f'CREATE DATABASE "{self.db}" TEMPLATE "{self.template_db}"')
+
+    def close(self) -> None:
+        self._release()
+        if self.pg:
+            for name in (self.db, self.template_db):
+                self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def assert_consistent(url: str) -> None:
+    """What any interrupted run must leave: at most one current return per body x quarter,
+    every standardised row belonging to it."""
+    eng = sa.create_engine(url)
+    try:
+        with eng.connect() as conn:
+            assert _rows(conn, "select body_code, period from submissions where status = "
+                               "'accepted' group by body_code, period having count(*) > 1") == []
+            for table in warehouse.DATA_TABLES:
+                assert _rows(conn, f"select count(*) from {table} t where not exists (select 1 "
+                                   "from submissions s where s.submission_id = t.submission_id "
+                                   "and s.status = 'accepted')") == [(0,)], table
+    finally:
+        eng.dispose()
+
+
+def assert_readable_packs(folder: Path) -> None:
+    """Every pack workbook a reader can open is a whole workbook (never half of one)."""
+    for path in folder.rglob("*.xlsx"):
+        if not any(part.startswith(".") for part in path.relative_to(folder).parts):
+            _workbook(path)
