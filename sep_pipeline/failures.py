@@ -5,11 +5,11 @@ the cause and what to do; the traceback goes to the log file, not the terminal."
 from __future__ import annotations
 
 import errno
-import logging
 import os
 import tempfile
 import traceback
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -106,29 +106,21 @@ def log_file(cfg: Settings) -> Path:
 
 def log(exc: BaseException, cfg: Settings, what: str) -> Path:
     """Append the traceback to the log file (in the data folder; in the temporary folder when
-    that cannot be written); returns the file written."""
-    text = "".join(traceback.format_exception(exc))
-    for path in (log_file(cfg), Path(tempfile.gettempdir()) / LOG_NAME):
+    that cannot be written, the disk being full, say); returns the file written."""
+    entry = (f"{datetime.now(UTC).isoformat(timespec='seconds')} ERROR {what}\n"
+             + "".join(traceback.format_exception(exc)) + "\n")
+    fallback = Path(tempfile.gettempdir()) / LOG_NAME
+    for path in (log_file(cfg), fallback):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            handler = logging.FileHandler(path, encoding="utf-8")
+            with path.open("a", encoding="utf-8") as f:
+                f.write(entry)
+                f.flush()
+                os.fsync(f.fileno())
+            return path
         except OSError:
             continue
-        try:
-            record = logging.LogRecord("sep_pipeline", logging.ERROR, __file__, 0,
-                                       "%s\n%s", (what, text), None)
-            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-            handler.emit(record)
-            handler.flush()
-            if handler.stream is not None and not handler.stream.closed:
-                try:
-                    os.fsync(handler.stream.fileno())
-                except OSError:
-                    pass
-            return path
-        finally:
-            handler.close()
-    return Path(tempfile.gettempdir()) / LOG_NAME
+    return fallback
 
 
 def check_writable(cfg: Settings) -> None:

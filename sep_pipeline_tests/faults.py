@@ -197,11 +197,15 @@ class Proxy:
         threading.Thread(target=self._accept, args=(lsock,), daemon=True).start()
 
     def _accept(self, lsock: socket.socket) -> None:
+        lsock.settimeout(0.1)
         while not self._stop.is_set():
             try:
                 client, _ = lsock.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
+            client.settimeout(None)
             try:
                 server = socket.create_connection(self.target)
             except OSError:
@@ -232,6 +236,10 @@ class Proxy:
     def cut(self) -> None:
         self._stop.set()
         if self._listener is not None:
+            try:
+                self._listener.shutdown(socket.SHUT_RDWR)  # wakes a thread waiting in accept
+            except OSError:
+                pass
             self._listener.close()
         for s in self._conns:
             try:
