@@ -74,7 +74,9 @@ def explain(exc: BaseException, cfg: Settings) -> str | None:
         if (isinstance(e, OSError) and e.errno in _READ_ONLY
                 or "readonly database" in text or "unable to open database file" in text):
             why = os.strerror(e.errno) if isinstance(e, OSError) and e.errno else "read-only"
-            return (f"{_where(e, cfg)} cannot be written ({why.lower()}). "
+            verb = ("cannot be read or written" if isinstance(e, OSError)
+                    and e.errno in (errno.EACCES, errno.EPERM) else "cannot be written")
+            return (f"{_where(e, cfg)} {verb} ({why.lower()}). "
                     f"The pipeline keeps its archive, warehouse, Dagster storage and packs in "
                     f"SEP_DATA_DIR ({cfg.data_dir}) and writes feedback in the intake folders: "
                     "make them writable by the account that runs it, or set SEP_DATA_DIR to a "

@@ -1,6 +1,7 @@
 """Faults that land where they are aimed, and what a run leaves behind.
 
-A `sep-pipeline run` is started in a child process held at a named pause point
+A `sep-pipeline run` is started in a child process (forked from a process that has imported
+the package once: sep_pipeline_tests/zygote.py) held at a named pause point
 (`sep_pipeline.pause_points`, SEP_PAUSE_AT): the test waits for its marker, then kills it there
 (proving the kill landed inside that step) or breaks something (fills the disk, cuts the
 database) and lets it go on. `outcome()` is everything a partner or reader sees after a run:
@@ -11,6 +12,7 @@ and every feedback workbook, so a run after a fault can be compared with a clean
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import select
@@ -30,11 +32,62 @@ from sep_pipeline import warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data_raw"
-CLI = str(Path(sys.executable).parent / "sep-pipeline")
+
+
+class _Zygote:
+    """The process that forks the runs (sep_pipeline_tests/zygote.py), started once."""
+
+    proc: subprocess.Popen | None = None
+    lock = threading.Lock()
+
+    @classmethod
+    def ask(cls, request: dict[str, object]) -> dict[str, object]:
+        with cls.lock:
+            if cls.proc is None or cls.proc.poll() is not None:
+                cls.proc = subprocess.Popen(
+                    [sys.executable, "-m", "sep_pipeline_tests.zygote"], cwd=ROOT,
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                    env={k: v for k, v in os.environ.items() if not k.startswith("SEP_")})
+                assert "ready" in json.loads(cls.proc.stdout.readline())
+            cls.proc.stdin.write(json.dumps(request) + "\n")
+            cls.proc.stdin.flush()
+            return json.loads(cls.proc.stdout.readline())
+
+
+class Run:
+    """A `sep-pipeline` command running in a child process (forked by the zygote); the parts
+    of `subprocess.Popen` the tests use."""
+
+    def __init__(self, args: list[str], env: dict[str, str], out: Path) -> None:
+        self.out = out
+        self.pid = int(_Zygote.ask({"run": args, "env": env, "out": str(out)})["pid"])
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = _Zygote.ask({"poll": self.pid})["code"]
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(["sep-pipeline"], timeout)
+            time.sleep(0.05)
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        os.kill(self.pid, sig)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def output(self) -> str:
+        return self.out.read_text(encoding="utf-8", errors="replace")
 
 
 def start_run(pause_at: str | None, pause_dir: Path, *args: str,
-              env: dict[str, str] | None = None) -> subprocess.Popen:
+              env: dict[str, str] | None = None) -> Run:
     """`sep-pipeline run` in a child process, held at `pause_at` (if given)."""
     env = dict(os.environ if env is None else env)
     env.pop("SEP_PAUSE_AT", None)
@@ -42,18 +95,18 @@ def start_run(pause_at: str | None, pause_dir: Path, *args: str,
         env["SEP_PAUSE_AT"] = pause_at
         env["SEP_PAUSE_DIR"] = str(pause_dir)
     shutil.rmtree(pause_dir, ignore_errors=True)
-    return subprocess.Popen([CLI, "run", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    pause_dir.mkdir(parents=True)
+    return Run(["run", *args], env, pause_dir / "output.txt")
 
 
-def held(proc: subprocess.Popen, pause_dir: Path, timeout: float = 180) -> str:
+def held(proc: Run, pause_dir: Path, timeout: float = 180) -> str:
     """Wait until the child reaches its pause point; returns the point it reports."""
     marker = pause_dir / "reached"
     deadline = time.monotonic() + timeout
     while not marker.exists():
         if proc.poll() is not None:
             raise AssertionError(f"the run ended (exit {proc.returncode}) before its pause "
-                                 f"point:\n{proc.stdout.read()[-3000:]}")
+                                 f"point:\n{proc.output()[-3000:]}")
         if time.monotonic() > deadline:
             proc.kill()
             raise AssertionError("the run never reached its pause point")
@@ -63,19 +116,18 @@ def held(proc: subprocess.Popen, pause_dir: Path, timeout: float = 180) -> str:
     return point.strip()
 
 
-def kill(proc: subprocess.Popen) -> None:
+def kill(proc: Run) -> None:
     proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+    assert proc.wait(timeout=30) == -signal.SIGKILL
 
 
 def go(pause_dir: Path) -> None:
     (pause_dir / "go").touch()
 
 
-def finish(proc: subprocess.Popen, timeout: float = 300) -> tuple[int, str]:
-    out, _ = proc.communicate(timeout=timeout)
-    return proc.returncode, out
+def finish(proc: Run, timeout: float = 300) -> tuple[int, str]:
+    code = proc.wait(timeout)
+    return code, proc.output()
 
 
 # --- What a run leaves behind ----------------------------------------------------------------

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -18,8 +17,6 @@ from openpyxl import load_workbook
 from sep_pipeline import durable, intake, warehouse
 from sep_pipeline.runner import run_pending
 from sep_pipeline_tests.faults import (
-    CLI,
-    ROOT,
     SAMPLES,
     drop,
     fewer_women,
@@ -154,9 +151,7 @@ def _two_runs_at_once(cfg) -> tuple[list[tuple[int, str]], list[tuple]]:
     now = time.time()
     for i, (body, q) in enumerate([("CLCT", 1), ("MGNPA", 1), ("CLCT", 2), ("MGNPA", 2)]):
         drop(cfg.intake_dir, body, q, mtime=now - 100 + i)
-    procs = [subprocess.Popen([CLI, "run"], cwd=ROOT, env=os.environ.copy(),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for _ in range(2)]
+    procs = [start_run(None, cfg.data_dir.parent / f"run{i}") for i in range(2)]
     done = [finish(p) for p in procs]
     subs = rows(cfg, "select body_code, period, status from submissions order by 1, 2")
     return done, subs

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -470,24 +469,22 @@ def test_deadline_schedule(env, monkeypatch):
     assert isinstance(annual_after_q4_deadline(ctx), dg.SkipReason)  # a Q2 deadline
 
 
-def test_a_killed_run_leaves_the_warehouse_consistent_and_a_rerun_completes_it(env):
+def test_a_killed_run_leaves_the_warehouse_consistent_and_a_rerun_completes_it(env, tmp_path):
+    """Killed inside the transaction that loads the largest sample return (every row written,
+    none committed): nothing of it is current; the next run loads it whole. (test_kills.py
+    kills inside every other step.)"""
+    from sep_pipeline_tests.faults import held, kill, start_run
+
     drop(env, "CLCT", 1)
     run_pending()
     before = rows(env, "select count(*) from workforce")
     big = drop(env, "CSEN", 1)
-    cmd = [str(Path(sys.executable).parent / "sep-pipeline"), "run"]
-    # Kill at growing delays until one run gets as far as committing: earlier kills land in
-    # start-up, archiving, validation or the load transaction itself.
-    for delay in (1.5, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 6.0, 8.0):
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy(),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        assert_consistent(env)  # whenever it died
-        assert rows(env, "select count(*) from workforce where body_code='CLCT'") == before
-        if rows(env, "select count(*) from submissions where body_code='CSEN'") != [(0,)]:
-            break  # it got as far as committing: the rest is the re-run's job
+    proc = start_run("warehouse:CSEN_2025-26_Q1.xlsx", tmp_path / "pause")
+    held(proc, tmp_path / "pause")
+    kill(proc)
+    assert_consistent(env)
+    assert rows(env, "select count(*) from workforce") == before
+    assert rows(env, "select count(*) from submissions where body_code='CSEN'") == [(0,)]
     run_pending()
     assert_consistent(env)
     assert rows(env, "select status from submissions where body_code='CSEN'") == [("accepted",)]

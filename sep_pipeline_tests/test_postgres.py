@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -144,30 +143,25 @@ def test_a_run_killed_mid_load_leaves_the_previous_data_current(pg_url, tmp_path
     with warehouse.engine(pg_url).connect() as conn:
         before = conn.execute(sa.text(
             "select submission_id, count(*) from workforce group by 1")).all()
-    # A corrected version of the same quarter (one row fewer); its run is killed at growing
-    # delays.
+    # A corrected version of the same quarter (one row fewer); its run is killed inside the
+    # transaction that loads it, every row written and not yet committed.
     from openpyxl import load_workbook
+
+    from sep_pipeline_tests.faults import held, kill, start_run
 
     v2 = _drop(cfg, "CSEN", 1, name="CSEN_Q1_v2.xlsx")
     wb = load_workbook(v2)
     wb["Workforce"].delete_rows(wb["Workforce"].max_row)
     wb.save(v2)
-    cmd = [str(Path(sys.executable).parent / "sep-pipeline"), "run"]
-    for delay in (2.5, 3.5, 4.5, 5.5, 6.5, 8.0):
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy(),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        with warehouse.engine(pg_url).connect() as conn:
-            now = conn.execute(sa.text(
-                "select submission_id, count(*) from workforce group by 1")).all()
-            accepted = conn.execute(sa.text(
-                "select count(*) from submissions where status='accepted'")).scalar_one()
-        assert accepted == 1
-        if now != before:  # the new return was committed whole: one submission, all rows
-            assert len(now) == 1
-            break
+    proc = start_run("warehouse:CSEN_Q1_v2.xlsx", tmp_path / "pause")
+    held(proc, tmp_path / "pause")
+    kill(proc)
+    with warehouse.engine(pg_url).connect() as conn:
+        now = conn.execute(sa.text(
+            "select submission_id, count(*) from workforce group by 1")).all()
+        accepted = conn.execute(sa.text(
+            "select count(*) from submissions where status='accepted'")).scalar_one()
+    assert accepted == 1 and now == before  # the previous return, whole
     run_pending()
     with warehouse.engine(pg_url).connect() as conn:
         subs = conn.execute(sa.text(
