@@ -28,10 +28,11 @@ up: $(STAMP)
 down: $(STAMP)
 	$(BIN)/sep-pipeline serve stop
 
-# pytest exits 5 when it collects no tests: that is not a failure.
+# pytest exits 5 when it collects no tests: that is not a failure. The files run side by side,
+# one worker per core (pytest-xdist; a file's tests stay together: they share its fixtures).
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q; status=$$?; [ $$status -eq 5 ] && exit 0; exit $$status
+	$(BIN)/python -m pytest -q -n auto --dist loadfile; status=$$?; [ $$status -eq 5 ] && exit 0; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

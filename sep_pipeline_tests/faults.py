@@ -380,11 +380,18 @@ def fewer_women(path: Path, n: int = 5) -> Path:
 
 class World:
     """A data folder, intake, Dagster home and warehouse (SQLite, or a PostgreSQL database) at
-    fixed paths, holding the first run's results (CLCT and MGNPA, 2025-26 Q1, published) and
-    two files waiting: CLCT's corrected Q1 and MGNPA's Q2. `restore()` puts that state back
-    (files and database) before each fault; `clean` is what a run without faults leaves."""
+    fixed paths, holding the first run's results (CLCT and MGNPA, 2025-26 Q1, published), and
+    two next steps to break:
 
-    SECOND = ("CLCT_Q1_v2.xlsx", "MGNPA_2025-26_Q2.xlsx")
+    - "resubmission": CLCT's corrected Q1 arrives (Q1's figures updated from the kept ones, its
+      partnership pack rewritten, the per-body workbooks marked out of date);
+    - "new quarter": MGNPA's first Q2 arrives (Q2's figures, pack and per-body workbooks
+      written the first time).
+
+    `restore(scenario)` puts the first run's state back (files and database) with that
+    scenario's file waiting; `clean[scenario]` is what a run without faults then leaves."""
+
+    SCENARIOS = ("resubmission", "new quarter")
 
     def __init__(self, base: Path, mp, pg_admin_url: str | None = None,  # noqa: ANN001
                  via_port: int | None = None) -> None:
@@ -407,17 +414,22 @@ class World:
         for body in ("CLCT", "MGNPA"):
             drop(self.cfg.intake_dir, body, 1, mtime=time.time() - 100)
         run_pending()
-        fewer_women(drop(self.cfg.intake_dir, "CLCT", 1, name=self.SECOND[0],
-                         mtime=time.time() - 50))
-        os.utime(self.cfg.intake_dir / "CLCT" / self.SECOND[0],
-                 (time.time() - 50, time.time() - 50))
-        drop(self.cfg.intake_dir, "MGNPA", 2, mtime=time.time() - 40)
+        waiting = base / "waiting"
+        self.files = {
+            "resubmission": fewer_women(drop(waiting, "CLCT", 1, name="CLCT_Q1_v2.xlsx")),
+            "new quarter": drop(waiting, "MGNPA", 2),
+        }
+        for path in self.files.values():
+            os.utime(path, (time.time() - 50, time.time() - 50))
         self._release()
         shutil.copytree(self.work, self.template, symlinks=True)
         if self.pg:
             self._admin(f'CREATE DATABASE "{self.template_db}" TEMPLATE "{self.db}"')
-        run_pending()
-        self.clean = outcome(self.cfg)
+        self.clean = {}
+        for scenario in self.SCENARIOS:
+            self.restore(scenario)
+            run_pending()
+            self.clean[scenario] = outcome(self.cfg)
 
     def _admin(self, sql: str) -> None:
         eng = sa.create_engine(self.pg, isolation_level="AUTOCOMMIT")
@@ -431,10 +443,14 @@ class World:
         """Close this process's connections to the warehouse (it is about to be replaced)."""
         warehouse.engine(self.cfg.warehouse_url).dispose()
 
-    def restore(self) -> None:
+    def restore(self, scenario: str) -> None:
         self._release()
-        shutil.rmtree(self.work)
+        if self.work.exists():
+            shutil.rmtree(self.work)
         shutil.copytree(self.template, self.work, symlinks=True)
+        waiting = self.files[scenario]
+        target = self.cfg.intake_dir / waiting.parent.name / waiting.name
+        shutil.copy2(waiting, target)  # (with its modification time)
         if self.pg:
             self._admin(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
             self._admin(f'CREATE DATABASE "{self.db}" TEMPLATE "{self.template_db}"')
@@ -444,6 +460,14 @@ class World:
         if self.pg:
             for name in (self.db, self.template_db):
                 self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def assert_plain(out: str, *words: str) -> None:
+    """One plain message: no traceback on the terminal, the cause named."""
+    assert "Traceback" not in out and len(out.strip().splitlines()) <= 12, out
+    flat = " ".join(out.split())
+    for w in words:
+        assert w in flat, out
 
 
 def assert_consistent(url: str) -> None:

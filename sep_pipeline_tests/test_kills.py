@@ -1,10 +1,12 @@
-"""Kills that land inside each step of a run, on SQLite: after each, the warehouse is
-consistent, every pack workbook a reader can open is whole, and the next completed run
-publishes exactly what a clean run on the same files does, figure for figure and file for file.
-(The same on PostgreSQL: test_kills_postgres.py.)"""
+"""Kills that land inside each step of a run, and a disk that fills during one, on SQLite:
+after each, the warehouse is consistent, every pack workbook a reader can open is whole, and
+the next completed run publishes exactly what a clean run on the same files does, figure for
+figure and file for file. (The same on PostgreSQL, with a lost connection: test_kills_postgres.)
+"""
 
 from __future__ import annotations
 
+import os
 from fnmatch import fnmatchcase
 
 import pytest
@@ -13,41 +15,71 @@ from sep_pipeline.runner import run_pending
 from sep_pipeline_tests.faults import (
     World,
     assert_consistent,
+    assert_plain,
     assert_readable_packs,
     assert_same,
+    can_mount,
+    files_outcome,
+    fill,
+    finish,
+    go,
     held,
     kill,
+    mount_read_only,
+    mount_tmpfs,
     outcome,
     start_run,
+    unmount,
 )
+from sep_pipeline_tests.isolation import isolate
 
-# Each step of the second run (CLCT's corrected Q1, then MGNPA's first Q2): the pause point
-# the kill is aimed at, as SEP_PAUSE_AT names it.
+# Each step of a run, as the pause point SEP_PAUSE_AT names it, in the World's scenario that
+# goes through it: CLCT's corrected Q1 ("resubmission"), MGNPA's first Q2 ("new quarter").
 KILL_POINTS = [
-    "archive:CLCT_Q1_v2.xlsx",  # copied into the archive, not yet under its name
-    "validate:CLCT_Q1_v2.xlsx",  # read and checked, nothing recorded
-    "warehouse:CLCT_Q1_v2.xlsx",  # inside the transaction that makes it current
-    "feedback:CLCT_Q1_v2.xlsx",  # recorded; the feedback workbook not yet in place
-    "figures:2025-26 Q1",  # inside the transaction that writes Q1's figures
-    "pack_file:sep_benchmark_2025-26_Q1_en.xlsx",  # Q1's pack being written
-    "pack_file:sep_benchmark_2025-26_Q1_cy.xlsx",
-    "pack_file:csv",
-    "pack_commit:sep_benchmark_2025-26_Q1_cy.xlsx",  # Q1's CSV in place, its workbooks not
-    "pack_file:bodies/*",  # Q2's per-body workbooks, written the first time
-    "pack_commit:bodies/MGNPA_benchmark_2025-26_Q2_en.xlsx",  # half of them in place
+    ("resubmission", "archive:CLCT_Q1_v2.xlsx"),  # copied into the archive, not yet named
+    ("resubmission", "validate:CLCT_Q1_v2.xlsx"),  # read and checked, nothing recorded
+    ("resubmission", "warehouse:CLCT_Q1_v2.xlsx"),  # inside the transaction making it current
+    ("resubmission", "feedback:CLCT_Q1_v2.xlsx"),  # recorded; its feedback not yet in place
+    ("resubmission", "figures:2025-26 Q1"),  # inside the transaction writing Q1's figures
+    ("resubmission", "pack_file:sep_benchmark_2025-26_Q1_en.xlsx"),  # Q1's pack being written
+    ("resubmission", "pack_file:sep_benchmark_2025-26_Q1_cy.xlsx"),
+    ("resubmission", "pack_file:csv"),
+    ("resubmission", "pack_commit:sep_benchmark_2025-26_Q1_cy.xlsx"),  # CSV in place, not these
+    ("new quarter", "figures:2025-26 Q2"),  # a quarter's first figures
+    ("new quarter", "pack_file:bodies/*"),  # the per-body workbooks, written the first time
+    ("new quarter", "pack_commit:bodies/MGNPA_benchmark_2025-26_Q2_en.xlsx"),  # half in place
 ]
+IDS = [point for _, point in KILL_POINTS]
+
+
+def require_mount() -> None:
+    why = can_mount()
+    if why is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(why)
+        pytest.skip(why)
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        w = World(tmp_path_factory.mktemp("kills"), mp)
-        yield w
-        w.close()
+    """The World on a 200 MB tmpfs, so a test can fill its disk (in a plain folder where this
+    process may not mount one: the full-disk tests then skip, or fail in CI)."""
+    base = tmp_path_factory.mktemp("kills")
+    mounted = can_mount() is None
+    if mounted:
+        mount_tmpfs(base, 200)
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            w = World(base, mp)
+            yield w
+            w.close()
+    finally:
+        if mounted:
+            unmount(base)
 
 
-def kill_then_complete(world: World, point: str) -> None:
-    world.restore()
+def kill_then_complete(world: World, scenario: str, point: str) -> None:
+    world.restore(scenario)
     pause_dir = world.base / "pause"
     proc = start_run(point, pause_dir)
     assert fnmatchcase(held(proc, pause_dir), point)
@@ -55,59 +87,60 @@ def kill_then_complete(world: World, point: str) -> None:
     assert_consistent(world.cfg.warehouse_url)
     assert_readable_packs(world.cfg.outputs_dir / "packs")
     run_pending()
-    assert_same(outcome(world.cfg), world.clean)
+    assert_same(outcome(world.cfg), world.clean[scenario])
 
 
-def test_the_clean_run_published_the_resubmission(world):
-    """The reference itself: CLCT's corrected Q1 current, MGNPA's Q2 published, nothing owed."""
-    subs = world.clean["submissions"]
-    assert [(s[2], s[4]) for s in subs if s[0] == "CLCT"] == [
+def test_the_clean_runs_published_what_they_were_given(world):
+    """The references themselves: the corrected Q1 current, Q1's per-body workbooks marked out
+    of date; MGNPA's Q2 published with its workbooks; nothing owed."""
+    resub, new = world.clean["resubmission"], world.clean["new quarter"]
+    assert [(s[2], s[4]) for s in resub["submissions"] if s[0] == "CLCT"] == [
         ("CLCT_2025-26_Q1.xlsx", "superseded"), ("CLCT_Q1_v2.xlsx", "accepted")]
-    assert world.clean["queued"] == [] and world.clean["out_of_date"] == []
-    assert {k for k in world.clean["packs"] if k.startswith("2025-26_Q2/bodies/")} == {
+    assert "2025-26_Q1/bodies/OUT_OF_DATE.txt" in resub["packs"]
+    assert {k for k in new["packs"] if k.startswith("2025-26_Q2/bodies/")} == {
         "2025-26_Q2/bodies/MGNPA_benchmark_2025-26_Q2_cy.xlsx",
         "2025-26_Q2/bodies/MGNPA_benchmark_2025-26_Q2_en.xlsx"}
-    assert "2025-26_Q1/bodies/OUT_OF_DATE.txt" in world.clean["packs"]
-    assert all(s[10] == "written" for s in subs if s[4] != "duplicate")
+    for clean in (resub, new):
+        assert clean["queued"] == [] and clean["out_of_date"] == []
+        assert all(s[10] == "written" for s in clean["submissions"] if s[4] != "duplicate")
 
 
-@pytest.mark.parametrize("point", KILL_POINTS)
-def test_a_kill_inside_each_step_then_a_run_publishes_what_a_clean_run_does(world, point):
-    kill_then_complete(world, point)
+@pytest.mark.parametrize(("scenario", "point"), KILL_POINTS, ids=IDS)
+def test_a_kill_inside_each_step_then_a_run_publishes_what_a_clean_run_does(world, scenario,
+                                                                           point):
+    kill_then_complete(world, scenario, point)
 
 
 def test_the_sensor_finishes_what_a_killed_run_left(world):
     """Killed after recording CLCT's correction, before its feedback: the sensor's ticks start
-    the runs that deliver the feedback, load MGNPA's queued Q2 and publish both quarters; run
-    as the daemon would run them, they leave what a clean run leaves."""
+    the runs that deliver the feedback and publish Q1; run as the daemon would run them, they
+    leave what a clean run leaves."""
     import dagster as dg
 
     from sep_pipeline.definitions import SepConfig, defs, intake_sensor
 
-    world.restore()
+    world.restore("resubmission")
     pause_dir = world.base / "pause"
     proc = start_run("feedback:CLCT_Q1_v2.xlsx", pause_dir)
     held(proc, pause_dir)
     kill(proc)
     instance = dg.DagsterInstance.get()
     cursor, jobs = None, []
-    for _ in range(6):
+    for _ in range(4):
         ctx = dg.build_sensor_context(instance=instance, cursor=cursor,
                                       resources={"sep": SepConfig()}, definitions=defs)
         result = intake_sensor(ctx)
         cursor = result.cursor
         if not result.run_requests:
             break
-        for req in result.dynamic_partitions_requests:
-            instance.add_dynamic_partitions("body", list(req.partition_keys))
         for req in result.run_requests:
             jobs.append((req.job_name, req.partition_key))
             defs.resolve_job_def(req.job_name).execute_in_process(
                 instance=instance, partition_key=req.partition_key, tags=req.tags,
                 run_config=req.run_config, asset_selection=req.asset_selection)
-    assert ("deliver_feedback", None) in jobs and ("partnership_quarter", "2025-26 Q1") in jobs
-    assert ("partnership_quarter", "2025-26 Q2") in jobs
-    assert_same(outcome(world.cfg), world.clean)
+    assert sorted(jobs, key=str) == [("deliver_feedback", None),
+                                     ("partnership_quarter", "2025-26 Q1")]
+    assert_same(outcome(world.cfg), world.clean["resubmission"])
 
 
 def test_report_publishes_an_out_of_date_quarter_from_the_warehouse(world):
@@ -115,17 +148,55 @@ def test_report_publishes_an_out_of_date_quarter_from_the_warehouse(world):
     just redraws the pack from stale tables)."""
     from sep_pipeline.runner import report
 
-    world.restore()
+    world.restore("resubmission")
     pause_dir = world.base / "pause"
     proc = start_run("figures:2025-26 Q1", pause_dir)
     held(proc, pause_dir)
     kill(proc)
     report("2025-26 Q1", None, "both")
-    got = outcome(world.cfg)
+    got, clean = outcome(world.cfg), world.clean["resubmission"]
     for table in ("pay_gap", "benchmark", "benchmark_position"):
-        q1 = [r for r in world.clean[table] if r[0] == "2025-26 Q1"]
-        assert [r for r in got[table] if r[0] == "2025-26 Q1"] == q1 and q1, table
+        assert got[table] == clean[table] and clean[table], table
     for name in ("sep_benchmark_2025-26_Q1_en.xlsx", "sep_benchmark_2025-26_Q1_cy.xlsx",
                  "csv/W1.csv", "csv/pay_gap.csv"):
-        assert got["packs"][f"2025-26_Q1/{name}"] == world.clean["packs"][f"2025-26_Q1/{name}"]
+        assert got["packs"][f"2025-26_Q1/{name}"] == clean["packs"][f"2025-26_Q1/{name}"]
     assert "2025-26_Q1/bodies/OUT_OF_DATE.txt" not in got["packs"]  # rewritten: current
+
+
+@pytest.mark.parametrize("point", [
+    "validate:CLCT_Q1_v2.xlsx",  # the disk fills before the return is recorded
+    "pack_file:sep_benchmark_2025-26_Q1_en.xlsx",  # ... while Q1's pack is being written
+])
+def test_a_full_disk_fails_the_run_plainly_and_keeps_the_previous_pack(world, point):
+    require_mount()
+    world.restore("resubmission")
+    packs = world.cfg.outputs_dir / "packs"
+    before = files_outcome(packs)
+    pause_dir = world.base / "pause"
+    proc = start_run(point, pause_dir)
+    held(proc, pause_dir)
+    filler = fill(world.base)
+    go(pause_dir)
+    code, out = finish(proc)
+    filler.unlink()
+    assert code == 1, out
+    assert_plain(out, "disk is full", "sep-pipeline run")
+    assert files_outcome(packs) == before  # the previous pack, whole and unchanged
+    assert_consistent(world.cfg.warehouse_url)
+    run_pending()  # room made: the next run completes the work
+    assert_same(outcome(world.cfg), world.clean["resubmission"])
+
+
+def test_a_read_only_data_folder_is_named_plainly(tmp_path, monkeypatch):
+    require_mount()
+    isolate(monkeypatch, tmp_path)
+    (tmp_path / "var").mkdir()
+    ro = tmp_path / "ro"
+    mount_read_only(tmp_path / "var", ro)
+    try:
+        monkeypatch.setenv("SEP_DATA_DIR", str(ro))
+        code, out = finish(start_run(None, tmp_path / "pause"))
+    finally:
+        unmount(ro)
+    assert code == 1, out
+    assert_plain(out, str(ro), "cannot be written", "read-only file system", "SEP_DATA_DIR")

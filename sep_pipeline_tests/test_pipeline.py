@@ -531,3 +531,23 @@ def test_feedback_marks_cells_from_the_sheets_validation_read(env, monkeypatch):
     marked = [c for row in wb["Workforce"].iter_rows() for c in row if c.comment]
     assert ("F2", "Femail") in [(c.coordinate, c.value) for c in marked]
     assert ingest._last_read == {}  # nothing kept once the feedback is written
+
+
+def test_sensor_skips_its_tick_while_another_process_writes(env, tmp_path):
+    """A `sep-pipeline run` (here: any process) holds the writer lock: the sensor neither takes
+    files in nor starts runs until it is free."""
+    from sep_pipeline_tests.test_durable import _holder
+
+    instance = dg.DagsterInstance.ephemeral()
+    drop(env, "MGNPA", 2)
+    first = sensor_tick(instance)
+    proc = _holder(tmp_path, 30)
+    try:
+        busy = sensor_tick(instance, first.cursor)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert busy.run_requests == [] and "Another run is writing" in busy.skip_reason
+    assert rows(env, "select count(*) from receipts") == [(0,)]
+    free = sensor_tick(instance, busy.cursor)
+    assert len(free.run_requests) == 1
