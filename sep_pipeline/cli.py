@@ -243,6 +243,14 @@ def ui(
     raise typer.Exit(serve(workspace, Path(os.environ["DAGSTER_HOME"]), host=host, port=port))
 
 
+def _status_of(cfg, period):  # noqa: ANN001, ANN202
+    from .status import period_status
+    from .warehouse import create_all
+
+    with create_all(cfg.warehouse_url).connect() as conn:
+        return period_status(conn, period, cfg)
+
+
 def _period_or_latest(period: str | None):  # noqa: ANN202
     from .definitions import known_periods
     from .periods import Period
@@ -264,13 +272,11 @@ def status(
     """Every expected body's state for a quarter: accepted (on time / late), waiting for a fix,
     missing, or not expected yet."""
     from .runner import prepare_environment
-    from .status import STATES, coverage, period_status
-    from .warehouse import create_all
+    from .status import STATES, coverage
 
     cfg = prepare_environment()
     p = _period_or_latest(period)
-    with create_all(cfg.warehouse_url).connect() as conn:
-        df = period_status(conn, p, cfg)
+    df = _or_fail(cfg, "sep-pipeline status", lambda: _status_of(cfg, p))
     if json_out:
         sys.stdout.write(df.to_json(orient="records", indent=2) + "\n")
         return
@@ -302,13 +308,10 @@ def remind(
     from .remind import reminders, smtp_settings, write_outbox
     from .remind import send as smtp_send
     from .runner import prepare_environment
-    from .status import period_status
-    from .warehouse import create_all
 
     cfg = prepare_environment()
     p = _period_or_latest(period)
-    with create_all(cfg.warehouse_url).connect() as conn:
-        df = period_status(conn, p, cfg)
+    df = _or_fail(cfg, "sep-pipeline remind", lambda: _status_of(cfg, p))
     sender = os.environ.get("SEP_MAIL_FROM", "equality-partnership@localhost")
     messages = reminders(df, registry.load(), p, cfg.deadline(p), sender)
     paths = write_outbox(messages, cfg.data_dir / "outbox", p)

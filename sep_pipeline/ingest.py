@@ -107,8 +107,10 @@ def take_in_ready(ready: list[intake.Candidate], engine: sa.Engine,
             archived, sha = intake.take_in(c, settings.archive_dir)
         except intake.ChangedWhileCopied:
             continue
-        with engine.connect() as conn:
+        with engine.begin() as conn:
             found = warehouse.find_receipt(conn, c.body, c.path.name, sha)
+            if found is not None:  # touched, not changed: not read again while it stays so
+                warehouse.update_look(conn, found.receipt_id, c.look)
         if found is not None:
             out.append(Taken(c, found, False))
             continue

@@ -679,6 +679,11 @@ def add_receipt(conn: Connection, *, body: str, file_name: str, sha256: str, arc
     return receipt(conn, int(rid))
 
 
+def update_look(conn: Connection, receipt_id: int, look: tuple[int, int]) -> None:
+    conn.execute(sa.update(receipts).where(receipts.c.receipt_id == receipt_id)
+                 .values(file_size=look[0], file_mtime_ns=look[1]))
+
+
 def taken_looks(conn: Connection) -> dict[tuple[str, str], tuple[int, int]]:
     """(body, file name) -> (size, mtime) of the last file of that name taken into the archive."""
     rows = conn.execute(sa.select(receipts.c.body_code, receipts.c.file_name,

@@ -547,7 +547,7 @@ def test_sensor_skips_its_tick_while_another_process_writes(env, tmp_path):
     finally:
         proc.kill()
         proc.wait()
-    assert busy.run_requests == [] and "Another run is writing" in busy.skip_reason
+    assert busy.run_requests == [] and "Another run is writing" in busy.skip_reason.skip_message
     assert rows(env, "select count(*) from receipts") == [(0,)]
     free = sensor_tick(instance, busy.cursor)
     assert len(free.run_requests) == 1
