@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import re
-import select
 import shutil
 import signal
 import socket
@@ -225,8 +224,9 @@ def assert_same(got: dict[str, object], clean: dict[str, object]) -> None:
 
 
 class Proxy:
-    """A TCP proxy on 127.0.0.1 to `target`; `cut()` closes it and every connection through
-    it (the client sees the server go away), `restore()` listens again on the same port."""
+    """A TCP proxy on 127.0.0.1 to `target`, in a process of its own
+    (sep_pipeline_tests/tcp_proxy.py); `cut()` kills it, so every connection through it drops
+    at once, `restore()` starts it again on the same port."""
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
@@ -234,73 +234,29 @@ class Proxy:
         probe.bind(("127.0.0.1", 0))
         self.port = probe.getsockname()[1]
         probe.close()
-        self._conns: list[socket.socket] = []
-        self._listener: socket.socket | None = None
-        self._stop = threading.Event()
+        self.proc: subprocess.Popen | None = None
         self.restore()
 
     def restore(self) -> None:
-        self._stop.clear()
-        lsock = socket.socket()
-        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        lsock.bind(("127.0.0.1", self.port))
-        lsock.listen(64)
-        self._listener = lsock
-        threading.Thread(target=self._accept, args=(lsock,), daemon=True).start()
-
-    def _accept(self, lsock: socket.socket) -> None:
-        lsock.settimeout(0.1)
-        while not self._stop.is_set():
-            try:
-                client, _ = lsock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
+        deadline = time.monotonic() + 30
+        while True:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "sep_pipeline_tests.tcp_proxy", str(self.port),
+                 self.target[0], str(self.target[1])], cwd=ROOT, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, text=True)
+            if self.proc.stdout.readline().strip() == "listening":
                 return
-            client.settimeout(None)
-            try:
-                server = socket.create_connection(self.target)
-            except OSError:
-                client.close()
-                continue
-            self._conns += [client, server]
-            threading.Thread(target=self._pipe, args=(client, server), daemon=True).start()
-
-    def _pipe(self, a: socket.socket, b: socket.socket) -> None:
-        socks = [a, b]
-        try:
-            while not self._stop.is_set():
-                ready, _, _ = select.select(socks, [], [], 0.2)
-                for s in ready:
-                    data = s.recv(65536)
-                    if not data:
-                        return
-                    (b if s is a else a).sendall(data)
-        except OSError:
-            return
-        finally:
-            for s in socks:
-                try:
-                    s.close()
-                except OSError:
-                    pass
+            self.proc.wait()
+            assert time.monotonic() < deadline, "the proxy could not listen again"
+            time.sleep(0.2)  # the port is still held by the killed one's sockets
 
     def cut(self) -> None:
-        self._stop.set()
-        if self._listener is not None:
-            try:
-                self._listener.shutdown(socket.SHUT_RDWR)  # wakes a thread waiting in accept
-            except OSError:
-                pass
-            self._listener.close()
-        for s in self._conns:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            s.close()
-        self._conns.clear()
-        time.sleep(0.3)  # the accept and pipe threads notice and end
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def close(self) -> None:
+        self.cut()
 
 
 # --- Small file systems ----------------------------------------------------------------------

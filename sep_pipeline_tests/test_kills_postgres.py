@@ -35,6 +35,7 @@ def world(tmp_path_factory):
         w.proxy = proxy
         yield w
         w.close()
+    proxy.close()
 
 
 def test_the_clean_runs_are_those_on_sqlite(world):

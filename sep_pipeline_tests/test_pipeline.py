@@ -469,29 +469,6 @@ def test_deadline_schedule(env, monkeypatch):
     assert isinstance(annual_after_q4_deadline(ctx), dg.SkipReason)  # a Q2 deadline
 
 
-def test_a_killed_run_leaves_the_warehouse_consistent_and_a_rerun_completes_it(env, tmp_path):
-    """Killed inside the transaction that loads the largest sample return (every row written,
-    none committed): nothing of it is current; the next run loads it whole. (test_kills.py
-    kills inside every other step.)"""
-    from sep_pipeline_tests.faults import held, kill, start_run
-
-    drop(env, "CLCT", 1)
-    run_pending()
-    before = rows(env, "select count(*) from workforce")
-    big = drop(env, "CSEN", 1)
-    proc = start_run("warehouse:CSEN_2025-26_Q1.xlsx", tmp_path / "pause")
-    held(proc, tmp_path / "pause")
-    kill(proc)
-    assert_consistent(env)
-    assert rows(env, "select count(*) from workforce") == before
-    assert rows(env, "select count(*) from submissions where body_code='CSEN'") == [(0,)]
-    run_pending()
-    assert_consistent(env)
-    assert rows(env, "select status from submissions where body_code='CSEN'") == [("accepted",)]
-    assert rows(env, "select count(*) from workforce where body_code='CSEN'") == [
-        (len(staff_refs(big)),)]
-
-
 def test_a_year_is_read_once_and_its_q4_is_the_snapshot(env):
     """year_returns gives what reading Q4 and then the four quarters separately gives."""
     for body, quarter in (("CLCT", 1), ("CLCT", 4), ("MGNPA", 2), ("MGNPA", 4), ("CSEN", 1)):

@@ -136,39 +136,6 @@ def test_two_bodies_load_at_the_same_time(pg_url, tmp_path, monkeypatch):
     assert all(n > 1000 for n in got.values())
 
 
-def test_a_run_killed_mid_load_leaves_the_previous_data_current(pg_url, tmp_path, monkeypatch):
-    cfg = _env(tmp_path, monkeypatch, pg_url, "killed")
-    _drop(cfg, "CSEN", 1)
-    run_pending()
-    with warehouse.engine(pg_url).connect() as conn:
-        before = conn.execute(sa.text(
-            "select submission_id, count(*) from workforce group by 1")).all()
-    # A corrected version of the same quarter (one row fewer); its run is killed inside the
-    # transaction that loads it, every row written and not yet committed.
-    from openpyxl import load_workbook
-
-    from sep_pipeline_tests.faults import held, kill, start_run
-
-    v2 = _drop(cfg, "CSEN", 1, name="CSEN_Q1_v2.xlsx")
-    wb = load_workbook(v2)
-    wb["Workforce"].delete_rows(wb["Workforce"].max_row)
-    wb.save(v2)
-    proc = start_run("warehouse:CSEN_Q1_v2.xlsx", tmp_path / "pause")
-    held(proc, tmp_path / "pause")
-    kill(proc)
-    with warehouse.engine(pg_url).connect() as conn:
-        now = conn.execute(sa.text(
-            "select submission_id, count(*) from workforce group by 1")).all()
-        accepted = conn.execute(sa.text(
-            "select count(*) from submissions where status='accepted'")).scalar_one()
-    assert accepted == 1 and now == before  # the previous return, whole
-    run_pending()
-    with warehouse.engine(pg_url).connect() as conn:
-        subs = conn.execute(sa.text(
-            "select file_name, status from submissions order by submission_id")).all()
-    assert [tuple(s) for s in subs][-1] == ("CSEN_Q1_v2.xlsx", "accepted")
-
-
 def test_reader_role_reads_published_tables_but_not_records():
     import uuid
 
