@@ -126,9 +126,10 @@ def run(
     Uses the same Dagster jobs as the intake sensor; the runs appear in the Dagster UI. A rejected
     return is a normal outcome: the exit status is 0 unless the pipeline itself failed.
     """
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from .config import ConfigError, settings
+    from .config import ConfigError, ensure_pseudonym_key, settings
     from .periods import Period
     from .runner import prepare_environment, run_pending
 
@@ -139,9 +140,13 @@ def run(
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from None
     cfg = _or_fail(cfg, "sep-pipeline run", lambda: prepare_environment(intake))
-    if cfg.demo:
-        console.print("[yellow]Demo mode: SEP_PSEUDONYM_KEY is not set, so a public demo key "
-                      "makes the pseudonyms. Set it before loading real data.[/yellow]")
+    if _or_fail(cfg, "sep-pipeline run", lambda: ensure_pseudonym_key(cfg)):
+        console.print("[yellow]SEP_PSEUDONYM_KEY is not set, so a random key for the "
+                      "pseudonyms of staff and application references was made in "
+                      f"{escape(str(cfg.key_file))} and is used from now on. Keep that file "
+                      "safe and private, and back it up: without it, later returns cannot be "
+                      "linked to earlier ones. A shared warehouse needs SEP_PSEUDONYM_KEY "
+                      "instead.[/yellow]")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("Scanning the intake folder", total=None)
@@ -193,18 +198,19 @@ def _print_run_summary(results, cfg) -> None:  # noqa: ANN001
     for col in ("Body", "Period", "File", "Outcome", "Errors", "Warnings"):
         table.add_column(col)
     colours = {"accepted": "green", "rejected": "red", "failed": "red bold",
-               "duplicate": "yellow", "done": "dim"}
+               "duplicate": "yellow", "done": "dim", "not taken": "red", "waiting": "yellow"}
     labels = {"done": "already processed"}
     for r in sorted(results, key=lambda r: (r.body, r.period or "", r.file_name)):
         c = colours.get(r.status, "white")
-        table.add_row(r.body, r.period or "?", r.file_name,
-                      f"[{c}]{labels.get(r.status, r.status)}[/{c}]", str(r.errors),
-                      str(r.warnings))
+        outcome = labels.get(r.status, r.status) + (f": {r.detail}" if r.detail else "")
+        table.add_row(r.body, r.period or "", r.file_name, f"[{c}]{outcome}[/{c}]",
+                      str(r.errors), str(r.warnings))
     console.print(table)
     counts = Counter(r.status for r in results)
     console.print(
         f"{len(results)} files: {counts['accepted']} accepted, {counts['rejected']} rejected, "
         f"{counts['duplicate']} duplicate, {counts['done']} already processed"
+        + (f", [red]{counts['not taken']} not read[/red]" if counts["not taken"] else "")
         + (f", [red]{counts['failed']} failed[/red]" if counts["failed"] else "") + "."
     )
     packs = sorted((cfg.outputs_dir / "packs").glob("*/sep_benchmark_*_en.xlsx"))
@@ -293,6 +299,23 @@ def status(
     inside, expected = coverage(df)
     console.print(f"{inside} of {expected} expected bodies are in the partnership figures. "
                   f"Chase the others with: sep-pipeline remind --period '{p.label}'")
+    _print_not_taken(cfg)
+
+
+def _print_not_taken(cfg) -> None:  # noqa: ANN001
+    """What is in the intake folder but is not read as a return, and why (nothing is dropped
+    without a word)."""
+    from .intake import survey
+
+    not_taken = survey(cfg.intake_dir)[1]
+    if not not_taken:
+        return
+    table = Table(title=f"In {cfg.intake_dir} but not read as returns")
+    for col in ("Body folder", "Name", "Why"):
+        table.add_column(col)
+    for n in not_taken:
+        table.add_row(n.body or "(top level)", n.path.name, n.why)
+    console.print(table)
 
 
 @app.command()

@@ -573,7 +573,7 @@ def _may_request(instance: dg.DagsterInstance, tag: str, value: str) -> tuple[bo
 def intake_sensor(context: dg.SensorEvaluationContext, sep: SepConfig) -> dg.SensorResult:
     cfg = sep.settings()
     looks = json.loads(context.cursor)["looks"] if context.cursor else {}
-    now = intake.candidates(cfg.intake_dir)
+    now, not_taken = intake.survey(cfg.intake_dir)
     cursor = json.dumps({"looks": {str(c.path): list(c.look) for c in now}})
     ready = intake.stable(now, {k: tuple(v) for k, v in looks.items()})
     engine = sep.engine()
@@ -584,7 +584,8 @@ def intake_sensor(context: dg.SensorEvaluationContext, sep: SepConfig) -> dg.Sen
         if not free:
             return dg.SensorResult(skip_reason="Another run is writing: the intake folder is "
                                    "looked at again on the next tick.", cursor=context.cursor)
-        steps.take_in_ready(ready, engine, cfg)
+        steps.take_in_ready(ready, engine, cfg, not_taken)
+        steps.tell_not_taken(not_taken, cfg)
         known = set(PERIODS.get_partition_keys())
         with engine.connect() as conn:
             pending = [(r, steps.action(r, conn, known))

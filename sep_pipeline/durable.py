@@ -6,10 +6,12 @@ once every file of it is written.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import secrets
 import shutil
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,18 +69,48 @@ def write_text(target: Path, text: str) -> Path:
     return write_bytes(target, text.encode("utf-8"))
 
 
+class Unreadable(Exception):
+    """The source could not be opened or read as an ordinary file; `reason` as in
+    `intake.NOT_TAKEN` ("link", "not_a_file", "unreadable")."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = path, reason
+
+
+def _open_regular(source: Path) -> int:
+    """A descriptor to read `source`, never through a link, never blocking on a pipe or device
+    (what a name points to can change between a look and the copy)."""
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as e:
+        raise Unreadable(source, "link" if e.errno == errno.ELOOP else "unreadable") from e
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise Unreadable(source, "not_a_file")
+    os.set_blocking(fd, True)
+    return fd
+
+
 def copy_hashed(source: Path, folder: Path, name: Callable[[str], str],
                 on_written: Callable[[], None] = lambda: None) -> tuple[Path, str]:
     """Copy `source` into `folder` under `name(sha256)`, reading it once and hashing the bytes
     as they are written: the name is the hash of exactly what the copy holds. The copy is
     flushed before it takes its name; an existing file of that name (same content) is kept.
-    `on_written` runs between the write and the rename."""
+    `on_written` runs between the write and the rename. Unreadable when the source cannot be
+    read as an ordinary file (a failure to write the copy is an OSError, as it is)."""
     folder.mkdir(parents=True, exist_ok=True)
     tmp = _temporary(folder / "x")
     h = hashlib.sha256()
     try:
-        with source.open("rb") as src, tmp.open("wb") as dst:
-            for chunk in iter(lambda: src.read(1 << 20), b""):
+        with os.fdopen(_open_regular(source), "rb") as src, tmp.open("wb") as dst:
+            while True:
+                try:
+                    chunk = src.read(1 << 20)
+                except OSError as e:
+                    raise Unreadable(source, "unreadable") from e
+                if not chunk:
+                    break
                 h.update(chunk)
                 dst.write(chunk)
             dst.flush()

@@ -92,11 +92,12 @@ class Taken:
     new: bool
 
 
-def take_in_ready(ready: list[intake.Candidate], engine: sa.Engine,
-                  settings: Settings) -> list[Taken]:
+def take_in_ready(ready: list[intake.Candidate], engine: sa.Engine, settings: Settings,
+                  not_taken: list[intake.NotTaken] | None = None) -> list[Taken]:
     """Copy each ready file into the archive and list it in the intake queue, oldest first. A
     file already listed with the same size and modification time is not read again; one that
-    changes while it is copied waits for the next look."""
+    changes while it is copied waits for the next look; one that cannot be read as an ordinary
+    file is skipped (added to `not_taken`), never stopping the others."""
     with engine.connect() as conn:
         looks = warehouse.taken_looks(conn)
     out: list[Taken] = []
@@ -106,6 +107,10 @@ def take_in_ready(ready: list[intake.Candidate], engine: sa.Engine,
         try:
             archived, sha = intake.take_in(c, settings.archive_dir)
         except intake.ChangedWhileCopied:
+            continue
+        except durable.Unreadable as e:
+            if not_taken is not None:
+                not_taken.append(intake.NotTaken(c.path, c.body, e.reason))
             continue
         with engine.begin() as conn:
             found = warehouse.find_receipt(conn, c.body, c.path.name, sha)
@@ -122,6 +127,27 @@ def take_in_ready(ready: list[intake.Candidate], engine: sa.Engine,
                 received_at=datetime.now(UTC), look=c.look)
         out.append(Taken(c, r, True))
     return out
+
+
+def tell_not_taken(not_taken: list[intake.NotTaken], settings: Settings) -> list[Path]:
+    """A feedback workbook in a registry body's feedback folder for each entry of its intake
+    folder that is not read (a link, a folder, a pipe, an unreadable file), once: a partner who
+    put a shortcut there learns why nothing happened. Nothing is read through the entry."""
+    members = registry.load()
+    written = []
+    for n in not_taken:
+        if n.body not in members or not intake.NOT_TAKEN[n.reason][1]:
+            continue
+        path = intake.feedback_path(settings.intake_dir, n.body, n.path.name)
+        if path.exists():
+            continue
+        en, cy = render(f"intake.{n.reason}", value=n.path.name)
+        issue = Issue("error", f"intake.{n.reason}", en, cy, value=n.path.name)
+        with durable.replacing(path) as tmp:
+            write_report(tmp, [issue], None, file_name=n.path.name, status="rejected",
+                         lang=members[n.body].language)
+        written.append(path)
+    return written
 
 
 def take_in_path(path: Path, body: str, settings: Settings, engine: sa.Engine) -> Received:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ _IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".swp", "~", ".md", ".txt")
 @dataclass(frozen=True)
 class Candidate:
     path: Path
-    body: str  # the body folder's name, upper case
+    body: str  # the body folder's name, exactly as on disk (a registry code, or refused later)
     size: int
     mtime_ns: int
 
@@ -32,24 +33,98 @@ class Candidate:
         return (self.size, self.mtime_ns)
 
 
-def candidates(intake_dir: Path) -> list[Candidate]:
-    """Files in `intake_dir/<BODY>/` that may be returns (not the feedback folder, not lock
-    files, not files at the top level)."""
-    out: list[Candidate] = []
+# Why an entry of the intake folder is not read as a return (the `status` command lists them;
+# a body's feedback folder gets a workbook saying so for those marked True).
+NOT_TAKEN: dict[str, tuple[str, bool]] = {
+    "link": ("a link (shortcut), never followed", True),
+    "not_a_file": ("not an ordinary file", True),
+    "unreadable": ("cannot be read: check its permissions", True),
+    "folder": ("a folder inside a body's folder: only files directly in it are read", True),
+    "top_level": ("not in a body's folder", False),
+    "ignored": ("a lock, temporary or note file: ignored", False),
+}
+
+
+@dataclass(frozen=True)
+class NotTaken:
+    """An entry of the intake folder that is not read as a return, and why (`NOT_TAKEN`)."""
+
+    path: Path
+    body: str | None  # the body folder it is in (None: the top level)
+    reason: str
+
+    @property
+    def why(self) -> str:
+        return NOT_TAKEN[self.reason][0]
+
+
+def _ignored(name: str) -> bool:
+    return name.startswith(_IGNORED_PREFIXES) or name.lower().endswith(_IGNORED_SUFFIXES)
+
+
+def _entries(folder: Path) -> list[os.DirEntry]:
+    with os.scandir(folder) as it:
+        return sorted(it, key=lambda e: e.name)
+
+
+def survey(intake_dir: Path) -> tuple[list[Candidate], list[NotTaken]]:
+    """The intake folder, without following any link: the ordinary files directly in each body
+    folder (candidates), and every other entry with the reason it is not read. A body folder
+    is taken by its exact name (no case folding): one that is no registry code is refused when
+    its files are processed. The feedback folders and hidden top-level folders are skipped; a
+    folder that cannot be read is reported, never stops the others."""
+    found: list[Candidate] = []
+    refused: list[NotTaken] = []
     if not intake_dir.is_dir():
-        return out
-    for body_dir in sorted(p for p in intake_dir.iterdir() if p.is_dir()):
-        if body_dir.name.startswith("."):
+        return found, refused
+    try:
+        top = _entries(intake_dir)
+    except OSError:
+        return found, [NotTaken(intake_dir, None, "unreadable")]
+    for entry in top:
+        path = Path(entry.path)
+        if entry.name.startswith("."):
+            continue  # the system's or the pipeline's own
+        if entry.is_symlink():
+            refused.append(NotTaken(path, None, "link"))
             continue
-        for path in sorted(body_dir.iterdir()):
-            name = path.name
-            if not path.is_file() or name.startswith(_IGNORED_PREFIXES):
+        if not entry.is_dir(follow_symlinks=False):
+            if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv"):
+                refused.append(NotTaken(path, None, "top_level"))
+            continue
+        body = entry.name
+        try:
+            inner = _entries(path)
+        except OSError:
+            refused.append(NotTaken(path, body, "unreadable"))
+            continue
+        for e in inner:
+            p = Path(e.path)
+            if e.name == FEEDBACK_DIR and e.is_dir(follow_symlinks=False):
                 continue
-            if name.lower().endswith(_IGNORED_SUFFIXES):
-                continue
-            st = path.stat()
-            out.append(Candidate(path, body_dir.name.upper(), st.st_size, st.st_mtime_ns))
-    return out
+            if e.is_symlink():
+                reason = "link"
+            elif e.is_dir(follow_symlinks=False):
+                reason = "folder"
+            elif not e.is_file(follow_symlinks=False):
+                reason = "not_a_file"
+            elif _ignored(e.name):
+                reason = "ignored"
+            else:
+                try:
+                    st = e.stat(follow_symlinks=False)
+                except OSError:
+                    reason = "unreadable"
+                else:
+                    found.append(Candidate(p, body, st.st_size, st.st_mtime_ns))
+                    continue
+            refused.append(NotTaken(p, body, reason))
+    return found, refused
+
+
+def candidates(intake_dir: Path) -> list[Candidate]:
+    """The files in `intake_dir/<BODY>/` that may be returns (`survey`'s first part)."""
+    return survey(intake_dir)[0]
 
 
 def stable(now: list[Candidate], before: Mapping[str, tuple[int, int]]) -> list[Candidate]:
@@ -80,7 +155,8 @@ def take_in(candidate: Candidate, archive_dir: Path) -> tuple[Path, str]:
     """Copy a ready file into the archive before anything parses it, reading it once: the copy
     is written under a temporary name, flushed, and renamed to the sha256 of the bytes it holds.
     Everything after this reads the copy, never the intake file. Returns (archived, sha256);
-    ChangedWhileCopied when the file changed meanwhile (the copy is dropped)."""
+    ChangedWhileCopied when the file changed meanwhile (the copy is dropped); durable.Unreadable
+    when it cannot be opened as an ordinary file (replaced by a link, say: never followed)."""
 
     def unchanged() -> None:
         pause("archive", candidate.path.name)
@@ -120,11 +196,7 @@ def peek_period(path: Path) -> Period | None:
 
 
 def body_dir(intake_dir: Path, body: str) -> Path:
-    """A body's intake folder, whatever the case of its name on disk."""
-    if intake_dir.is_dir():
-        for p in intake_dir.iterdir():
-            if p.is_dir() and p.name.upper() == body.upper():
-                return p
+    """A body's intake folder: the folder named exactly as its code."""
     return intake_dir / body
 
 

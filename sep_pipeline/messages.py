@@ -67,6 +67,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "lwythwyd y ffeil hon. Rhowch eich ffurflen yn ffolder eich corff eich hun, neu gofynnwch "
         "i gydlynydd y bartneriaeth ychwanegu eich corff at y gofrestr.",
     ),
+    "intake.link": (
+        "'{value}' is a link (a shortcut) to another file, not a file, so it was not read: links "
+        "are never followed. Put the file itself in your body's folder.",
+        "Mae '{value}' yn ddolen (llwybr byr) at ffeil arall, nid yn ffeil, felly ni chafodd ei "
+        "darllen: ni ddilynir dolenni byth. Rhowch y ffeil ei hun yn ffolder eich corff.",
+    ),
+    "intake.not_a_file": (
+        "'{value}' is not an ordinary file, so it was not read. Put your return in your body's "
+        "folder as an ordinary .xlsx file.",
+        "Nid yw '{value}' yn ffeil gyffredin, felly ni chafodd ei darllen. Rhowch eich ffurflen "
+        "yn ffolder eich corff fel ffeil .xlsx gyffredin.",
+    ),
+    "intake.unreadable": (
+        "'{value}' could not be read (the pipeline has no permission to open it), so nothing "
+        "from it was loaded. Save it again in your body's folder, or ask your IT team to make "
+        "it readable.",
+        "Nid oedd modd darllen '{value}' (nid oes gan y system ganiatâd i'w hagor), felly ni "
+        "lwythwyd dim ohoni. Cadwch hi eto yn ffolder eich corff, neu gofynnwch i'ch tîm TG ei "
+        "gwneud yn ddarllenadwy.",
+    ),
+    "intake.folder": (
+        "'{value}' is a folder inside your body's folder; only files put directly in your "
+        "body's folder are read. Move your return out of it.",
+        "Mae '{value}' yn ffolder y tu mewn i ffolder eich corff; dim ond ffeiliau a roddir yn "
+        "uniongyrchol yn ffolder eich corff a ddarllenir. Symudwch eich ffurflen allan ohoni.",
+    ),
     "about.missing": (
         "The About sheet has no {expected_en}. Fill it in, in column B beside '{expected_en}'.",
         "Nid oes {expected_cy} ar y daflen Ynghylch. Llenwch ef yng ngholofn B wrth ymyl "
@@ -147,11 +173,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{value} is out of range for '{column}': it must be {expected_en}.",
         "Mae {value} y tu allan i'r ystod ar gyfer '{column}': rhaid iddo fod yn {expected_cy}.",
     ),
+    # Names the rows, never the value: it may be a staff or application reference.
     "value.duplicate": (
-        "'{value}' appears more than once in '{column}' (first on row {other}). Each row needs "
-        "its own reference.",
-        "Mae '{value}' yn ymddangos fwy nag unwaith yn '{column}' (gyntaf ar res {other}). Mae "
-        "angen cyfeirnod ei hun ar bob rhes.",
+        "The value in '{column}' on row {row} is also used on {rows_en}. Each row needs its own "
+        "reference.",
+        "Mae'r gwerth yn '{column}' ar res {row} hefyd wedi'i ddefnyddio ar {rows_cy}. Mae angen "
+        "cyfeirnod ei hun ar bob rhes.",
     ),
     "value.formula_no_value": (
         "This cell has a formula with no saved result. Open the file in Excel, let it calculate, "
@@ -190,6 +217,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "({change}%). Gwiriwch fod pawb a gyflogwyd yn y chwarter ar y daflen Gweithlu.",
     ),
 }
+
+
+ROWS_NAMED = 10  # a message names at most this many rows, then says how many more
+
+
+def rows_text(rows: list[int]) -> tuple[str, str]:
+    """Excel rows as the messages name them, in English and in Welsh after "ar" (soft
+    mutation): "row 3" / "res 3", "rows 3, 7 and 10" / "resi 3, 7 a 10", "rows 1, 2, ... and
+    5 more" / "resi 1, 2, ... a 5 rhes arall"."""
+    shown = [str(r) for r in rows[:ROWS_NAMED]]
+    more = len(rows) - len(shown)
+    if len(rows) == 1:
+        return f"row {shown[0]}", f"res {shown[0]}"
+    if more:
+        listed = ", ".join(shown)
+        return f"rows {listed} and {more} more", f"resi {listed} a {more} rhes arall"
+    listed = ", ".join(shown[:-1])
+    return f"rows {listed} and {shown[-1]}", f"resi {listed} a {shown[-1]}"
 
 
 def render(code: str, **kw: object) -> tuple[str, str]:

@@ -25,8 +25,10 @@ class FileResult:
     period: str | None
     file_name: str
     status: str  # accepted | rejected | duplicate | done (already processed) | failed
+    #              | not taken (not read: `detail` says why) | waiting (for the next run)
     errors: int = 0
     warnings: int = 0
+    detail: str = ""
 
 
 def prepare_environment(intake_dir: Path | None = None) -> Settings:
@@ -62,8 +64,9 @@ def _already(engine: sa.Engine, c: intake.Candidate) -> FileResult:
                 q.join(s, s.c.submission_id == q.c.submission_id))
             .where(q.c.body_code == c.body, q.c.file_name == c.path.name)
             .order_by(q.c.receipt_id.desc())).first()
-    if row is None:
-        return FileResult(c.body, None, c.path.name, "done")
+    if row is None:  # it changed while it was being copied in: the next run takes it
+        return FileResult(c.body, None, c.path.name, "waiting",
+                          detail="it changed while it was read; the next run takes it")
     return FileResult(c.body, row.period, c.path.name, "done", row.errors, row.warnings)
 
 
@@ -89,14 +92,16 @@ def run_pending(
     with writer_lock(cfg, on_wait=on_wait):
         # Two looks, as the sensor does: a file still being copied in waits for the next run.
         # The set-up (migrations, Dagster's instance: ~0.5 s) happens between the looks.
-        first = {str(c.path): c.look for c in intake.candidates(cfg.intake_dir)}
+        first = {str(c.path): c.look for c in intake.survey(cfg.intake_dir)[0]}
         first_at = time.monotonic()
         engine = warehouse.create_all(cfg.warehouse_url)
         instance = dg.DagsterInstance.get()
         execute = _executor(instance)
         time.sleep(max(0.0, LOOK_INTERVAL - (time.monotonic() - first_at)))
-        ready = intake.stable(intake.candidates(cfg.intake_dir), first)
-        steps.take_in_ready(ready, engine, cfg)
+        found, not_taken = intake.survey(cfg.intake_dir)
+        ready = intake.stable(found, first)
+        steps.take_in_ready(ready, engine, cfg, not_taken)
+        steps.tell_not_taken(not_taken, cfg)
         with engine.connect() as conn:
             pending = warehouse.pending_receipts(conn)
         if period:
@@ -126,8 +131,11 @@ def run_pending(
             results.append(result)
             on_file(result)
         done = {(r.body_code, r.file_name) for r in pending}
+        done |= {(n.body, n.path.name) for n in not_taken}
         earlier = [_already(engine, c) for c in ready if (c.body, c.path.name) not in done]
         results += [e for e in earlier if period is None or e.period == period]
+        results += [FileResult(n.body or "", None, n.path.name, "not taken", detail=n.why)
+                    for n in not_taken if n.reason != "ignored"]
         steps.deliver_owed(cfg, engine)
         publish_out_of_date(engine, cfg, execute, PUBLISH_TAG)
     return results

@@ -149,11 +149,11 @@ def test_run_leaves_a_file_still_being_copied_for_the_next_run(env, monkeypatch)
     done = drop(env, "CLCT", 1)
     growing = drop(env, "MGNPA", 1)
     looks: list[float] = []
-    real_sleep, real_candidates = time.sleep, runner.intake.candidates
+    real_sleep, real_survey = time.sleep, runner.intake.survey
 
-    def candidates(intake_dir):
+    def survey(intake_dir):
         looks.append(time.monotonic())
-        return real_candidates(intake_dir)
+        return real_survey(intake_dir)
 
     def sleep(seconds: float) -> None:
         if len(looks) == 1:  # between the looks: the copy goes on
@@ -161,7 +161,7 @@ def test_run_leaves_a_file_still_being_copied_for_the_next_run(env, monkeypatch)
                 f.write(b"\0")
         real_sleep(seconds)
 
-    monkeypatch.setattr(runner.intake, "candidates", candidates)
+    monkeypatch.setattr(runner.intake, "survey", survey)
     monkeypatch.setattr(runner.time, "sleep", sleep)
     results = run_pending()
     assert [(r.file_name, r.status) for r in results] == [(done.name, "accepted")]
