@@ -398,3 +398,42 @@ def test_gap_from_pay_with_many_decimals_is_exact():
     wf = pd.DataFrame([person("male", 20.000001)] * 10 + [person("female", 17.550001)] * 10)
     assert cell(pay_gap_rows(wf), "mean_hourly_gap") == (12.2, None)
     pd.testing.assert_frame_equal(pay_gap_rows(wf), _reference_rows(wf))
+
+
+def test_disability_pay_gap_worked_by_hand():
+    """Not disabled (reference, 12): 10 12 14 16 18 20 22 24 26 28 30 32 -> mean 252/12 = 21,
+    median (20 + 22)/2 = 21. Disabled (10): 9 11 13 15 16 18 21 23 25 29 -> mean 180/10 = 18,
+    median (16 + 18)/2 = 17. Also in the pay population, in neither group: Prefer not to say on
+    8.00 and two Not known on 50.00.
+      mean gap   (21 - 18) / 21 x 100 = 14.285.. -> 14.3
+      median gap (21 - 17) / 21 x 100 = 19.047.. -> 19.0
+      no bonuses: bonus gaps [low] (no receivers), 0 of 12 and 0 of 10 receive one -> 0.0
+    Quartiles: N = 25 (everyone in the pay population), boundaries round_half_up(6.25, 12.5,
+    18.75) = 6, 13, 19. Ranked: 8X 9B 10A 11B 12A 13B | 14A 15B 16A 16B 18A 18B 20A | 21B 22A
+    23B 24A 25B 26A | 28A 29B 30A 32A 50X 50X (the ties sit inside quartiles)
+      q1: A 2, B 3 -> 2/5, 3/5     q2: A 4, B 3 -> 4/7, 3/7
+      q3: A 3, B 3 -> 1/2, 1/2     q4: A 3, B 1 -> 3/4, 1/4
+    published: [c] (each quartile has fewer than 10 A and B people)."""
+    a = [10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32]
+    b = [9, 11, 13, 15, 16, 18, 21, 23, 25, 29]
+    rows = ([person("female", float(p), disability="not_disabled") for p in a]
+            + [person("male", float(p), disability="disabled") for p in b]
+            + [person("female", 8.0, disability="prefer_not_to_say"),
+               person("male", 50.0, disability="not_known"),
+               person("female", 50.0, disability="not_known")])
+    wf = pd.DataFrame(rows)
+    shares = quartile_shares(wf.hourly_pay.tolist(), (wf.disability == "not_disabled").tolist(),
+                             (wf.disability == "disabled").tolist())
+    assert shares == [(F(2, 5), F(3, 5)), (F(4, 7), F(3, 7)), (F(1, 2), F(1, 2)),
+                      (F(3, 4), F(1, 4))]
+    out = pay_gap_rows(wf)
+    assert cell(out, "mean_hourly_gap", "disabled") == (14.3, None)
+    assert cell(out, "median_hourly_gap", "disabled") == (19.0, None)
+    assert cell(out, "mean_bonus_gap", "disabled") == (None, LOW)
+    assert cell(out, "bonus_pct_reference", "disabled") == (0.0, None)
+    assert cell(out, "bonus_pct_group", "disabled") == (0.0, None)
+    for k in (1, 2, 3, 4):
+        assert cell(out, f"q{k}_pct_group", "disabled") == (None, C)
+    (row,) = out[(out.body_code == "B1") & (out.comparison_group == "disabled")
+                 & (out.metric == "mean_hourly_gap")].itertuples()
+    assert (row.characteristic, row.reference_group) == ("disability", "not_disabled")

@@ -421,3 +421,33 @@ def test_person_year_is_the_groupby_definition(rows):
     # People come in order of first appearance, quarters in period order.
     assert list(zip(got["body_code"], got["staff_ref"], strict=True)) == \
         list(zip(want["body_code"], want["staff_ref"], strict=True))
+
+
+def test_a_true_count_of_4_is_suppressed_and_5_is_published():
+    """The disclosure boundary at table level, with counts that are exactly 4 and 5 (rounded
+    counts alone could never show a published 1-4). Body C, 14 people in post:
+      disability: 4 disabled -> [c]; 10 not disabled -> 10, but its share 10/14 is [c] (its
+        complement is 4); disabled share: numerator 4 -> [c];
+      sexual orientation: 5 bisexual -> 5, share 5/14 = 35.714.. -> 35.7; 9 heterosexual ->
+        10 (9 rounded to the nearest 5), share 9/14 = 64.285.. -> 64.3."""
+    rows = ([person("C", f"d{i}", disability="disabled",
+                    sexual_orientation="bisexual" if i < 2 else "heterosexual_or_straight")
+             for i in range(4)]
+            + [person("C", f"n{i}", disability="not_disabled",
+                      sexual_orientation="bisexual" if i < 3 else "heterosexual_or_straight")
+               for i in range(10)])
+    out = run({"workforce": frame(rows)}, ["C"])
+    assert cell(out, "C", "W1", "headcount", "disability", "disabled") == (None, "[c]")
+    assert cell(out, "C", "W1", "pct_of_headcount", "disability", "disabled") == (None, "[c]")
+    assert cell(out, "C", "W1", "headcount", "disability", "not_disabled") == (10.0, None)
+    assert cell(out, "C", "W1", "pct_of_headcount", "disability", "not_disabled") == (
+        None, "[c]")
+    assert cell(out, "C", "W1", "headcount", "sexual_orientation", "bisexual") == (5.0, None)
+    assert cell(out, "C", "W1", "pct_of_headcount", "sexual_orientation", "bisexual") == (
+        35.7, None)
+    assert cell(out, "C", "W1", "headcount", "sexual_orientation",
+                "heterosexual_or_straight") == (10.0, None)
+    assert cell(out, "C", "W1", "pct_of_headcount", "sexual_orientation",
+                "heterosexual_or_straight") == (64.3, None)
+    # ALL is the pooled records of the one body: the same cells.
+    assert cell(out, ALL, "W1", "headcount", "disability", "disabled") == (None, "[c]")
