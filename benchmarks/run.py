@@ -150,7 +150,7 @@ def _environment(ds: Dataset, work: Path) -> None:
     os.environ["SEP_WAREHOUSE_URL"] = f"sqlite:///{work / 'var' / 'warehouse.sqlite'}"
     os.environ["DAGSTER_HOME"] = str(work / "dagster_home")
     os.environ["SEP_BODY_REGISTRY"] = str(ds.registry)  # the 60 synthetic bodies are members
-    os.environ.pop("SEP_PSEUDONYM_KEY", None)  # SQLite: the demo key
+    os.environ.pop("SEP_PSEUDONYM_KEY", None)  # SQLite: the data folder's own random key
     (work / "intake").mkdir(parents=True, exist_ok=True)
     from sep_pipeline.ui import prepare_dagster_home
 

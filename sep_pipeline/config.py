@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import secrets
+import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 from .periods import Period
 
-# Demo mode only: real deployments must set SEP_PSEUDONYM_KEY (see README, "Configuration").
-DEMO_PSEUDONYM_KEY = "sep-pipeline-demo-key-not-secret"
 DEFAULT_DEADLINE_WEEKS = 6
+# Without SEP_PSEUDONYM_KEY, the pseudonym key is this file in the data folder: random, made on
+# first use, never a constant (a public key lets anyone reverse the pseudonyms by trying every
+# plausible reference).
+KEY_FILE = "pseudonym.key"
 
 
 class ConfigError(RuntimeError):
@@ -23,8 +29,8 @@ class Settings:
     intake_dir: Path
     data_dir: Path
     warehouse_url: str
-    pseudonym_key: str
-    demo: bool  # no pseudonym key was given: a fixed, public demo key is used
+    # SEP_PSEUDONYM_KEY; empty: the data folder's own key (`pseudonym_key`). Never in a repr.
+    key: str = field(default="", repr=False)
     deadline_weeks: int = DEFAULT_DEADLINE_WEEKS
     # Per-quarter overrides of the submission deadline (holidays), e.g. {"2025-26 Q3": date}.
     deadline_overrides: dict[str, date] = field(default_factory=dict)
@@ -36,6 +42,16 @@ class Settings:
     @property
     def outputs_dir(self) -> Path:
         return self.data_dir / "outputs"
+
+    @property
+    def key_file(self) -> Path:
+        return self.data_dir / KEY_FILE
+
+    @property
+    def pseudonym_key(self) -> str:
+        """The secret of the pseudonyms: SEP_PSEUDONYM_KEY, else the data folder's key file,
+        made when first needed (so reading the settings never writes a file)."""
+        return self.key or data_folder_key(self.key_file)[0]
 
     def deadline(self, period: Period) -> date:
         """The submission deadline of a quarter: six weeks after it ends unless overridden."""
@@ -66,8 +82,7 @@ def settings(env: dict[str, str] | None = None) -> Settings:
     default_url = f"sqlite:///{data_dir / 'warehouse.sqlite'}"
     url = env.get("SEP_WAREHOUSE_URL", default_url)
     key = env.get("SEP_PSEUDONYM_KEY", "")
-    demo = not key
-    if demo and not url.startswith("sqlite"):
+    if not key and not url.startswith("sqlite"):
         raise ConfigError(
             "SEP_PSEUDONYM_KEY is not set. A shared warehouse needs a secret key for the "
             "pseudonyms of staff and application references: set SEP_PSEUDONYM_KEY to a long "
@@ -80,8 +95,75 @@ def settings(env: dict[str, str] | None = None) -> Settings:
         intake_dir=Path(env.get("SEP_INTAKE_DIR", "data_raw")).resolve(),
         data_dir=data_dir,
         warehouse_url=url,
-        pseudonym_key=key or DEMO_PSEUDONYM_KEY,
-        demo=demo,
+        key=key,
         deadline_weeks=int(weeks),
         deadline_overrides=_overrides(env.get("SEP_DEADLINE_OVERRIDES", "")),
     )
+
+
+def ensure_pseudonym_key(cfg: Settings) -> bool:
+    """Make the data folder's key if no key is configured and it has none; whether it was made
+    now (the caller says so, once)."""
+    return not cfg.key and data_folder_key(cfg.key_file)[1]
+
+
+def data_folder_key(path: Path) -> tuple[str, bool]:
+    """The key in `path`, and whether this call made it (a random 256-bit key, mode 0600).
+
+    Two processes starting at once agree on one key: each writes a complete key under a
+    temporary name and hard-links it to `path`, which only the first link can create; both
+    then read whichever won. Where the file system has no hard links, the file is created
+    exclusively and written in place (a reader meanwhile waits for its content).
+    """
+    try:
+        return _read_key(path), False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = secrets.token_hex(32)
+    fd, tmp = tempfile.mkstemp(prefix=".pseudonym-", suffix=".tmp", dir=path.parent)  # 0600
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(new + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+            made = True
+        except FileExistsError:
+            made = False
+        except OSError as e:
+            if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+                raise
+            made = _create_exclusive(path, new)
+    finally:
+        os.unlink(tmp)
+    if made:
+        from .durable import fsync_dir
+
+        fsync_dir(path.parent)
+    return _read_key(path), made
+
+
+def _create_exclusive(path: Path, key: str) -> bool:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    return True
+
+
+def _read_key(path: Path) -> str:
+    """The key in `path`; FileNotFoundError when there is none yet."""
+    for _ in range(50):  # an exclusive create may be writing it (no-hard-link fallback)
+        key = path.read_text(encoding="utf-8").strip()
+        if key:
+            return key
+        time.sleep(0.02)
+    raise ConfigError(
+        f"The pseudonym key file {path} is empty. Restore it from your backup (the pseudonyms "
+        "already stored were made with it), or set SEP_PSEUDONYM_KEY.")

@@ -24,7 +24,7 @@ import pandera.pandas as pa
 from . import matching, plausibility, rules, schemas
 from . import standard as std
 from .issues import Issue, Severity, cell_address
-from .messages import render
+from .messages import render, rows_text
 from .periods import FIRST, Period
 from .safe_read import (
     FileRefused,
@@ -116,6 +116,7 @@ class _Issues:
         fmt.setdefault("sheet", sheet or "")
         fmt.setdefault("column", column or "")
         fmt.setdefault("value", shown or "")
+        fmt.setdefault("row", "" if row is None else row)
         en, cy = render(code, **fmt)
         self.items.append(Issue(severity, code, en, cy, sheet, row, column, shown, cell))
 
@@ -363,7 +364,7 @@ def _normalise(
             n = read.codes[i]
             error = read.errors.get(n)
             if error is not None:
-                out.add("error", error.code, **where, value=cells[i],
+                out.add("error", error.code, **where, value=_shown(f, cells[i]),
                         expected_en=error.expected_en, expected_cy=error.expected_cy)
                 out.flagged.add((raw.name, excel_row, f.name))
             else:
@@ -674,9 +675,9 @@ def _check_schema(
             schemas.partial_schema(sheet.name, tuple(suspects)).validate(df[suspects], lazy=True)
         return
     except pa.errors.SchemaErrors as e:
-        failures = e.failure_cases
-    first_seen: dict[tuple[str, object], int] = {}
-    for _, fc in failures.sort_values("index", kind="stable").iterrows():
+        failures = e.failure_cases.sort_values("index", kind="stable")
+    repeats = _repeats(failures)
+    for _, fc in failures.iterrows():
         name, row = fc["column"], fc["index"]
         if name not in df.columns or pd.isna(row):
             raise AssertionError(f"schema failure outside the data: {fc.to_dict()}")
@@ -692,11 +693,14 @@ def _check_schema(
                  "cell": cell_address(row, col) if col is not None else None}
         value = fc["failure_case"]
         if code == "value.duplicate":
-            key = (name, value)
-            if key not in first_seen:
-                first_seen[key] = row
+            # Each repeat after the first is marked at its cell and names the other rows; a
+            # staff or application reference itself is never put in an issue (issues are
+            # stored and read by report users): the rows are enough to find it.
+            rows = repeats[name, value]
+            if row == rows[0]:
                 continue
-            out.add("error", code, **where, value=value, other=first_seen[key])
+            en, cy = rows_text([r for r in rows if r != row])
+            out.add("error", code, **where, value=_shown(f, value), rows_en=en, rows_cy=cy)
         elif code == "value.range":
             en, cy = _expected_range(f)
             out.add("error", code, **where, value=value, expected_en=en, expected_cy=cy)
@@ -704,8 +708,23 @@ def _check_schema(
             en, cy = _allowed(f)
             out.add("error", code, **where, value=value, expected_en=en, expected_cy=cy)
         else:
-            out.add("error", code, **where, value=None if pd.isna(value) else value)
+            out.add("error", code, **where, value=None if pd.isna(value) else _shown(f, value))
         out.flagged.add((layout.name, row, name))
+
+
+def _repeats(failures: pd.DataFrame) -> dict[tuple[str, object], list[int]]:
+    """The rows (in order) of each repeated value of a unique column: Pandera lists them all."""
+    out: dict[tuple[str, object], list[int]] = {}
+    dup = failures[failures["check"].astype(str).str.startswith("field_uniqueness")]
+    for name, row, value in zip(dup["column"], dup["index"], dup["failure_case"], strict=True):
+        out.setdefault((name, value), []).append(int(row))
+    return out
+
+
+def _shown(f: std.Field, value: object) -> object:
+    """The value an issue about field `f` may show: none for a reference that is pseudonymised
+    (only the partner's own cells, copied in the feedback workbook, show it)."""
+    return None if f.pseudonymise else value
 
 
 # --- Rules and warnings ----------------------------------------------------------------------
@@ -731,8 +750,9 @@ def _check_rules(
         for row, name, value in rules.check(rule, df, period, frames):
             if (layout.name, row, name) in out.flagged:
                 continue
+            f = sheet.field(name)
             out.add(rule.severity, rules.RULE_CODES[type(rule)],
-                    **_where(layout, sheet.field(name), row), value=value,
+                    **_where(layout, f, row), value=_shown(f, value),
                     rule_en=rule.en, rule_cy=rule.cy)
             out.flagged.add((layout.name, row, name))
 

@@ -13,7 +13,8 @@ from sep_pipeline.ui import prepare_dagster_home
 def isolate(mp: pytest.MonkeyPatch, base: Path, warehouse_url: str | None = None,
             key: str | None = None) -> Settings:
     """Point every SEP_* setting and DAGSTER_HOME under `base`; returns the settings.
-    No `key`: the SQLite demo key (a shared warehouse needs one)."""
+    No `key`: the data folder's own random key, made on first use (a shared warehouse needs
+    one)."""
     (base / "intake").mkdir(parents=True, exist_ok=True)
     home = prepare_dagster_home(base / "dagster_home")  # the laptop's Dagster storage
     mp.setenv("SEP_INTAKE_DIR", str(base / "intake"))

@@ -396,7 +396,7 @@ def _feedback(tmp_path: Path, status: str, issues: list[Issue], *, readable: boo
     archive = archive or _partner_file(tmp_path / "return.xlsx")
     received = Received("TEST", "2025-26 Q2", "return.xlsx", "0" * 64, str(archive),
                         dt.datetime.now(dt.UTC))
-    cfg = Settings(tmp_path / "intake", tmp_path / "var", "sqlite://", "key", demo=True)
+    cfg = Settings(tmp_path / "intake", tmp_path / "var", "sqlite://", "key")
     outcome = Outcome(received, status, "2025-26 Q2", "1.0", issues, readable=readable)
     path = write_feedback(outcome, cfg)
     assert path == tmp_path / "intake" / "TEST" / "feedback" / "return_feedback.xlsx"

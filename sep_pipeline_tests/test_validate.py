@@ -175,8 +175,18 @@ def test_duplicate_reference_names_the_repeat_and_the_first(tmp_path):
     sheets = valid_sheets()
     sheets["Workforce"][4]["staff_ref"] = "E001"
     issue = only(check(write_return(tmp_path / "r.xlsx", sheets)), "value.duplicate")
-    assert (issue.row, issue.cell, issue.value) == (6, "A6", "E001")
-    assert "row 2" in issue.message_en
+    # A staff reference is named by its rows, never by its value (issues are stored).
+    assert (issue.row, issue.cell, issue.value) == (6, "A6", None)
+    assert "row 6" in issue.message_en and "row 2" in issue.message_en
+    assert "E001" not in issue.message_en + issue.message_cy
+
+
+def test_duplicate_reference_that_is_not_personal_keeps_its_value(tmp_path):
+    sheets = valid_sheets()
+    sheets["Feedback"][1]["case_ref"] = "F1"
+    issue = only(check(write_return(tmp_path / "r.xlsx", sheets)), "value.duplicate")
+    assert (issue.row, issue.cell, issue.value) == (3, "A3", "F1")
+    assert "on row 3 is also used on row 2" in issue.message_en
 
 
 @pytest.mark.parametrize(
