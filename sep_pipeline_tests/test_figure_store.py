@@ -4,7 +4,10 @@ whatever the store holds, it never makes a figure wrong."""
 
 from __future__ import annotations
 
+import os
+import pickle
 import tempfile
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 from unittest import mock
@@ -15,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sep_pipeline import figure_store, publish, warehouse
+from sep_pipeline import durable, figure_store, publish, warehouse
 from sep_pipeline.methodology.counts import Counts
 from sep_pipeline.migrations import upgrade
 from sep_pipeline.safe_read import read_workbook
@@ -177,8 +180,8 @@ def test_an_unreadable_store_costs_a_recompute_not_a_wrong_figure(tmp_path, retu
     engine = loaded(tmp_path, returns)
     store = tmp_path / "store"
     publish.publish_quarter(engine, PERIOD, store)
-    for path in store.rglob("*.pickle"):
-        path.write_bytes(b"not a pickle")
+    for path in store.rglob("*.npz"):
+        path.write_bytes(b"not an npz")
     load(engine, "TCG", corrected(returns["TCG"], 2, "procurement"))
     done = publish.publish_quarter(engine, PERIOD, store)
     assert done.computed == list(BODIES)
@@ -205,7 +208,7 @@ def test_inputs_are_read_from_the_warehouse_only_for_returns_not_kept(tmp_path, 
     read.clear()
     publish.publish_quarter(engine, PERIOD, tmp_path / "store")  # nothing new: nothing read
     assert read == []
-    kept = list((tmp_path / "store" / "2025-26_Q1").glob("inputs-*.pickle"))
+    kept = list((tmp_path / "store" / "2025-26_Q1").glob("inputs-*.npz"))
     assert len(kept) == 1  # one file, this code's
 
 
@@ -401,7 +404,7 @@ def test_a_store_that_cannot_be_written_does_not_stop_the_figures(tmp_path, retu
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(figure_store.os, "replace", full_disk)
+    monkeypatch.setattr(durable.os, "replace", full_disk)  # the store writes through durable
     done = publish.publish_quarter(engine, PERIOD, store)
     assert done.computed == ["AAFRS"]
     assert_same(done.figures, fresh(engine))
@@ -412,3 +415,172 @@ def test_a_store_that_cannot_be_written_does_not_stop_the_figures(tmp_path, retu
     done = publish.publish_quarter(engine, PERIOD, store)  # the kept figures are stale: all
     assert done.computed == list(BODIES)
     assert_same(done.figures, fresh(engine))
+
+
+class RunsCode:
+    """Unpickled, it touches `marker`: what a pickle planted in the store could do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_a_store_file_that_would_run_code_is_unreadable_and_runs_none(tmp_path, returns):
+    """Whoever can write the store folder cannot make the pipeline run code: a file replaced by
+    a pickle, an array member holding pickled objects, an old pickle left from before are never
+    unpickled; the figures are computed from the warehouse instead, and right."""
+    engine = loaded(tmp_path, returns)
+    store = tmp_path / "store"
+    publish.publish_quarter(engine, PERIOD, store)
+    marker = tmp_path / "ran"
+    payload = pickle.dumps(RunsCode(marker))
+    files = sorted(store.rglob("*.npz"))
+    assert [p.name.split("-")[0] for p in files] == ["inputs", "published"]
+    files[0].write_bytes(payload)
+    with zipfile.ZipFile(files[1]) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    with zipfile.ZipFile(files[1], "w") as zf:  # its first array: pickled objects
+        for name, data in members.items():
+            if name != "0.npy":
+                zf.writestr(name, data)
+                continue
+            with zf.open(name, "w") as f:
+                np.lib.format.write_array(f, np.array([RunsCode(marker)], dtype=object),
+                                          allow_pickle=True)
+    old = files[0].with_name("published-0123456789abcdef.pickle")  # an earlier version's
+    old.write_bytes(payload)
+    with engine.connect() as conn:
+        assert figure_store.load_published(conn, store, PERIOD) is None
+    load(engine, "TCG", corrected(returns["TCG"], 15, None))
+    done = publish.publish_quarter(engine, PERIOD, store)
+    assert done.computed == list(BODIES)
+    assert_same(done.figures, fresh(engine))
+    assert not marker.exists()
+    assert not old.exists()  # removed when the store was written again
+    pickle.loads(payload)  # the payload is live: unpickled, it does run
+    assert marker.exists()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "a byte changed"])
+def test_a_damaged_store_file_is_recomputed(tmp_path, returns, damage):
+    """A file cut short (a full disk, a copy interrupted) or with a byte changed in an array
+    (the zip's CRC-32 does not match) is read as no file: everything is computed again."""
+    engine = loaded(tmp_path, returns)
+    store = tmp_path / "store"
+    publish.publish_quarter(engine, PERIOD, store)
+    for path in store.rglob("*.npz"):
+        data = bytearray(path.read_bytes())
+        if damage == "truncated":
+            del data[len(data) // 2:]
+        else:
+            with zipfile.ZipFile(path) as zf:
+                big = max(zf.infolist(), key=lambda i: i.file_size)
+            data[big.header_offset + big.file_size // 2] ^= 0x01
+        path.write_bytes(bytes(data))
+    with engine.connect() as conn:
+        assert figure_store.load_published(conn, store, PERIOD) is None
+    load(engine, "MGNPA", corrected(returns["MGNPA"], 16, None))
+    done = publish.publish_quarter(engine, PERIOD, store)
+    assert done.computed == list(BODIES)
+    assert_same(done.figures, fresh(engine))
+
+
+def assert_identical(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """The same frame: values, dtypes, categories in their order, index and labels, and in
+    object columns each value's type (None is not NaN, a Python float not a numpy one)."""
+    pd.testing.assert_frame_equal(a, b, check_exact=True, check_categorical=True,
+                                  check_index_type=True, check_column_type=True)
+    assert a.columns.dtype == b.columns.dtype and type(a.index) is type(b.index)
+    for i in range(a.shape[1]):
+        x, y = a.iloc[:, i], b.iloc[:, i]
+        assert x.dtype == y.dtype, (a.columns[i], x.dtype, y.dtype)
+        if isinstance(x.dtype, pd.CategoricalDtype):
+            assert list(x.cat.categories) == list(y.cat.categories)
+            assert x.cat.codes.dtype == y.cat.codes.dtype
+        if x.dtype == object:
+            assert [type(v) for v in x] == [type(v) for v in y], a.columns[i]
+
+
+def every_dtype() -> list[pd.DataFrame]:
+    n = 7
+    cats = pd.Index(["zeta", "alpha", "", "Ŵ ŷ", "unused"], dtype="str")
+    df = pd.DataFrame({
+        "float": [1.5, np.nan, -0.0, np.inf, 1e-300, 2.0, np.nan],
+        "int64": np.arange(n, dtype=np.int64) - 3,
+        "int8": np.arange(n, dtype=np.int8),
+        "uint16": np.arange(n, dtype=np.uint16),
+        "float32": np.linspace(0, 1, n, dtype=np.float32),
+        "bool": [True, False, True, True, False, False, True],
+        "when": pd.date_range("2025-04-01", periods=n, freq="D").as_unit("us"),
+        "str": pd.array(["a", None, "ŵ", "", "\ud800", "a", "long " * 50], dtype="str"),
+        "string": pd.array(["x", None, "y", "x", None, "z", "x"], dtype="string"),
+        "category": pd.Categorical(["alpha", None, "zeta", "", "Ŵ ŷ", "zeta", None],
+                                   categories=cats),
+        "ordered": pd.Categorical(["lo", "hi", "lo", "mid", "hi", "lo", "mid"],
+                                  categories=["lo", "mid", "hi"], ordered=True),
+        "int category": pd.Categorical([3, 1, 2, 3, None, 1, 2], categories=[3, 2, 1]),
+        "objects": np.array([None, np.nan, "text", True, 7, 2.5, pd.NA], dtype=object),
+        "numpy objects": np.array([np.float64(1.5), np.int64(2), np.bool_(True), None, "s",
+                                   np.float64(np.nan), False], dtype=object),
+        "float or None": np.array([1.0, None, 2.0, None, np.nan, 0.0, None], dtype=object),
+        "str or None": np.array(["[x]", None, "[c]", None, "[x]", "", None], dtype=object),
+        "all None": np.array([None] * n, dtype=object),
+    }, index=pd.Index([10, 3, 7, 7, 0, -1, 5], name="row"))
+    many = pd.DataFrame({"category": pd.Categorical([f"c{i}" for i in range(300)] * 2)})
+    return [
+        df,
+        df.iloc[[4, 0, 2]],  # filtered: a non-contiguous selection
+        many,  # codes of int16
+        pd.DataFrame(columns=["body_code", "value"]),  # what reading no rows gives
+        pd.DataFrame(index=pd.RangeIndex(2, 11, 3)),  # no columns
+        pd.DataFrame({"a": [1, 2]}, index=pd.Index(["x", "y"], dtype=object)).set_axis(
+            pd.Index(["a"], dtype=object), axis=1),
+    ]
+
+
+def test_every_dtype_the_store_keeps_reads_back_exactly(tmp_path, monkeypatch):
+    monkeypatch.setitem(figure_store._ENCODE, "frame", figure_store._put_frame)
+    monkeypatch.setitem(figure_store._DECODE, "frame", figure_store._frame)
+    for i, df in enumerate(every_dtype()):
+        path = tmp_path / f"frame-{i}.npz"
+        figure_store._save(path, "frame", df)
+        assert_identical(figure_store._load(path, "frame"), df)
+
+
+def test_what_cannot_be_kept_exactly_is_not_kept(tmp_path, monkeypatch, caplog):
+    """A value the files have no exact form for (here a Decimal) is not kept in another form:
+    the file is not written, a warning says so, and the next run computes from the warehouse."""
+    from decimal import Decimal
+
+    monkeypatch.setitem(figure_store._ENCODE, "frame", figure_store._put_frame)
+    path = tmp_path / "frame-x.npz"
+    figure_store._save(path, "frame", pd.DataFrame({"a": [Decimal("1.5")]}, dtype=object))
+    assert not path.exists() and "could not keep" in caplog.text
+    assert figure_store._load(path, "frame") is None
+
+
+def test_the_kept_inputs_and_figures_read_back_exactly(tmp_path, returns):
+    """What the store holds after a publication and an update is what was computed: every
+    frame (dtypes, categories, None and NaN, order) and every count."""
+    engine = loaded(tmp_path, returns)
+    store = tmp_path / "store"
+    for body in (None, "CSEN"):
+        if body:
+            load(engine, body, corrected(returns[body], 17, "actions"))
+        done = publish.publish_quarter(engine, PERIOD, store)
+        with engine.connect() as conn:
+            kept = figure_store.load_published(conn, store, PERIOD)
+            inputs = figure_store.quarter_inputs(conn, PERIOD, store, kept.submissions)
+        again = figure_store._load(figure_store._inputs_file(store, PERIOD), "inputs")
+        assert again.submissions == inputs.submissions and again.text == inputs.text
+        for name, df in inputs.frames.items():
+            assert_identical(again.frames[name], df)
+        for name in ("pay_gap", "benchmark", "position"):
+            assert_identical(getattr(kept.figures, name), getattr(done.figures, name))
+        ours, theirs = kept.figures.counts.taken, done.figures.counts.taken
+        assert len(ours) == len(theirs)
+        for (codes, rows), (codes_, rows_) in zip(ours, theirs, strict=True):
+            assert codes == codes_ and rows.dtype == rows_.dtype
+            np.testing.assert_array_equal(rows, rows_)
