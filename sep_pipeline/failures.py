@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from .config import Settings
+from .config import ConfigError, Settings
 
 LOG_NAME = "sep-pipeline.log"
 
@@ -64,7 +64,7 @@ def explain(exc: BaseException, cfg: Settings) -> str | None:
     postgres = not cfg.warehouse_url.startswith("sqlite")
     for e in _chain(exc):
         text = str(e).lower()
-        if isinstance(e, Failure):
+        if isinstance(e, Failure | ConfigError):
             return str(e)
         if isinstance(e, OSError) and e.errno in _FULL or "database or disk is full" in text:
             return (f"The disk is full: no space is left on the file system holding "

@@ -20,12 +20,13 @@ import pandas as pd
 import sqlalchemy as sa
 
 from . import durable, intake, registry, warehouse
-from .config import Settings
+from .config import ConfigError, Settings
 from .feedback_report import write_report
 from .issues import Issue
 from .messages import render
 from .pause_points import pause
 from .periods import Period
+from .pseudonym import fingerprint
 from .safe_read import FileRefused, read_workbook
 from .standardise import standardise
 from .validate import ValidationResult, validate_file
@@ -233,7 +234,30 @@ def keep_for_feedback(sha256: str, result: ValidationResult) -> None:
                               if n.casefold() in named}
 
 
+_KEYS_CHECKED: set[tuple[str, str]] = set()
+
+
+def check_key(settings: Settings, engine: sa.Engine) -> None:
+    """Stop before making pseudonyms with a key other than the one the warehouse's were made
+    with (a lost key file silently replaced, SEP_PSEUDONYM_KEY changed): they would link to none
+    of the earlier quarters'. Checked once per process and warehouse."""
+    mark = fingerprint(settings.pseudonym_key)
+    if (settings.warehouse_url, mark) in _KEYS_CHECKED:
+        return
+    try:
+        with engine.begin() as conn:
+            warehouse.check_key(conn, mark)
+    except warehouse.KeyMismatch:
+        raise ConfigError(
+            "The pseudonym key is not the one this warehouse's staff and application "
+            "references were pseudonymised with, so nothing was loaded: new pseudonyms would "
+            "match none of the earlier quarters'. Restore the key (SEP_PSEUDONYM_KEY, or the "
+            f"file {settings.key_file}) from your backup.") from None
+    _KEYS_CHECKED.add((settings.warehouse_url, mark))
+
+
 def validate(received: Received, settings: Settings, engine: sa.Engine) -> Outcome:
+    check_key(settings, engine)
     previous = None
     if received.period:
         with engine.connect() as conn:

@@ -18,6 +18,12 @@ def pseudonym(key: str, body: str, reference: str) -> str:
     return hmac.new(key.encode(), msg, hashlib.sha256).hexdigest()
 
 
+def fingerprint(key: str) -> str:
+    """What identifies a key without revealing it (kept in the warehouse, so a run with another
+    key is stopped before it makes pseudonyms that match none of the earlier quarters')."""
+    return hmac.new(key.encode(), b"sep-pipeline key fingerprint", hashlib.sha256).hexdigest()
+
+
 def pseudonymiser(key: str, body: str) -> Callable[[str], str]:
     """`pseudonym(key, body, reference)` as a function of the reference alone, for many of them:
     the HMAC is keyed and fed the body once, then copied for each reference (a third faster than

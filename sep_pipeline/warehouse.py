@@ -203,6 +203,31 @@ publications = sa.Table(
     sa.Column("published_at", sa.DateTime(timezone=True)),
 )
 
+# The fingerprint of the key the warehouse's pseudonyms were made with (one row): a run with
+# another key would make pseudonyms that link to none of the earlier quarters'.
+pseudonym_key = sa.Table(
+    "pseudonym_key",
+    metadata,
+    sa.Column("fingerprint", sa.String(64), primary_key=True),
+    sa.Column("first_used_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+class KeyMismatch(Exception):
+    """The configured pseudonym key is not the one this warehouse's pseudonyms were made with."""
+
+
+def check_key(conn: Connection, fingerprint: str) -> None:
+    """Record the key's fingerprint the first time; KeyMismatch when another key is recorded."""
+    _lock(conn, "sep|pseudonym_key")
+    known = conn.execute(sa.select(pseudonym_key.c.fingerprint)).scalars().all()
+    if not known:
+        conn.execute(sa.insert(pseudonym_key).values(fingerprint=fingerprint,
+                                                    first_used_at=datetime.now(UTC)))
+    elif fingerprint not in known:
+        raise KeyMismatch(fingerprint)
+
+
 # The body registry (from `reference/bodies.csv`), refreshed before each run.
 bodies = sa.Table(
     "bodies",

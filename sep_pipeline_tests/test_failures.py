@@ -73,3 +73,37 @@ def test_anything_else_is_not_explained_and_is_logged(tmp_path):
     assert path == tmp_path / "logs" / "sep-pipeline.log"
     text = path.read_text()
     assert "sep-pipeline run" in text and "KeyError: 'a bug'" in text
+
+
+def test_a_different_pseudonym_key_stops_the_run_before_anything_is_loaded(tmp_path,
+                                                                            monkeypatch):
+    """The warehouse keeps the fingerprint of the key its pseudonyms were made with: a run with
+    another key (a key file lost and made again, SEP_PSEUDONYM_KEY changed) loads nothing, says
+    so plainly, and leaves the file queued for when the key is restored."""
+    import pytest
+    import sqlalchemy as sa
+
+    from sep_pipeline import warehouse
+    from sep_pipeline.config import ConfigError
+    from sep_pipeline.runner import run_pending
+    from sep_pipeline_tests.faults import drop
+    from sep_pipeline_tests.isolation import isolate
+
+    cfg = isolate(monkeypatch, tmp_path, key="the-first-key")
+    drop(cfg.intake_dir, "CLCT", 1)
+    run_pending()
+    monkeypatch.setenv("SEP_PSEUDONYM_KEY", "another-key")
+    drop(cfg.intake_dir, "MGNPA", 1)
+    with pytest.raises(ConfigError) as stopped:
+        run_pending()
+    assert "not the one this warehouse" in failures.explain(stopped.value, settings())
+
+    def subs() -> list[tuple]:
+        with warehouse.engine(cfg.warehouse_url).connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.text(
+                "select body_code, status from submissions order by submission_id"))]
+
+    assert subs() == [("CLCT", "accepted")]
+    monkeypatch.setenv("SEP_PSEUDONYM_KEY", "the-first-key")
+    run_pending()
+    assert subs() == [("CLCT", "accepted"), ("MGNPA", "accepted")]
