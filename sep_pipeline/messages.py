@@ -1,7 +1,8 @@
 """Plain-English and Welsh messages for every validation issue code, each saying how to fix it.
 
 Placeholders: {sheet} {column} {value} and per-language {expected_en}/{expected_cy} plus any
-extra keyword. File-level refusals (file.*) carry their own messages in `safe_read.py`.
+extra keyword. File-level refusals (file.*, raised by `safe_read.py`) are in FILE_MESSAGES, at
+the end.
 """
 
 from __future__ import annotations
@@ -244,3 +245,217 @@ def render(code: str, **kw: object) -> tuple[str, str]:
     kw.setdefault("expected_cy", kw["expected_en"])
     kw.setdefault("sheet_cy", kw.get("sheet", ""))
     return en.format(**kw), cy.format(**kw)
+
+
+# --- File-level refusals -------------------------------------------------------------------
+# `safe_read.FileRefused`: the file cannot be read at all. Placeholders are those each refusal
+# passes (`safe_read._refused`); {sheet} is the sheet concerned, when there is one.
+
+_SAVE_EN = "save it as 'Excel Workbook (*.xlsx)' and send it again"
+_SAVE_CY = "cadwch hi fel 'Llyfr Gwaith Excel (*.xlsx)' a'i hanfon eto"
+
+FILE_MESSAGES: dict[str, tuple[str, str]] = {
+    "file.empty": (
+        "This file is empty (0 bytes). Check you attached the right file; open your return in "
+        f"Excel, {_SAVE_EN}.",
+        "Mae'r ffeil hon yn wag (0 beit). Gwiriwch mai'r ffeil gywir sydd wedi'i hatodi; agorwch "
+        f"eich ffurflen yn Excel, {_SAVE_CY}.",
+    ),
+    "file.too_large": (
+        "This file is {size} MB, more than the {limit} MB we accept. Delete unused sheets, "
+        f"pictures and blank formatted rows or columns, then {_SAVE_EN}.",
+        "Mae'r ffeil hon yn {size} MB, sy'n fwy na'r {limit} MB rydym yn ei dderbyn. Dilëwch "
+        "daflenni, lluniau a rhesi neu golofnau gwag wedi'u fformatio nad oes eu hangen, yna "
+        f"{_SAVE_CY}.",
+    ),
+    "file.encrypted": (
+        "This workbook is protected with a password, so we cannot open it. In Excel choose "
+        "File > Info > Protect Workbook > Encrypt with Password, delete the password, click OK, "
+        "save the file and send it again.",
+        "Mae'r llyfr gwaith hwn wedi'i ddiogelu â chyfrinair, felly ni allwn ei agor. Yn Excel, "
+        "dewiswch Ffeil > Gwybodaeth > Diogelu Llyfr Gwaith > Amgryptio â Chyfrinair, dilëwch y "
+        "cyfrinair, cliciwch Iawn, cadwch y ffeil a'i hanfon eto.",
+    ),
+    "file.legacy_xls": (
+        "This is an old Excel 97-2003 (.xls) file. Open it in Excel, choose File > Save As > "
+        "'Excel Workbook (*.xlsx)' and send the new .xlsx file.",
+        "Hen ffeil Excel 97-2003 (.xls) yw hon. Agorwch hi yn Excel, dewiswch Ffeil > Cadw Fel > "
+        "'Llyfr Gwaith Excel (*.xlsx)' ac anfonwch y ffeil .xlsx newydd.",
+    ),
+    "file.csv_or_text": (
+        "This is a CSV or text file that has been renamed .xlsx. Copy the data into the return "
+        f"template in Excel, {_SAVE_EN}.",
+        "Ffeil CSV neu destun sydd wedi cael ei hailenwi'n .xlsx yw hon. Copïwch y data i "
+        f"dempled y ffurflen yn Excel, {_SAVE_CY}.",
+    ),
+    "file.not_xlsx": (
+        "This file is not an Excel workbook (.xlsx) that we can read. Open it in Excel, "
+        f"{_SAVE_EN}.",
+        "Nid yw'r ffeil hon yn llyfr gwaith Excel (.xlsx) y gellir ei ddarllen. Agorwch hi yn "
+        f"Excel, {_SAVE_CY}.",
+    ),
+    "file.not_xlsx.pdf": (
+        "This file is a PDF, not an Excel workbook. Send the return as the Excel workbook (.xlsx) "
+        "you filled in, not a PDF or a printout.",
+        "PDF yw'r ffeil hon, nid llyfr gwaith Excel. Anfonwch y ffurflen fel y llyfr gwaith Excel "
+        "(.xlsx) a lenwyd gennych, nid fel PDF neu allbrint.",
+    ),
+    "file.not_xlsx.office": (
+        "This file is a Word or PowerPoint document renamed .xlsx. Send the return as the Excel "
+        "workbook (.xlsx) you filled in.",
+        "Dogfen Word neu PowerPoint sydd wedi cael ei hailenwi'n .xlsx yw'r ffeil hon. Anfonwch y "
+        "ffurflen fel y llyfr gwaith Excel (.xlsx) a lenwyd gennych.",
+    ),
+    "file.not_xlsx.no_sheets": (
+        "This workbook has no worksheets. Check you attached the right file; open your return in "
+        f"Excel, {_SAVE_EN}.",
+        "Nid oes taflenni gwaith yn y llyfr gwaith hwn. Gwiriwch mai'r ffeil gywir sydd wedi'i "
+        f"hatodi; agorwch eich ffurflen yn Excel, {_SAVE_CY}.",
+    ),
+    "file.corrupt": (
+        "This workbook is damaged or incomplete and cannot be read. Open it in Excel (Excel may "
+        f"offer to repair it), check the data, then {_SAVE_EN}.",
+        "Mae'r llyfr gwaith hwn wedi'i ddifrodi neu'n anghyflawn ac ni ellir ei ddarllen. Agorwch "
+        "ef yn Excel (efallai y bydd Excel yn cynnig ei atgyweirio), gwiriwch y data, yna "
+        "cadwch ef fel 'Llyfr Gwaith Excel (*.xlsx)' a'i anfon eto.",
+    ),
+    "file.corrupt.duration": (
+        "Sheet '{sheet}' has a cell formatted as a duration (such as [h]:mm) that holds a number "
+        "far too large to be a time, so the sheet cannot be read. Find that cell, correct the "
+        "value or format the cell as Number, then save the file and send it again.",
+        "Mae gan daflen '{sheet}' gell wedi'i fformatio fel hyd amser (er enghraifft [h]:mm) sy'n "
+        "cynnwys rhif llawer rhy fawr i fod yn amser, felly ni ellir darllen y daflen. Dewch o "
+        "hyd i'r gell honno, cywirwch y gwerth neu fformatiwch y gell fel Rhif, yna cadwch y "
+        "ffeil a'i hanfon eto.",
+    ),
+    "file.zip_bomb": (
+        "This file unpacks to far more data than any real return (it looks like a 'zip bomb'), "
+        f"so we did not open it. Open your return in Excel, {_SAVE_EN}. Contact us if this "
+        "message appears again.",
+        "Mae'r ffeil hon yn dadbacio i lawer mwy o ddata nag unrhyw ffurflen go iawn (mae'n "
+        "edrych fel 'bom zip'), felly ni wnaethom ei hagor. Agorwch eich ffurflen yn Excel, "
+        f"{_SAVE_CY}. Cysylltwch â ni os bydd y neges hon yn ymddangos eto.",
+    ),
+    "file.ods": (
+        "This is an OpenDocument spreadsheet (.ods) renamed .xlsx. In LibreOffice choose "
+        "File > Save As, pick the file type 'Excel 2007-365 (.xlsx)' and send the new file.",
+        "Taenlen OpenDocument (.ods) sydd wedi cael ei hailenwi'n .xlsx yw hon. Yn LibreOffice, "
+        "dewiswch Ffeil > Cadw Fel, dewiswch y math o ffeil 'Excel 2007-365 (.xlsx)' ac "
+        "anfonwch y ffeil newydd.",
+    ),
+    "file.macros": (
+        "This workbook contains macros (it is an .xlsm file), which we do not accept. In Excel "
+        "choose File > Save As > 'Excel Workbook (*.xlsx)', answer Yes to saving without "
+        "macros, and send the new file.",
+        "Mae macros yn y llyfr gwaith hwn (ffeil .xlsm yw hi), ac nid ydym yn derbyn macros. Yn "
+        "Excel, dewiswch Ffeil > Cadw Fel > 'Llyfr Gwaith Excel (*.xlsx)', atebwch Ie i gadw heb "
+        "facros, ac anfonwch y ffeil newydd.",
+    ),
+    "file.xml_entities": (
+        "This file contains hidden XML declarations (DOCTYPE or ENTITY) that Excel never writes, "
+        f"so we did not open it. Open your return in Excel, {_SAVE_EN}.",
+        "Mae'r ffeil hon yn cynnwys datganiadau XML cudd (DOCTYPE neu ENTITY) nad yw Excel byth "
+        "yn eu hysgrifennu, felly ni wnaethom ei hagor. Agorwch eich ffurflen yn Excel, "
+        f"{_SAVE_CY}.",
+    ),
+    "file.too_many_cells": (
+        "Sheet '{sheet}' is used up to cell {cell}, which is row {rows:,} and column {cols:,}; we "
+        "accept at most {max_rows:,} rows, {max_cols:,} columns and {max_cells:,} cells in a "
+        "sheet. Delete the unused rows below and columns to the right of your data (select them, "
+        "right-click, Delete), save the file and send it again.",
+        "Mae taflen '{sheet}' yn cael ei defnyddio hyd at gell {cell}, sef rhes {rows:,} a "
+        "cholofn {cols:,}; rydym yn derbyn hyd at {max_rows:,} rhes, {max_cols:,} colofn a "
+        "{max_cells:,} cell mewn taflen. Dilëwch y rhesi nas defnyddir o dan eich data a'r "
+        "colofnau i'r dde ohono (dewiswch nhw, de-gliciwch, Dileu), cadwch y ffeil a'i hanfon eto.",
+    ),
+    "file.too_many_cells.workbook": (
+        "Together, the sheets of this workbook are used over {cells:,} cells; we accept at most "
+        "{max_cells:,}. Delete unused rows below and columns to the right of the data on each "
+        "sheet (select them, right-click, Delete), save the file and send it again.",
+        "Gyda'i gilydd, mae taflenni'r llyfr gwaith hwn yn cael eu defnyddio dros {cells:,} o "
+        "gelloedd; rydym yn derbyn hyd at {max_cells:,}. Dilëwch y rhesi nas defnyddir o dan y "
+        "data a'r colofnau i'r dde ohono ar bob taflen (dewiswch nhw, de-gliciwch, Dileu), cadwch "
+        "y ffeil a'i hanfon eto.",
+    ),
+    "file.too_complex": (
+        "This workbook is too large or too complex to open safely, so we did not read it. Open "
+        "your return in Excel, delete unused sheets and any rows or columns below or to the "
+        f"right of your data, then {_SAVE_EN}. Contact us if this message appears again.",
+        "Mae'r llyfr gwaith hwn yn rhy fawr neu'n rhy gymhleth i'w agor yn ddiogel, felly ni "
+        "wnaethom ei ddarllen. Agorwch eich ffurflen yn Excel, dilëwch daflenni nas defnyddir ac "
+        "unrhyw resi neu golofnau o dan eich data neu i'r dde ohono, yna "
+        f"{_SAVE_CY}. Cysylltwch â ni os bydd y neges hon yn ymddangos eto.",
+    ),
+    "file.cell_too_long": (
+        "Cell {cell} on the sheet '{sheet}' holds {length:,} characters; a cell can hold at most "
+        "{limit:,} (Excel's own limit).{more_en} Shorten the text or split it over several "
+        "cells, save the file and send it again.",
+        "Mae cell {cell} ar y daflen '{sheet}' yn cynnwys {length:,} o nodau; gall cell gynnwys "
+        "hyd at {limit:,} (terfyn Excel ei hun).{more_cy} Byrhewch y testun neu rhannwch ef dros "
+        "sawl cell, cadwch y ffeil a'i hanfon eto.",
+    ),
+    "file.control_characters": (
+        "Cell {cell} on the sheet '{sheet}' contains a hidden control character ({chars}), "
+        "usually left by copying from another system, which cannot be stored.{more_en} Retype "
+        "the text in that cell (or paste it as plain text), save the file and send it again.",
+        "Mae cell {cell} ar y daflen '{sheet}' yn cynnwys nod rheoli cudd ({chars}), fel arfer "
+        "wedi'i adael wrth gopïo o system arall, na ellir ei gadw.{more_cy} Teipiwch y testun yn "
+        "y gell honno eto (neu gludwch ef fel testun plaen), cadwch y ffeil a'i hanfon eto.",
+    ),
+    "file.control_characters.sheet_name": (
+        "The name of sheet {position} ('{sheet}') contains a hidden control character ({chars}), "
+        "which cannot be stored. Rename the sheet (right-click its tab, Rename), save the file "
+        "and send it again.",
+        "Mae enw taflen {position} ('{sheet}') yn cynnwys nod rheoli cudd ({chars}), na ellir ei "
+        "gadw. Ailenwch y daflen (de-gliciwch ei thab, Ailenwi), cadwch y ffeil a'i hanfon eto.",
+    ),
+    "file.too_much_text": (
+        "The cells of this workbook hold {text:,} characters of text (text repeated in many "
+        "cells counts every time), most of it on the sheet '{sheet}'; we accept at most "
+        "{limit:,}. Delete the text that is not part of the return, save the file and send it "
+        "again.",
+        "Mae celloedd y llyfr gwaith hwn yn cynnwys {text:,} o nodau o destun (mae testun a "
+        "ailadroddir mewn llawer o gelloedd yn cyfrif bob tro), y rhan fwyaf ohono ar y daflen "
+        "'{sheet}'; rydym yn derbyn hyd at {limit:,}. Dilëwch y testun nad yw'n rhan o'r "
+        "ffurflen, cadwch y ffeil a'i hanfon eto.",
+    ),
+    "file.too_much_text.workbook": (
+        "The cells of this workbook hold {text:,} characters of text (text repeated in many "
+        "cells counts every time); we accept at most {limit:,}. Delete the text that is not part "
+        "of the return, save the file and send it again.",
+        "Mae celloedd y llyfr gwaith hwn yn cynnwys {text:,} o nodau o destun (mae testun a "
+        "ailadroddir mewn llawer o gelloedd yn cyfrif bob tro); rydym yn derbyn hyd at "
+        "{limit:,}. Dilëwch y testun nad yw'n rhan o'r ffurflen, cadwch y ffeil a'i hanfon eto.",
+    ),
+    "file.too_many_sheets": (
+        "This workbook has {count:,} sheets; we accept at most {limit:,}. Delete the sheets that "
+        f"are not part of the return, then {_SAVE_EN}.",
+        "Mae gan y llyfr gwaith hwn {count:,} o daflenni; rydym yn derbyn hyd at {limit:,}. "
+        f"Dilëwch y taflenni nad ydynt yn rhan o'r ffurflen, yna {_SAVE_CY}.",
+    ),
+    "file.too_many_styles": (
+        "This workbook has {count:,} cell formats, more than the {limit:,} Excel itself allows. "
+        "Copy your data into a new copy of the return template (Paste Special > Values), save "
+        "it and send it again.",
+        "Mae gan y llyfr gwaith hwn {count:,} o fformatau cell, mwy na'r {limit:,} y mae Excel "
+        "ei hun yn eu caniatáu. Copïwch eich data i gopi newydd o dempled y ffurflen (Gludo "
+        "Arbennig > Gwerthoedd), cadwch ef a'i anfon eto.",
+    ),
+}
+
+
+def other_cells_text(cells: list[str]) -> tuple[str, str]:
+    """Further cells with the same problem, as a sentence to append to a file.* message (empty
+    when there are none): " The same in D8, E9 and 3 more." / " Yr un peth yn D8, E9 a 3 arall."
+    """
+    if not cells:
+        return "", ""
+    shown = cells[:ROWS_NAMED]
+    more = len(cells) - len(shown)
+    if more:
+        listed = ", ".join(shown)
+        return f" The same in {listed} and {more} more.", f" Yr un peth yn {listed} a {more} arall."
+    if len(shown) == 1:
+        return f" The same in {shown[0]}.", f" Yr un peth yn {shown[0]}."
+    listed = ", ".join(shown[:-1])
+    return f" The same in {listed} and {shown[-1]}.", f" Yr un peth yn {listed} a {shown[-1]}."

@@ -1,26 +1,40 @@
 """Open an untrusted .xlsx return without letting it hurt the process.
 
-Everything is checked on the raw bytes before any parser sees them: what kind of file it is, the zip
-(entry count, sizes, compression ratio, sizes that lie), macros, DOCTYPE/ENTITY declarations and
-each sheet's declared and real used range. Only then does python-calamine read it. calamine is
-fast but allocates a sheet's whole used range (and the shared-string count it is told) up front,
-and a failed allocation aborts the process rather than raising, so those numbers are bounded first.
+Everything is checked on the raw bytes, with no XML parser: what kind of file it is, the zip (entry
+count, names, sizes, compression ratio, sizes that lie), macros, DOCTYPE/ENTITY declarations, each
+sheet's declared and real used range, and the text the cells will hold (shared strings counted in
+every cell that uses them). python-calamine reads the file in a child process with a hard memory,
+CPU and time limit, and nothing it read is used unless the checks pass: calamine is fast but
+allocates a sheet's whole used range and every cell's copy of its shared string, and a failed
+allocation aborts the process rather than raising. The checks refuse what is known to hurt, with a
+reason the partner can act on; the child makes anything else cost one refused file, never the run.
 Every failure comes out as `FileRefused` carrying an `Issue` in English and Welsh.
 """
 
 from __future__ import annotations
 
+import ctypes
+import fcntl
 import gc
+import hashlib
 import io
+import math
 import os
+import pickle
 import posixpath
 import re
+import resource
+import select
+import signal
 import struct
+import sys
 import threading
+import time
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
@@ -32,13 +46,16 @@ import numpy as np
 from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook
 
-from sep_pipeline.issues import Issue, column_letter
+from sep_pipeline.issues import Issue, cell_address, column_letter
+from sep_pipeline.messages import FILE_MESSAGES, other_cells_text
 
 MIB = 1024**2
 
 
 @dataclass(frozen=True)
 class Limits:
+    """Every limit of the reader, in one place (README, "What it refuses", lists them)."""
+
     max_file_bytes: int = 50 * MIB
     max_zip_entries: int = 2_000
     max_uncompressed_bytes: int = 600 * MIB
@@ -49,14 +66,28 @@ class Limits:
     # calamine allocates every sheet's range from A1: bound the sum too, so several sheets each
     # just under max_cells cannot add up to gigabytes
     max_workbook_cells: int = 15_000_000
+    max_sheets: int = 255
+    max_styles: int = 65_490  # cell formats (<xf> in styles.xml): Excel's own limit
+    max_cell_text: int = 32_767  # characters in one cell: Excel's own limit
+    # characters the cells hold once calamine has copied each shared string into every cell that
+    # uses it (each string counts at least once, and at least one character), plus inline strings
+    max_workbook_text: int = 100_000_000
+    # the parsing child: address space it may add to the parent's, and CPU seconds (it is killed
+    # after three times that on the clock, for a hang that uses no CPU)
+    max_parse_memory: int = 2 * 1024 * MIB
+    max_parse_seconds: float = 120.0
+    # how deep the workbook part and its relationships nest (ElementTree builds them whole)
+    max_xml_depth: int = 100
 
 
 class FileRefused(Exception):
-    """The file cannot be read safely; `issue` says why and how to fix it."""
+    """The file cannot be read safely; `issue` says why and how to fix it. `reason` names the
+    check that refused it, finer than the issue's code (tests tell the checks apart by it)."""
 
-    def __init__(self, issue: Issue) -> None:
+    def __init__(self, issue: Issue, reason: str | None = None) -> None:
         super().__init__(f"{issue.code}: {issue.message_en}")
         self.issue = issue
+        self.reason = reason or issue.code
 
 
 @dataclass
@@ -91,151 +122,32 @@ class RawWorkbook:
     sheets: dict[str, RawSheet]  # in workbook order
 
 
-# --- messages -------------------------------------------------------------------------------
-
-_SAVE_EN = "save it as 'Excel Workbook (*.xlsx)' and send it again"
-_SAVE_CY = "cadwch hi fel 'Llyfr Gwaith Excel (*.xlsx)' a'i hanfon eto"
-
-_MESSAGES: dict[str, tuple[str, str]] = {
-    "file.empty": (
-        "This file is empty (0 bytes). Check you attached the right file; open your return in "
-        f"Excel, {_SAVE_EN}.",
-        "Mae'r ffeil hon yn wag (0 beit). Gwiriwch mai'r ffeil gywir sydd wedi'i hatodi; agorwch "
-        f"eich ffurflen yn Excel, {_SAVE_CY}.",
-    ),
-    "file.too_large": (
-        "This file is {size} MB, more than the {limit} MB we accept. Delete unused sheets, "
-        f"pictures and blank formatted rows or columns, then {_SAVE_EN}.",
-        "Mae'r ffeil hon yn {size} MB, sy'n fwy na'r {limit} MB rydym yn ei dderbyn. Dilëwch "
-        "daflenni, lluniau a rhesi neu golofnau gwag wedi'u fformatio nad oes eu hangen, yna "
-        f"{_SAVE_CY}.",
-    ),
-    "file.encrypted": (
-        "This workbook is protected with a password, so we cannot open it. In Excel choose "
-        "File > Info > Protect Workbook > Encrypt with Password, delete the password, click OK, "
-        "save the file and send it again.",
-        "Mae'r llyfr gwaith hwn wedi'i ddiogelu â chyfrinair, felly ni allwn ei agor. Yn Excel, "
-        "dewiswch Ffeil > Gwybodaeth > Diogelu Llyfr Gwaith > Amgryptio â Chyfrinair, dilëwch y "
-        "cyfrinair, cliciwch Iawn, cadwch y ffeil a'i hanfon eto.",
-    ),
-    "file.legacy_xls": (
-        "This is an old Excel 97-2003 (.xls) file. Open it in Excel, choose File > Save As > "
-        "'Excel Workbook (*.xlsx)' and send the new .xlsx file.",
-        "Hen ffeil Excel 97-2003 (.xls) yw hon. Agorwch hi yn Excel, dewiswch Ffeil > Cadw Fel > "
-        "'Llyfr Gwaith Excel (*.xlsx)' ac anfonwch y ffeil .xlsx newydd.",
-    ),
-    "file.csv_or_text": (
-        "This is a CSV or text file that has been renamed .xlsx. Copy the data into the return "
-        f"template in Excel, {_SAVE_EN}.",
-        "Ffeil CSV neu destun sydd wedi cael ei hailenwi'n .xlsx yw hon. Copïwch y data i "
-        f"dempled y ffurflen yn Excel, {_SAVE_CY}.",
-    ),
-    "file.not_xlsx": (
-        "This file is not an Excel workbook (.xlsx) that we can read. Open it in Excel, "
-        f"{_SAVE_EN}.",
-        "Nid yw'r ffeil hon yn llyfr gwaith Excel (.xlsx) y gellir ei ddarllen. Agorwch hi yn "
-        f"Excel, {_SAVE_CY}.",
-    ),
-    "file.not_xlsx.pdf": (
-        "This file is a PDF, not an Excel workbook. Send the return as the Excel workbook (.xlsx) "
-        "you filled in, not a PDF or a printout.",
-        "PDF yw'r ffeil hon, nid llyfr gwaith Excel. Anfonwch y ffurflen fel y llyfr gwaith Excel "
-        "(.xlsx) a lenwyd gennych, nid fel PDF neu allbrint.",
-    ),
-    "file.not_xlsx.office": (
-        "This file is a Word or PowerPoint document renamed .xlsx. Send the return as the Excel "
-        "workbook (.xlsx) you filled in.",
-        "Dogfen Word neu PowerPoint sydd wedi cael ei hailenwi'n .xlsx yw'r ffeil hon. Anfonwch y "
-        "ffurflen fel y llyfr gwaith Excel (.xlsx) a lenwyd gennych.",
-    ),
-    "file.not_xlsx.no_sheets": (
-        "This workbook has no worksheets. Check you attached the right file; open your return in "
-        f"Excel, {_SAVE_EN}.",
-        "Nid oes taflenni gwaith yn y llyfr gwaith hwn. Gwiriwch mai'r ffeil gywir sydd wedi'i "
-        f"hatodi; agorwch eich ffurflen yn Excel, {_SAVE_CY}.",
-    ),
-    "file.corrupt": (
-        "This workbook is damaged or incomplete and cannot be read. Open it in Excel (Excel may "
-        f"offer to repair it), check the data, then {_SAVE_EN}.",
-        "Mae'r llyfr gwaith hwn wedi'i ddifrodi neu'n anghyflawn ac ni ellir ei ddarllen. Agorwch "
-        "ef yn Excel (efallai y bydd Excel yn cynnig ei atgyweirio), gwiriwch y data, yna "
-        "cadwch ef fel 'Llyfr Gwaith Excel (*.xlsx)' a'i anfon eto.",
-    ),
-    "file.corrupt.duration": (
-        "Sheet '{sheet}' has a cell formatted as a duration (such as [h]:mm) that holds a number "
-        "far too large to be a time, so the sheet cannot be read. Find that cell, correct the "
-        "value or format the cell as Number, then save the file and send it again.",
-        "Mae gan daflen '{sheet}' gell wedi'i fformatio fel hyd amser (er enghraifft [h]:mm) sy'n "
-        "cynnwys rhif llawer rhy fawr i fod yn amser, felly ni ellir darllen y daflen. Dewch o "
-        "hyd i'r gell honno, cywirwch y gwerth neu fformatiwch y gell fel Rhif, yna cadwch y "
-        "ffeil a'i hanfon eto.",
-    ),
-    "file.zip_bomb": (
-        "This file unpacks to far more data than any real return (it looks like a 'zip bomb'), "
-        f"so we did not open it. Open your return in Excel, {_SAVE_EN}. Contact us if this "
-        "message appears again.",
-        "Mae'r ffeil hon yn dadbacio i lawer mwy o ddata nag unrhyw ffurflen go iawn (mae'n "
-        "edrych fel 'bom zip'), felly ni wnaethom ei hagor. Agorwch eich ffurflen yn Excel, "
-        f"{_SAVE_CY}. Cysylltwch â ni os bydd y neges hon yn ymddangos eto.",
-    ),
-    "file.ods": (
-        "This is an OpenDocument spreadsheet (.ods) renamed .xlsx. In LibreOffice choose "
-        "File > Save As, pick the file type 'Excel 2007-365 (.xlsx)' and send the new file.",
-        "Taenlen OpenDocument (.ods) sydd wedi cael ei hailenwi'n .xlsx yw hon. Yn LibreOffice, "
-        "dewiswch Ffeil > Cadw Fel, dewiswch y math o ffeil 'Excel 2007-365 (.xlsx)' ac "
-        "anfonwch y ffeil newydd.",
-    ),
-    "file.macros": (
-        "This workbook contains macros (it is an .xlsm file), which we do not accept. In Excel "
-        "choose File > Save As > 'Excel Workbook (*.xlsx)', answer Yes to saving without "
-        "macros, and send the new file.",
-        "Mae macros yn y llyfr gwaith hwn (ffeil .xlsm yw hi), ac nid ydym yn derbyn macros. Yn "
-        "Excel, dewiswch Ffeil > Cadw Fel > 'Llyfr Gwaith Excel (*.xlsx)', atebwch Ie i gadw heb "
-        "facros, ac anfonwch y ffeil newydd.",
-    ),
-    "file.xml_entities": (
-        "This file contains hidden XML declarations (DOCTYPE or ENTITY) that Excel never writes, "
-        f"so we did not open it. Open your return in Excel, {_SAVE_EN}.",
-        "Mae'r ffeil hon yn cynnwys datganiadau XML cudd (DOCTYPE neu ENTITY) nad yw Excel byth "
-        "yn eu hysgrifennu, felly ni wnaethom ei hagor. Agorwch eich ffurflen yn Excel, "
-        f"{_SAVE_CY}.",
-    ),
-    "file.too_many_cells": (
-        "Sheet '{sheet}' is used up to cell {cell}, which is row {rows:,} and column {cols:,}; we "
-        "accept at most {max_rows:,} rows, {max_cols:,} columns and {max_cells:,} cells in a "
-        "sheet. Delete the unused rows below and columns to the right of your data (select them, "
-        "right-click, Delete), save the file and send it again.",
-        "Mae taflen '{sheet}' yn cael ei defnyddio hyd at gell {cell}, sef rhes {rows:,} a "
-        "cholofn {cols:,}; rydym yn derbyn hyd at {max_rows:,} rhes, {max_cols:,} colofn a "
-        "{max_cells:,} cell mewn taflen. Dilëwch y rhesi nas defnyddir o dan eich data a'r "
-        "colofnau i'r dde ohono (dewiswch nhw, de-gliciwch, Dileu), cadwch y ffeil a'i hanfon eto.",
-    ),
-    "file.too_many_cells.workbook": (
-        "Together, the sheets of this workbook are used over {cells:,} cells; we accept at most "
-        "{max_cells:,}. Delete unused rows below and columns to the right of the data on each "
-        "sheet (select them, right-click, Delete), save the file and send it again.",
-        "Gyda'i gilydd, mae taflenni'r llyfr gwaith hwn yn cael eu defnyddio dros {cells:,} o "
-        "gelloedd; rydym yn derbyn hyd at {max_cells:,}. Dilëwch y rhesi nas defnyddir o dan y "
-        "data a'r colofnau i'r dde ohono ar bob taflen (dewiswch nhw, de-gliciwch, Dileu), cadwch "
-        "y ffeil a'i hanfon eto.",
-    ),
-}
-
-
 def _refused(
-    key: str, sheet: str | None = None, value: str | None = None, **fmt: object
+    key: str,
+    sheet: str | None = None,
+    value: str | None = None,
+    *,
+    why: str | None = None,
+    row: int | None = None,
+    cell: str | None = None,
+    **fmt: object,
 ) -> FileRefused:
-    en, cy = _MESSAGES[key]
+    """The refusal of message `key` (sep_pipeline.messages.FILE_MESSAGES); `why` names the check
+    when several checks share a message."""
+    en, cy = FILE_MESSAGES[key]
     code = ".".join(key.split(".")[:2])  # "file.not_xlsx.pdf" -> "file.not_xlsx"
     return FileRefused(
         Issue(
             "error",
             code,
-            en.format(sheet=sheet, **fmt),
-            cy.format(sheet=sheet, **fmt),
+            en.format(sheet=sheet, cell=cell, **fmt),
+            cy.format(sheet=sheet, cell=cell, **fmt),
             sheet=sheet,
+            row=row,
             value=value,
-        )
+            cell=cell if row is not None else None,  # a cell of the sheet, not a range's end
+        ),
+        why or key,
     )
 
 
@@ -313,11 +225,11 @@ def _part_chunks(f: BinaryIO, info: zipfile.ZipInfo) -> Iterator[bytes]:
     so an entry that inflates past what it declares is a hidden bomb, and refused as one.
     """
     if info.flag_bits & 0x1:
-        raise _refused("file.corrupt")  # zip-level encryption: never written by Excel
+        raise _refused("file.corrupt", why="zip.encrypted")  # never written by Excel
     f.seek(info.header_offset)
     local = f.read(30)
     if len(local) < 30 or not local.startswith(b"PK\x03\x04"):
-        raise _refused("file.corrupt")
+        raise _refused("file.corrupt", why="zip.local_header")
     name_len, extra_len = struct.unpack_from("<HH", local, 26)
     f.seek(info.header_offset + 30 + name_len + extra_len)
     if info.compress_type == zipfile.ZIP_DEFLATED:
@@ -325,18 +237,18 @@ def _part_chunks(f: BinaryIO, info: zipfile.ZipInfo) -> Iterator[bytes]:
     elif info.compress_type == zipfile.ZIP_STORED:
         inflater = None
     else:
-        raise _refused("file.corrupt")  # Excel only writes deflate or stored
+        raise _refused("file.corrupt", why="zip.method")  # Excel only writes deflate or stored
     left, produced, crc = info.compress_size, 0, 0
     while left > 0:
         raw = f.read(min(_CHUNK, left))
         if not raw:
-            raise _refused("file.corrupt")  # truncated
+            raise _refused("file.corrupt", why="zip.truncated")
         left -= len(raw)
         data = raw if inflater is None else inflater.decompress(raw, _CHUNK)
         while True:
             produced += len(data)
             if produced > info.file_size:
-                raise _refused("file.zip_bomb")
+                raise _refused("file.zip_bomb", why="zip.overrun")
             crc = zlib.crc32(data, crc)
             if data:
                 yield data
@@ -345,7 +257,7 @@ def _part_chunks(f: BinaryIO, info: zipfile.ZipInfo) -> Iterator[bytes]:
                 break
             data = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
     if (inflater is not None and not inflater.eof) or produced != info.file_size or crc != info.CRC:
-        raise _refused("file.corrupt")
+        raise _refused("file.corrupt", why="zip.crc")
 
 
 def _part_matches(f: BinaryIO, info: zipfile.ZipInfo, pattern: re.Pattern[bytes]) -> bool:
@@ -358,27 +270,51 @@ def _part_matches(f: BinaryIO, info: zipfile.ZipInfo, pattern: re.Pattern[bytes]
     return False
 
 
+def _bad_entry_name(name: str) -> bool:
+    """A name no Office writer produces and an extracting tool could misplace: absolute, with a
+    drive, a backslash, a NUL (zipfile cuts the name there, calamine's reader does not), or an
+    empty, "." or ".." step."""
+    return (
+        name.startswith("/")
+        or "\\" in name
+        or "\0" in name
+        or re.match(r"[A-Za-z]:", name) is not None
+        or any(step in ("", ".", "..") for step in name.rstrip("/").split("/"))
+    )
+
+
 def _check_zip(zf: zipfile.ZipFile, f: BinaryIO, limits: Limits) -> None:
     infos = zf.infolist()
     if len(infos) > limits.max_zip_entries:
-        raise _refused("file.zip_bomb")
+        raise _refused("file.zip_bomb", why="zip.entries")
     if sum(i.file_size for i in infos) > limits.max_uncompressed_bytes:
-        raise _refused("file.zip_bomb")
+        raise _refused("file.zip_bomb", why="zip.total_size")
     ratio = limits.max_compression_ratio
     if any(i.file_size > MIB and i.file_size > ratio * max(i.compress_size, 1) for i in infos):
-        raise _refused("file.zip_bomb")
-    names = {i.filename: i for i in infos}
+        raise _refused("file.zip_bomb", why="zip.ratio")
+    # What is checked must be what calamine reads: one entry per name, case ignored (calamine
+    # finds a part whatever its case, and of two takes the last), names read the same by every
+    # reader, and entries that do not share bytes (the overlapping entries of a "better zip bomb").
+    if len({i.filename.lower() for i in infos}) != len(infos):
+        raise _refused("file.corrupt", why="zip.duplicate_name")
+    if any(_bad_entry_name(i.orig_filename) for i in infos):
+        raise _refused("file.corrupt", why="zip.bad_name")
+    ends = getattr(zf, "start_dir", None)
+    for info in sorted(infos, key=lambda i: i.header_offset, reverse=True):
+        if ends is not None and info.header_offset + 30 + info.compress_size > ends:
+            raise _refused("file.corrupt", why="zip.overlap")
+        ends = info.header_offset
+    names = {i.filename.lower(): i for i in infos}
     if "mimetype" in names and names["mimetype"].file_size < 200:
         if b"opendocument.spreadsheet" in b"".join(_part_chunks(f, names["mimetype"])):
             raise _refused("file.ods")
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+    if "[content_types].xml" not in names or "xl/workbook.xml" not in names:
         office = any(n.startswith(("word/", "ppt/")) for n in names)
         raise _refused("file.not_xlsx.office" if office else "file.not_xlsx")
-    lowered = [n.lower() for n in names]
-    if "xl/vbaproject.bin" in lowered or any(n.startswith("xl/macrosheets/") for n in lowered):
-        raise _refused("file.macros")
-    if _part_matches(f, names["[Content_Types].xml"], _MACRO_TYPE):
-        raise _refused("file.macros")
+    if "xl/vbaproject.bin" in names or any(n.startswith("xl/macrosheets/") for n in names):
+        raise _refused("file.macros", why="macros.part")
+    if _part_matches(f, names["[content_types].xml"], _MACRO_TYPE):
+        raise _refused("file.macros", why="macros.content_type")
 
 
 # --- streaming scan of XML parts (no XML parser) --------------------------------------------
@@ -434,7 +370,11 @@ _PREFIXED_CELLS = _CellPatterns.build(_ANY_PREFIX)
 _REF = re.compile(rb"\$?([A-Za-z]+)\$?(\d+)")
 _HUGE = 1 << 40
 _WINDOW = 1 << 20  # how far back to look for a cell start when choosing where to cut
-_SHARED_STRINGS = "xl/sharedStrings.xml"  # the one path calamine reads them from
+_SHARED_STRINGS = "xl/sharedstrings.xml"  # the one path calamine reads them from, case ignored
+_STYLES = "xl/styles.xml"  # likewise
+_PREFIXED_XF = re.compile(rb"<[\w.-]+:xf(?=[\s/>])")
+_XML_DECL = re.compile(rb"(?:\xef\xbb\xbf)?\s*<\?xml\s[^>]*>")
+_ENCODING = re.compile(rb"\sencoding\s*=\s*[\"']([^\"']*)[\"']")
 
 
 @lru_cache(maxsize=4096)
@@ -482,6 +422,11 @@ class _PartScan:
     saw_v: bool = False
     has_v: bool = False
     in_v: bool = False
+    # the text its cells will hold: filled only for a part parsed as a sheet, and for the shared
+    # strings (see "Text the cells will hold")
+    text: _SheetText | None = field(default=None, compare=False)
+    strings: _StringsText | None = field(default=None, compare=False)
+    styles: int = field(default=0, compare=False)  # cell formats, in the styles part
 
     def note_cells(self, row: int, col: int, count: int = 1) -> None:
         self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
@@ -561,15 +506,26 @@ def _cut(buf: bytes) -> int:
 
 
 def _scan_part(
-    f: BinaryIO, info: zipfile.ZipInfo, limits: Limits, walk_all: bool, exact: bool = False
+    f: BinaryIO,
+    info: zipfile.ZipInfo,
+    limits: Limits,
+    walk_all: bool,
+    exact: bool = False,
+    sheet: bool = False,
 ) -> _PartScan:
+    """One streaming pass over a part: cells (see `_scan_region`), and, for a part calamine parses
+    as a sheet (`sheet`), for the shared strings and for the styles, what they will cost it."""
     scan = _PartScan()
+    strings = info.filename.lower() == _SHARED_STRINGS
+    if sheet:
+        scan.text = _SheetText(limits.max_cell_text)
+    if strings:
+        scan.strings = _StringsText()
     carry = b""
     first = True
     for chunk in _part_chunks(f, info):
-        if first and (chunk.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in chunk[:4]):
-            raise _refused("file.corrupt")  # UTF-16 XML would slip past these byte patterns
-        first = False
+        if first:
+            _check_encoding(chunk)
         buf = carry + chunk
         # "!" is rare and found at memchr speed; the regex only runs from the first one
         if (bang := buf.find(b"!")) >= 0 and _ENTITY.search(buf, max(bang - 1, 0)):
@@ -577,13 +533,40 @@ def _scan_part(
         cut = _cut(buf)
         region, carry = buf[:cut], buf[cut:]
         if len(carry) > 4 * _WINDOW:
-            raise _refused("file.corrupt")  # a single tag of megabytes
-        _scan_region(scan, region, info.filename == _SHARED_STRINGS, walk_all, exact)
+            raise _refused("file.corrupt", why="xml.tag_too_long")  # a single tag of megabytes
+        _scan_region(scan, region, strings, walk_all, exact)
+        _scan_text(scan, info.filename, region, first, last=False)
+        first = False
         if scan.over(limits):
             return scan  # refused anyway: no need to read further
-    _scan_region(scan, carry, info.filename == _SHARED_STRINGS, walk_all, exact)
+    _scan_region(scan, carry, strings, walk_all, exact)
+    _scan_text(scan, info.filename, carry, first, last=True)
     scan.end_cell()
+    if scan.strings is not None:
+        scan.strings.end()
     return scan
+
+
+def _check_encoding(head: bytes) -> None:
+    """The byte patterns read UTF-8 (or ASCII). OOXML allows UTF-8 or UTF-16 only, and calamine
+    honours any encoding a declaration names (ISO-8859-1 turns byte 0x85 into a control
+    character): UTF-16, or any declared encoding but UTF-8, is refused."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:4]:
+        raise _refused("file.corrupt", why="xml.utf16")
+    if (decl := _XML_DECL.match(head)) and (enc := _ENCODING.search(decl[0])):
+        if enc[1].lower() not in (b"utf-8", b"utf8"):
+            raise _refused("file.corrupt", why="xml.encoding")
+
+
+def _scan_text(scan: _PartScan, name: str, region: bytes, first: bool, last: bool) -> None:
+    if scan.text is not None:
+        scan.text.add(region, first, last)
+    if scan.strings is not None:
+        scan.strings.add(region, first)
+    if name.lower() == _STYLES:
+        scan.styles += sum(map(region.count, (b"<xf ", b"<xf>", b"<xf/"))) + (
+            len(_PREFIXED_XF.findall(region)) if b":xf" in region else 0
+        )
 
 
 def _scan_region(
@@ -810,7 +793,285 @@ def _usual_cells(region: bytes) -> tuple[int, int, int, bool] | None:
     return int(cells.size), max_row, max_col, may_have_formulas
 
 
-def _sheet_parts(f: BinaryIO, zf: zipfile.ZipFile) -> dict[str, list[str]]:
+# --- text the cells will hold ---------------------------------------------------------------
+#
+# calamine copies a shared string into every cell that references it: one 200 KB string and a
+# million references, 2 MB zipped, ask for 200 GB. So the text the cells will hold is bounded
+# before parsing, from the bytes: each shared string's length and, only where the cheap bound (every
+# cell holding the longest string) is over the limit, each cell's reference. Lengths are bytes of
+# text outside tags: never fewer than the characters calamine makes of them.
+#
+# A cell over max_cell_text characters or holding a control character is refused naming the cell,
+# so that check runs on the parsed cells. It is far too slow for every cell of every return, so the
+# scan says where it can fail: a sheet whose bytes hold a long enough text run, or a control
+# character in any spelling; or the shared strings, for every sheet.
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Unicode Cc but tab, LF and CR
+_CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_NOT_CONTROL_BYTES = bytes(sorted(set(range(256)) - set(_CONTROL_BYTES)))
+# the other spellings calamine reads as one: Excel's _xHHHH_ escape (tab, LF, CR excepted) and a
+# C1 control in UTF-8; any character reference ("&#") is taken as one, unread
+_CONTROL_ESCAPE = re.compile(rb"_x00(?:0[0-8BbCcEeFf]|1[0-9A-Fa-f]|7[Ff]|[89][0-9A-Fa-f])_")
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+_STRING_OPEN = _rx(rb"<~si(?=[\s/>])")
+_INLINE_OPEN = _rx(rb"<~is(?=[\s/>])")
+_INLINE_CLOSE = _rx(rb"</~is(?=[\s>])")
+_SHEET_DATA_CLOSE = _rx(rb"</~sheetData(?=[\s>])")
+_AFTER_TAG_NAME = np.frombuffer(b"> \t\r\n/", np.uint8)
+
+
+def _may_hold_controls(region: bytes) -> bool:
+    # single bytes first: bytes.find of one byte runs at memchr speed, of several ~50x slower
+    a = np.frombuffer(region, np.uint8)
+    low = a[np.flatnonzero(a < 0x20)]
+    if np.any((low != 0x09) & (low != 0x0A) & (low != 0x0D)) or b"\x7f" in region:
+        return True
+    return (
+        (b"#" in region and b"&#" in region)
+        or (b"_" in region and _CONTROL_ESCAPE.search(region) is not None)
+        or (b"\xc2" in region and _C1_UTF8.search(region) is not None)
+    )
+
+
+def _odd_markup(region: bytes, first: bool) -> bool:
+    """CDATA, a comment or a processing instruction past the XML declaration: markup whose text
+    tag positions do not bound (and that Excel never writes in these parts)."""
+    start = m.end() if first and (m := _XML_DECL.match(region)) else 0
+    return (b"!" in region and region.find(b"<!", start) >= 0) or (
+        region.find(b"?", start) >= 0 and region.find(b"<?", start) >= 0
+    )
+
+
+def _sheet_data_end(region: bytes) -> int:
+    """Where the first </sheetData> ends the cells calamine reads (it stops there), or -1."""
+    at = region.find(b"</sheetData")
+    if at < 0 and b":sheetData" in region:
+        at = m.start() if (m := _SHEET_DATA_CLOSE.search(region)) else -1
+    return at
+
+
+def _long_cell(region: bytes, block: int) -> bool:
+    """Whether a whole block of the region holds no cell start ("<c"). A cell of 2 * block bytes
+    or more, from its start to the next, spans such a block; its text is no longer than that."""
+    find = region.find  # each find stops at the block's first cell: a few dozen bytes
+    return any(find(b"<c", at, at + block) < 0 for at in range(0, len(region) - block + 1, block))
+
+
+def _tag_layout(region: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, bool]:
+    """(the region's bytes then zeros, each tag's start, the text bytes before each tag, the text
+    bytes in all, whether the tags could be told apart: no "<" inside a tag)."""
+    a = _BUFFERS.load(region)[0]
+    n = len(region)
+    lt = np.flatnonzero(a[:n] == _LT)
+    if lt.size == 0:
+        return a, lt, lt, n, True
+    gt = np.flatnonzero(a[:n] == _GT)
+    at = np.searchsorted(gt, lt)  # a tag ends at the first ">" after its "<"
+    ends = np.full(lt.size, n - 1)
+    closed = at < gt.size
+    ends[closed] = gt[at[closed]]
+    sizes = ends - lt + 1
+    tag_bytes = np.cumsum(sizes)
+    sound = not np.any(ends[:-1] >= lt[1:])
+    return a, lt, lt - (tag_bytes - sizes), n - int(tag_bytes[-1]), sound
+
+
+def _tag_indices(a: np.ndarray, lt: np.ndarray, region: bytes, name: bytes, closing: bool,
+                 pattern: re.Pattern[bytes]) -> np.ndarray:
+    """Indices into lt of the tags <name...> (closing: </name>) of a region, prefixed or not."""
+    if b":" + name in region:  # a prefixed tag may be there: the pattern finds them all
+        found = [m.start() for m in pattern.finditer(region)]
+        return np.searchsorted(lt, np.array(found, np.int64))
+    at = lt + 1 + closing
+    hit = np.isin(a[at + len(name)], _AFTER_TAG_NAME)
+    for k, byte in enumerate(name):
+        hit &= a[at + k] == byte
+    if closing:
+        hit &= a[lt + 1] == _SLASH
+    return np.flatnonzero(hit)
+
+
+@dataclass
+class _SheetText:
+    """What the bytes of a part calamine parses as a sheet say about its cells' text."""
+
+    limit: int  # max_cell_text
+    size: int = 0  # bytes of the part: the cheap bound of its inline strings' text
+    long_text: bool = False  # a cell may hold more than `limit` characters
+    controls: bool = False  # a cell may hold a control character
+
+    def add(self, region: bytes, first: bool, last: bool) -> None:
+        self.size += len(region)
+        if not region:
+            return
+        odd = _odd_markup(region, first)  # where a "</sheetData>" may be text
+        if last and not odd and (end := _sheet_data_end(region)) >= 0:
+            region = region[:end]  # the rest (merged cells, validations...) is no cell's text
+        if not self.controls:
+            self.controls = _may_hold_controls(region)
+        if not self.long_text:  # 2 * block >= limit + 2, and a cell holds its text and a tag
+            self.long_text = odd or _long_cell(region, (self.limit + 2) // 2)
+
+
+def _inline_text(region: bytes) -> int:
+    """Text bytes of the inline strings (<is>) of a region of whole cells: calamine reads one in
+    any cell, whatever its type; rich text runs add up within it."""
+    a, lt, before, _, sound = _tag_layout(region)
+    opens = _tag_indices(a, lt, region, b"is", False, _INLINE_OPEN)
+    closes = _tag_indices(a, lt, region, b"is", True, _INLINE_CLOSE)
+    if sound and opens.size == closes.size and bool(
+        np.all(opens < closes) and np.all(closes[:-1] < opens[1:])
+    ):
+        return int((before[closes] - before[opens]).sum())
+    return len(region)  # cannot be told apart: every byte counts
+
+
+@dataclass
+class _StringsText:
+    """The text bytes of each shared string, in order, from a streaming pass over the part."""
+
+    found: list[np.ndarray] = field(default_factory=list)
+    open: int | None = None  # text so far of a string that runs on into the next region
+    total: int = 0  # text bytes of the whole part
+    sound: bool = True  # False: the lengths cannot be trusted (odd markup), each may be `total`
+    controls: bool = False
+
+    def add(self, region: bytes, first: bool) -> None:
+        if not region:
+            return
+        if not self.controls:
+            self.controls = _may_hold_controls(region)
+        if _odd_markup(region, first):
+            self.sound = False
+        a, lt, before, text, sound = _tag_layout(region)
+        self.sound = self.sound and sound
+        self.total += text
+        starts = before[_tag_indices(a, lt, region, b"si", False, _STRING_OPEN)]
+        if starts.size == 0:
+            if self.open is not None:
+                self.open += text
+            return
+        if self.open is not None:
+            self.found.append(np.array([self.open + int(starts[0])]))
+        self.found.append(np.diff(starts))
+        self.open = text - int(starts[-1])
+
+    def end(self) -> None:
+        if self.open is not None:
+            self.found.append(np.array([self.open]))
+            self.open = None
+
+    def lengths(self) -> np.ndarray:
+        found = np.concatenate(self.found) if self.found else np.zeros(0, np.int64)
+        return found if self.sound else np.full(found.size, self.total)
+
+
+_SHARED_CELL = _little(b't="s"><v')  # then ">", the index, then _SHARED_CELL_END
+_SHARED_CELL_END = _little(b"</v></c>")
+
+
+def _shared_indices(region: bytes) -> np.ndarray:
+    """The index of every cell of the usual shape <c ... t="s"><v>123</v></c> in a region (at
+    most 8 digits; any other shape is left out, and counted at the longest string)."""
+    a = _BUFFERS.load(region)[0]
+    little = np.ndarray((a.size - 7,), "<u8", a, strides=(1,))
+    at = np.flatnonzero(a[: len(region)] == ord("s")) - 3
+    at = at[at >= 0]
+    at = at[little[at] == _SHARED_CELL]
+    at = at[a[at + 8] == _GT] + 9  # the index's first byte
+    digits = a[at[:, None] + np.arange(9)] - np.uint8(ord("0"))  # wraps below "0"
+    run = np.logical_and.accumulate(digits <= 9, axis=1)
+    count = run.sum(axis=1)
+    ok = (count >= 1) & (count <= 8)
+    ok[ok] = little[at[ok] + count[ok]] == _SHARED_CELL_END
+    index = np.zeros(int(np.count_nonzero(ok)), np.int64)
+    for k in range(8):
+        index = np.where(run[ok, k], index * 10 + digits[ok, k], index)
+    return index
+
+
+def _cell_text(f: BinaryIO, info: zipfile.ZipInfo, strings: int) -> tuple[np.ndarray, int, int]:
+    """For one sheet part: the references to each of the shared strings, how many cells may take
+    a shared string whose reference was not read (each "s" attribute value is one), and the text
+    bytes of its inline strings."""
+    counts = np.zeros(strings, np.int64)
+    unread = inline = 0
+
+    def add(region: bytes) -> None:
+        nonlocal unread, inline
+        if b"<is" in region or b":is" in region:
+            inline += _inline_text(region)
+        values = region.count(b'"s"') + region.count(b"'s'")
+        if values:
+            index = _shared_indices(region)
+            unread += values - index.size
+            # an index past the strings makes calamine fail the sheet: it costs nothing
+            counts[:] += np.bincount(index[index < strings], minlength=strings)
+
+    carry = b""
+    for chunk in _part_chunks(f, info):
+        buf = carry + chunk
+        cut = _cut(buf)
+        add(buf[:cut])
+        carry = buf[cut:]
+    add(carry)
+    return counts, unread, inline
+
+
+def _check_text_budget(
+    f: BinaryIO,
+    parsed: dict[str, tuple[zipfile.ZipInfo, _PartScan, list[str]]],
+    strings: _StringsText | None,
+    limits: Limits,
+) -> None:
+    """Refuse a workbook whose cells would hold more than max_workbook_text characters: each
+    shared string once (and at least one character: calamine keeps every one), again for every
+    cell that references it, and the inline strings. `parsed`: sheet part -> (its entry, its
+    scan, the sheets calamine parses from it)."""
+    cost = np.maximum(strings.lengths() if strings else np.zeros(0, np.int64), 1)
+    longest = int(cost.max(initial=1))
+    cells = sum(scan.cells * len(reads) for _, scan, reads in parsed.values())
+    inline = sum(scan.text.size * len(reads) for _, scan, reads in parsed.values() if scan.text)
+    # cheap first, and enough for almost every return: every cell holding the longest string,
+    # every byte of the sheets an inline string
+    if float(cost.sum()) + float(cells) * longest + inline <= limits.max_workbook_text:
+        return
+    refs = np.zeros(cost.size, np.int64)
+    by_part: dict[str, float] = {}  # text each part's cells hold, to name the sheet with most
+    for part, (info, _, reads) in parsed.items():
+        counts, unread, inline_part = _cell_text(f, info, cost.size)
+        refs += counts * len(reads)
+        by_part[part] = (float(counts @ cost) + float(unread) * longest + inline_part) * len(reads)
+    total = float(np.maximum(refs, 1) @ cost) - float(refs @ cost) + sum(by_part.values())
+    if total <= limits.max_workbook_text:
+        return
+    most = max(by_part, key=by_part.__getitem__, default=None)
+    sheet = parsed[most][2][0] if most is not None and by_part[most] > 0 else None
+    raise _refused(
+        "file.too_much_text" if sheet is not None else "file.too_much_text.workbook",
+        sheet=sheet,
+        value=f"{int(total):,}",
+        text=int(total),
+        limit=limits.max_workbook_text,
+    )
+
+
+def _depth(data: bytes) -> int:
+    """How deep the elements of a small XML part nest. The workbook part and its relationships are
+    parsed whole by ElementTree: nested two million deep, 16 MiB cost it seconds and 600 MB."""
+    a = np.frombuffer(data + b"\0\0", np.uint8)
+    n = len(data)
+    lt = np.flatnonzero(a[:n] == _LT)
+    gt = np.flatnonzero(a[:n] == _GT)
+    if lt.size == 0 or gt.size == 0:
+        return 0
+    ends = gt[np.minimum(np.searchsorted(gt, lt), gt.size - 1)]
+    second = a[lt + 1]
+    opens = ~np.isin(second, np.frombuffer(b"/?!", np.uint8)) & (a[ends - 1] != _SLASH)
+    return int(np.cumsum(opens.astype(np.int64) - (second == _SLASH)).max(initial=0))
+
+
+def _sheet_parts(f: BinaryIO, zf: zipfile.ZipFile, limits: Limits) -> dict[str, list[str]]:
     """Zip part name -> the sheet names pointing at it (one, in any workbook Excel writes), from
     xl/workbook.xml and its relationships (small parts, already checked for DOCTYPE/ENTITY;
     defusedxml refuses them anyway)."""
@@ -818,24 +1079,32 @@ def _sheet_parts(f: BinaryIO, zf: zipfile.ZipFile) -> dict[str, list[str]]:
     def parse(name: str) -> list[Element]:
         info = zf.getinfo(name)
         if info.file_size > 16 * MIB:
-            raise _refused("file.corrupt")
+            raise _refused("file.corrupt", why="xml.part_too_large")
         data = b"".join(_part_chunks(f, info))
+        _check_encoding(data)
         if _ENTITY.search(data):
             raise _refused("file.xml_entities")
+        if _depth(data) > limits.max_xml_depth:
+            raise _refused("file.corrupt", why="xml.depth")
         return list(SafeET.fromstring(data).iter())
 
     def local(tag: str) -> str:
         return tag.rsplit("}", 1)[-1]
 
+    entry = {name.lower(): name for name in zf.namelist()}  # calamine ignores case, as here
+    # Every relationship, whatever its TargetMode: calamine reads an "External" target as a part
+    # of the zip all the same (five 10-million-cell sheets once slipped past the cell budget so).
     targets: dict[str, str] = {}
-    if "xl/_rels/workbook.xml.rels" in zf.namelist():
-        for el in parse("xl/_rels/workbook.xml.rels"):
-            if local(el.tag) == "Relationship" and el.get("TargetMode") != "External":
+    if "xl/_rels/workbook.xml.rels" in entry:
+        for el in parse(entry["xl/_rels/workbook.xml.rels"]):
+            if local(el.tag) == "Relationship":
                 targets[el.get("Id", "")] = el.get("Target", "")
     parts: dict[str, list[str]] = {}
-    for el in parse("xl/workbook.xml"):
+    sheets = 0
+    for el in parse(entry["xl/workbook.xml"]):
         if local(el.tag) != "sheet":
             continue
+        sheets += 1
         rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), "")
         target = targets.get(rid)
         if target is None:
@@ -846,47 +1115,65 @@ def _sheet_parts(f: BinaryIO, zf: zipfile.ZipFile) -> dict[str, list[str]]:
             if target.startswith("/xl/")
             else (target if target.startswith("xl/") else f"xl/{target}")
         )
-        for part in {literal, posixpath.normpath(literal)}:
+        for part in {entry.get(p.lower(), p) for p in (literal, posixpath.normpath(literal))}:
             parts.setdefault(part, []).append(el.get("name", ""))
+    if sheets > limits.max_sheets:
+        raise _refused("file.too_many_sheets", value=f"{sheets:,}", count=sheets,
+                       limit=limits.max_sheets)
     return parts
 
 
 SheetFilter = Callable[[str], bool]
 
 
+@dataclass
+class _Inspection:
+    """What the checks learnt that the parse needs."""
+
+    formulas: dict[str, set[tuple[int, int]]]  # per sheet name: formulas without a cached value
+    check_text: set[str]  # sheets whose parsed cells may hold a long text or a control character
+
+
 def _inspect(f: BinaryIO, limits: Limits, wanted: SheetFilter | None = None,
-             exact: bool = False) -> dict[str, set[tuple[int, int]]]:
-    """All checks; returns the formulas without cached value per sheet name. Sheets that
-    `wanted` turns down are neither scanned nor, later, parsed. `exact` turns the fast path of
-    the cell scan off (tests compare the two)."""
+             exact: bool = False) -> _Inspection:
+    """All checks on the bytes. Sheets that `wanted` turns down are neither scanned nor, later,
+    parsed. `exact` turns the fast path of the cell scan off (tests compare the two)."""
     size = f.seek(0, 2)
     _check_magic(f, size, limits)
     count = _declared_entry_count(f, size)
     if count is not None and count > limits.max_zip_entries:
-        raise _refused("file.zip_bomb")
+        raise _refused("file.zip_bomb", why="zip.declared_entries")
     with zipfile.ZipFile(f) as zf:
         _check_zip(zf, f, limits)
-        sheet_of = _sheet_parts(f, zf)
+        sheet_of = _sheet_parts(f, zf, limits)
         formulas: dict[str, set[tuple[int, int]]] = {}
         too_big: FileRefused | None = None
-        si_count, unique_count, cells, ranges = 0, 0, 0, 0
+        si_count, unique_count, cells, ranges, styles = 0, 0, 0, 0, 0
+        parsed: dict[str, tuple[zipfile.ZipInfo, _PartScan, list[str]]] = {}
+        strings: _StringsText | None = None
         for info in zf.infolist():
             xml = info.filename.lower().endswith((".xml", ".rels")) or info.filename in sheet_of
             if info.is_dir() or not xml:
                 continue
-            names = sheet_of.get(info.filename)
-            if wanted is not None and names and not any(map(wanted, names)):
-                continue  # calamine will not parse this part either
+            names = sheet_of.get(info.filename, [])
+            # calamine parses the part once for each wanted sheet pointing at it, else not at all
+            reads = [name for name in names if wanted is None or wanted(name)]
+            if names and not reads:
+                continue
             try:
-                scan = _scan_part(f, info, limits, walk_all=False, exact=exact)
+                scan = _scan_part(f, info, limits, walk_all=False, exact=exact, sheet=bool(reads))
             except _NeedsWalk:
-                scan = _scan_part(f, info, limits, walk_all=True)
+                scan = _scan_part(f, info, limits, walk_all=True, sheet=bool(reads))
             sheet = names[-1] if names else info.filename
             si_count += scan.si_count
             unique_count = max(unique_count, scan.unique_count)
             cells += scan.cells
-            if info.filename in sheet_of:
-                ranges += scan.max_row * scan.max_col
+            styles += scan.styles
+            if reads:
+                ranges += scan.max_row * scan.max_col * len(reads)
+                parsed[info.filename] = (info, scan, reads)
+            if scan.strings is not None:
+                strings = scan.strings
             for name in (names or [sheet]) if scan.formulas else ():
                 formulas.setdefault(name, set()).update(scan.formulas)
             if too_big is None and (over := scan.over(limits)):
@@ -896,6 +1183,7 @@ def _inspect(f: BinaryIO, limits: Limits, wanted: SheetFilter | None = None,
                     "file.too_many_cells",
                     sheet=sheet,
                     value=f"A1:{cell}",
+                    why="sheet.declared_range" if over == scan.declared else "sheet.range",
                     cell=cell,
                     rows=rows,
                     cols=cols,
@@ -914,8 +1202,22 @@ def _inspect(f: BinaryIO, limits: Limits, wanted: SheetFilter | None = None,
             raise too_big
         # calamine reserves memory for the declared shared-string count before reading any
         if unique_count > max(si_count, cells):
-            raise _refused("file.corrupt")
-    return formulas
+            raise _refused("file.corrupt", why="sst.unique_count")
+        if styles > limits.max_styles:
+            raise _refused("file.too_many_styles", value=f"{styles:,}", count=styles,
+                           limit=limits.max_styles)
+        _check_text_budget(f, parsed, strings, limits)
+    everywhere = strings is not None and (
+        strings.controls or not strings.sound
+        or int(strings.lengths().max(initial=0)) > limits.max_cell_text
+    )
+    check_text = {
+        name
+        for _, scan, reads in parsed.values()
+        if everywhere or (scan.text is not None and (scan.text.long_text or scan.text.controls))
+        for name in reads
+    }
+    return _Inspection(formulas, check_text)
 
 
 _P_ = ParamSpec("_P_")
@@ -928,8 +1230,10 @@ def _guarded(fn: Callable[_P_, _T], *args: _P_.args, **kwargs: _P_.kwargs) -> _T
         return fn(*args, **kwargs)
     except (FileRefused, KeyboardInterrupt, SystemExit):
         raise
+    except MemoryError as exc:
+        raise _refused("file.too_complex", why="memory") from exc
     except BaseException as exc:  # a calamine panic is pyo3's PanicException, a BaseException
-        raise _refused("file.corrupt") from exc
+        raise _refused("file.corrupt", why=f"error.{type(exc).__name__}") from exc
 
 
 def _inspect_path(path: Path, limits: Limits) -> None:
@@ -938,13 +1242,14 @@ def _inspect_path(path: Path, limits: Limits) -> None:
 
 
 def inspect_file(path: Path, limits: Limits = Limits()) -> None:  # noqa: B008
-    """Refuse (FileRefused) anything that is not a safe, plain .xlsx within the limits."""
+    """Refuse (FileRefused) anything the checks alone refuse, in this process. What only the
+    parse can tell (a crash, the cells' text) is not tried: `read_workbook` does both."""
     _guarded(_inspect_path, Path(path), limits)
 
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while calamine builds a workbook's cells.
+    """Pause Python's cyclic garbage collector while a workbook's cells are unpickled.
 
     Millions of new lists, strings and floats (none of them cycles) set off collection after
     collection, each one walking every object alive in the process: about a tenth of the read
@@ -960,21 +1265,169 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read(path: Path, limits: Limits, wanted: SheetFilter | None = None) -> RawWorkbook:
-    # read once into memory (at most max_file_bytes): what is checked is what calamine parses
-    with path.open("rb") as f:
-        _check_size(os.fstat(f.fileno()).st_size, limits)
-        data = io.BytesIO(f.read(limits.max_file_bytes + 1))
-    formulas = _inspect(data, limits, wanted)
-    data.seek(0)
-    with _gc_paused(), CalamineWorkbook.from_filelike(data) as wb:
+# --- parsing in a child process -------------------------------------------------------------
+#
+# calamine's failures are not all exceptions: a failed allocation aborts the process (with
+# RUST_BACKTRACE set it can hang instead) and a sheet may take as long as it likes. So calamine
+# runs in a forked child (cheap: the imports are done, the pages shared) under hard limits, and the
+# cells come back pickled in chunks, the parent unpickling one while the child pickles the next. A
+# child that dies, hangs or runs out of a limit is a refused file, and the file's sha256 is
+# remembered so that it is refused at once until it changes.
+#
+# The checks run in the parent meanwhile, and nothing the child sends is used unless they pass: a
+# file they refuse is refused for their reason, the child killed. The child starts at once only
+# where its memory is capped (RLIMIT_AS, Linux); elsewhere it waits for the checks to pass. The
+# overlap is what keeps the sandbox from costing time: the cells' transfer is paid for by the
+# checks no longer delaying the parse.
+#
+# The child is a boundary for crashes and resources, not for privileges: it is the same user
+# with the same memory, so what it sends (pickles, loaded here) is trusted as the parent is.
+
+_CHUNK_CELLS = 200_000  # cells a message carries: small, so pickling and unpickling overlap
+_OUT_OF_MEMORY = 3  # the child's exit status when Python itself ran out of memory
+_WALL_CLOCK = 3  # a hang uses no CPU: the clock allows max_parse_seconds times this
+_REMEMBERED: set[str] = set()  # sha256 of each file that took the parser down, in this process
+_REMEMBER_FILE = "parser_refused.txt"  # ... and in the data folder, for every process
+
+
+def _remember_file() -> Path | None:
+    """<SEP_DATA_DIR>/parser_refused.txt, if that folder exists (a partner's `validate` has none:
+    there the file is remembered by the process alone)."""
+    folder = Path(os.environ.get("SEP_DATA_DIR", "var"))
+    return folder / _REMEMBER_FILE if folder.is_dir() else None
+
+
+def _took_the_parser_down(digest: str) -> bool:
+    if digest in _REMEMBERED:
+        return True
+    path = _remember_file()
+    try:
+        known = path is not None and digest in path.read_text(encoding="utf-8").split()
+    except OSError:  # absent or unreadable: nothing remembered there
+        return False
+    if known:
+        _REMEMBERED.add(digest)
+    return known
+
+
+def _remember(digest: str, reason: str) -> None:
+    _REMEMBERED.add(digest)
+    if (path := _remember_file()) is not None:
+        with suppress(OSError), path.open("a", encoding="utf-8") as out:  # else this process only
+            out.write(f"{digest} {reason}\n")
+
+
+def _set_limit(which: int, soft: int, hard: int | None = None) -> None:
+    """Lower a resource limit (never above the hard limit already set, e.g. by a test)."""
+    hard = soft if hard is None else hard
+    current = resource.getrlimit(which)[1]
+    if current != resource.RLIM_INFINITY:
+        hard = min(hard, current)
+    resource.setrlimit(which, (min(soft, hard), hard))
+
+
+def _confine(limits: Limits, parent: int, keep: tuple[int, ...]) -> bool:
+    """The child's limits and surroundings, set before it reads a byte of the file; whether its
+    memory could be capped."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent stops it
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):  # die with the parent, whatever kills it
+        with suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:
+            os._exit(0)
+        # hold none of the parent's files, sockets or locks (the writer lock is an flock)
+        for fd in map(int, os.listdir("/proc/self/fd")):
+            if fd > 2 and fd not in keep:
+                with suppress(OSError):
+                    os.close(fd)
+    # a panic would print a backtrace, and an abort can hang while capturing one
+    os.environ.pop("RUST_BACKTRACE", None)
+    os.environ.pop("RUST_LIB_BACKTRACE", None)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):  # calamine's abort message is for no one's terminal
+        os.dup2(null, fd)
+    _set_limit(resource.RLIMIT_CORE, 0)  # an abort must not write a core of gigabytes
+    seconds = max(1, math.ceil(limits.max_parse_seconds))
+    _set_limit(resource.RLIMIT_CPU, seconds, seconds + 1)  # SIGXCPU, then SIGKILL
+    gc.disable()  # a short life: exit frees it all
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            mapped = int(statm.read().split()[0]) * resource.getpagesize()  # inherited, shared
+        _set_limit(resource.RLIMIT_AS, mapped + limits.max_parse_memory)
+    except (OSError, ValueError, IndexError):
+        return False
+    return True
+
+
+def _send(out: int, message: tuple[object, ...]) -> None:
+    """One message to the parent: its length, then its pickle."""
+    buffer = io.BytesIO()
+    buffer.write(bytes(8))
+    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+    # no memo: four times faster on cells, which are never shared nor recursive (the attribute is
+    # documented as deprecated but is the only way to turn the memo off)
+    pickler.fast = True
+    pickler.dump(message)
+    view = buffer.getbuffer()
+    struct.pack_into("<Q", view, 0, len(view) - 8)
+    while view:
+        view = view[os.write(out, view) :]
+
+
+def _shown(text: str, width: int = 60) -> str:
+    """A cell's text as a message shows it: control characters spelt out, cut to width."""
+    shown = _CONTROL.sub(lambda m: f"[U+{ord(m[0]):04X}]", text[:width])
+    return shown + ("…" if len(text) > width else "")
+
+
+def _char_names(text: str) -> str:
+    return ", ".join(f"U+{ord(c):04X}" for c in sorted(set(_CONTROL.findall(text))))
+
+
+def _check_sheet_name(position: int, name: str) -> None:
+    if _CONTROL.search(name):
+        shown = _CONTROL.sub("?", name)
+        raise _refused("file.control_characters.sheet_name", sheet=shown, value=shown,
+                       why="text.sheet_name", position=position, chars=_char_names(name))
+
+
+def _check_text(sheet: str, rows: list[list[object]], limits: Limits) -> None:
+    """Refuse a sheet with a cell over max_cell_text characters or holding a control character
+    (NUL cannot even be stored), naming the first such cell and listing the others."""
+    limit = limits.max_cell_text
+    found: dict[str, list[tuple[int, int, str]]] = {"control": [], "long": []}
+    for r, row in enumerate(rows):
+        texts = [v for v in row if v.__class__ is str]
+        if not texts or (max(map(len, texts)) <= limit and not _CONTROL.search("\n".join(texts))):
+            continue
+        for c, v in enumerate(row):
+            if v.__class__ is str and (_CONTROL.search(v) or len(v) > limit):
+                found["control" if _CONTROL.search(v) else "long"].append((r, c, v))
+    for kind, cells in found.items():
+        if not cells:
+            continue
+        (r, c, text), others = cells[0], [cell_address(rr + 1, cc) for rr, cc, _ in cells[1:]]
+        more_en, more_cy = other_cells_text(others)
+        common = {"sheet": sheet, "value": _shown(text), "row": r + 1,
+                  "cell": cell_address(r + 1, c), "more_en": more_en, "more_cy": more_cy}
+        if kind == "control":
+            raise _refused("file.control_characters", why="text.control",
+                           chars=_char_names(text), **common)  # type: ignore[arg-type]
+        raise _refused("file.cell_too_long", why="text.cell_length", length=len(text),
+                       limit=limit, **common)  # type: ignore[arg-type]
+
+
+def _parse(data: bytes, wanted: SheetFilter | None, out: int) -> None:
+    """In the child: calamine, each sheet sent as soon as it is read."""
+    with CalamineWorkbook.from_filelike(io.BytesIO(data)) as wb:
         names = list(wb.sheet_names)
         if not names:
             raise _refused("file.not_xlsx.no_sheets")
-        sheets: dict[str, RawSheet] = {}
         for index, name in enumerate(names):
             if wanted is not None and not wanted(name):
                 continue
+            _check_sheet_name(index + 1, name)
             try:
                 rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False)
             except OverflowError as exc:  # a huge number in a duration-formatted cell
@@ -982,13 +1435,195 @@ def _read(path: Path, limits: Limits, wanted: SheetFilter | None = None) -> RawW
             # calamine gives "" for an empty cell: left so (see RawSheet.rows)
             while rows and rows[-1].count("") == len(rows[-1]):
                 rows.pop()  # trailing blank rows carry no data
-            sheets[name] = RawSheet(name, rows, formulas.get(name, set()))
-    return RawWorkbook(sheets)
+            _send(out, ("sheet", name))
+            step = max(1, _CHUNK_CELLS // len(rows[0])) if rows and rows[0] else len(rows) or 1
+            for at in range(0, len(rows), step):
+                _send(out, ("rows", rows[at : at + step]))
+
+
+def _child(data: bytes, limits: Limits, wanted: SheetFilter | None, out: int, go: int,
+           parent: int) -> None:
+    """The child's whole life: it answers "done", or "refused" with the issue, or dies."""
+    try:
+        if not _confine(limits, parent, (out, go)) and os.read(go, 1) != b"!":
+            os._exit(0)  # uncapped, it parses only what the checks let through; they did not
+        os.close(go)
+        try:
+            _parse(data, wanted, out)
+        except FileRefused as refused:
+            _send(out, ("refused", refused.issue, refused.reason))
+        except MemoryError:
+            os._exit(_OUT_OF_MEMORY)
+        except BaseException as exc:  # calamine's errors, and panics (pyo3's PanicException)
+            if _near_memory_cap():  # e.g. "PyObject pointer is null": an allocation failed
+                os._exit(_OUT_OF_MEMORY)
+            refused = _refused("file.corrupt", why=f"error.{type(exc).__name__}")
+            _send(out, ("refused", refused.issue, refused.reason))
+        else:
+            _send(out, ("done",))
+    finally:
+        os._exit(0)  # never the parent's atexit handlers, buffers or finalizers
+
+
+def _near_memory_cap() -> bool:
+    """Whether the child's address space came within a tenth of its cap: a failure then is the
+    cap's, whatever form it took (an abort, a MemoryError, or a panic where pyo3 met a failed
+    allocation)."""
+    cap = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if cap == resource.RLIM_INFINITY:
+        return False
+    try:
+        with open("/proc/self/status", "rb") as status:
+            peak = next(line for line in status if line.startswith(b"VmPeak:"))
+    except (OSError, StopIteration):
+        return False
+    return int(peak.split()[1]) * 1024 > cap * 0.9
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _read_exactly(fd: int, poller: select.poll, deadline: float, size: int) -> bytearray | None:
+    """size bytes from the child, or None if it closed the pipe first (it died)."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    got = 0
+    while got < size:
+        left = deadline - time.monotonic()
+        if left <= 0 or not poller.poll(left * 1000):
+            raise _Timeout
+        n = os.readv(fd, [view[got:]])
+        if n == 0:
+            return None
+        got += n
+    return buffer
+
+
+def _receive(fd: int, deadline: float, limits: Limits) -> RawWorkbook | FileRefused | None:
+    """The child's answer: the workbook, its refusal, or None when it died without one."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    sheets: dict[str, RawSheet] = {}
+    sheet: RawSheet | None = None
+    while (head := _read_exactly(fd, poller, deadline, 8)) is not None:
+        size = struct.unpack("<Q", head)[0]
+        if size > limits.max_parse_memory:  # no message of ours is that long
+            return None
+        body = _read_exactly(fd, poller, deadline, size)
+        if body is None:
+            return None
+        message = pickle.loads(body)
+        if message[0] == "rows" and sheet is not None:
+            if sheet.cells:
+                sheet.cells.extend(message[1])
+            else:
+                sheet.cells = message[1]
+        elif message[0] == "sheet":
+            sheet = sheets[message[1]] = RawSheet(message[1], [], set())
+        elif message[0] == "done":
+            return RawWorkbook(sheets)
+        elif message[0] == "refused":
+            return FileRefused(message[1], message[2])
+    return None
+
+
+def _how_it_died(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        if number in (signal.SIGXCPU, signal.SIGKILL):  # RLIMIT_CPU's two signals
+            return "sandbox.cpu"
+        with suppress(ValueError):
+            return f"sandbox.{signal.Signals(number).name}"  # SIGABRT: calamine's allocation
+        return f"sandbox.signal{number}"
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == _OUT_OF_MEMORY:
+        return "sandbox.memory"
+    return "sandbox.no_answer"
+
+
+def _reap(pids: set[int]) -> None:
+    """Collect children that have exited since (a zombie costs nothing until then)."""
+    for pid in list(pids):
+        with suppress(ChildProcessError):  # someone else's wait() took it
+            if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                continue
+        pids.discard(pid)
+
+
+_EXITING: set[int] = set()  # children that answered and may still be unmapping gigabytes
+
+
+def _parse_in_child(data: bytes, digest: str, limits: Limits,
+                    wanted: SheetFilter | None) -> RawWorkbook:
+    _reap(_EXITING)
+    read_end, write_end = os.pipe()
+    go_read, go_write = os.pipe()
+    with suppress(OSError, AttributeError):  # a bigger pipe: fewer wake-ups on both sides
+        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, MIB)
+    parent = os.getpid()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that a child forked from a threaded process may deadlock; this one
+        # runs only the reader, and is killed at its deadline if it ever blocks
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child; it never returns
+        os.close(read_end)
+        os.close(go_write)
+        _child(data, limits, wanted, write_end, go_read, parent)
+    os.close(write_end)
+    os.close(go_read)
+    deadline = time.monotonic() + limits.max_parse_seconds * _WALL_CLOCK
+    answer: RawWorkbook | FileRefused | None = None
+    why = ""
+    try:
+        # the checks, while the child parses; a refusal here wins, and the child is killed
+        inspection = _guarded(_inspect, io.BytesIO(data), limits, wanted)
+        with suppress(OSError):  # it may be dead already: its answer will say so
+            os.write(go_write, b"!")
+        with _gc_paused():
+            answer = _receive(read_end, deadline, limits)
+    except _Timeout:
+        why = "sandbox.time"
+    finally:
+        os.close(go_write)
+        os.close(read_end)
+        if answer is None:  # refused, timed out, died, or interrupted: make sure it is gone
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            try:
+                status = os.waitpid(pid, 0)[1]
+            except ChildProcessError:  # reaped by someone else (SIGCHLD ignored): cause unknown
+                status = 0
+        else:  # it answered and exits now: no need to wait while it unmaps its memory
+            _EXITING.add(pid)
+    if answer is None:
+        why = why or _how_it_died(status)
+        _remember(digest, why)
+        raise _refused("file.too_complex", why=why)
+    if isinstance(answer, FileRefused):
+        raise answer
+    for name, sheet in answer.sheets.items():
+        if name in inspection.check_text:
+            _check_text(name, sheet.cells, limits)
+        sheet.formulas_without_value = inspection.formulas.get(name, set())
+    return answer
+
+
+def _load(path: Path, limits: Limits) -> bytes:
+    # read once into memory (at most max_file_bytes): what is checked is what calamine parses
+    with path.open("rb") as f:
+        _check_size(os.fstat(f.fileno()).st_size, limits)
+        return f.read(limits.max_file_bytes + 1)
 
 
 def read_workbook(path: Path, limits: Limits = Limits(),  # noqa: B008
                   sheets: SheetFilter | None = None) -> RawWorkbook:
-    """inspect_file, then read every sheet with python-calamine at its Excel positions; with
-    `sheets`, only the sheets whose name it accepts are checked and read (e.g. the About sheet
-    to route a file)."""
-    return _guarded(_read, Path(path), limits, sheets)
+    """The checks, then every sheet read with python-calamine at its Excel positions, both in a
+    child process under hard limits; with `sheets`, only the sheets whose name it accepts are
+    checked and read (e.g. the About sheet to route a file). A file that took the parser down
+    (a crash, a limit, a hang) is refused, at once the next time."""
+    data = _guarded(_load, Path(path), limits)
+    digest = hashlib.sha256(data).hexdigest()
+    if _took_the_parser_down(digest):
+        raise _refused("file.too_complex", why="sandbox.remembered")
+    return _parse_in_child(data, digest, limits, sheets)
