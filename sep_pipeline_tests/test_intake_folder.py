@@ -156,3 +156,24 @@ def test_status_lists_what_is_in_the_intake_folder_but_not_read(env):
                  "loose.xlsx"):
         assert name in result.output
     assert "not read as returns" in result.output
+
+
+@pytest.mark.parametrize("hostile", ["shared_strings_bomb", "external_target_sheets"])
+def test_a_hostile_file_in_one_body_stops_no_other(env, hostile):
+    """The red team's bombs, sent by CLCT beside MGNPA's and TCG's valid returns: the run
+    completes, CLCT's file is refused for its own reason (archived, told in its feedback), and
+    every other body's return is accepted."""
+    from sep_pipeline_tests.bad_workbooks import HOSTILE
+
+    (env.intake_dir / "CLCT").mkdir()
+    bad = HOSTILE[hostile].build(env.intake_dir / "CLCT")
+    assert bad.parent == env.intake_dir / "CLCT"
+    drop(env.intake_dir, "MGNPA", 1)
+    drop(env.intake_dir, "TCG", 1)
+    results = {r.body: r for r in run_pending()}
+    assert {b: r.status for b, r in results.items()} == {
+        "CLCT": "rejected", "MGNPA": "accepted", "TCG": "accepted"}
+    assert rows(env, "select code from validation_issues v join submissions s using "
+                     "(submission_id) where s.body_code = 'CLCT'") == [(HOSTILE[hostile].code,)]
+    assert (env.intake_dir / "CLCT" / "feedback" / f"{bad.stem}_feedback.xlsx").exists()
+    assert any(p.read_bytes() == bad.read_bytes() for p in env.archive_dir.rglob("*.xlsx"))
