@@ -420,3 +420,39 @@ def test_the_garbage_collector_is_paused_only_while_the_cells_are_unpickled(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _entry_of_ratio(target: float, size: int = 2 * 1024**2) -> bytes:
+    """`size` bytes that deflate about `target`:1 (random bytes, then zeros: the random part
+    sets the compressed size), found by bisection on the real compressor."""
+    import os
+    import zlib
+
+    noise = os.urandom(size)
+    lo, hi = 0, size
+    while hi - lo > 16:
+        mid = (lo + hi) // 2
+        data = noise[:mid] + bytes(size - mid)
+        ratio = size / len(zlib.compress(data, 6))
+        lo, hi = (mid, hi) if ratio > target else (lo, mid)
+    return noise[:lo] + bytes(size - lo)
+
+
+def test_the_compression_ratio_limit_is_pinned(tmp_path: Path) -> None:
+    """An entry compressed 140:1 passes, one compressed 160:1 is a zip bomb: the limit (150) is
+    between them, not anywhere below the ~1000:1 of a file of zeros."""
+    import zipfile
+
+    assert Limits().max_compression_ratio == 150.0
+    for target, refused_too in ((140.0, False), (160.0, True)):
+        parts = xlsx_parts()
+        parts["xl/media/image1.png"] = _entry_of_ratio(target)
+        path = write_zip(tmp_path / f"ratio_{int(target)}.xlsx", parts)
+        with zipfile.ZipFile(path) as z:
+            info = z.getinfo("xl/media/image1.png")
+            ratio = info.file_size / info.compress_size
+        assert abs(ratio - target) < 5, ratio
+        if refused_too:
+            assert refused(path).issue.code == "file.zip_bomb"
+        else:
+            read_workbook(path)
