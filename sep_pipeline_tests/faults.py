@@ -355,6 +355,9 @@ class World:
         from sep_pipeline_tests.isolation import isolate
 
         self.base = base
+        # beside the base, not in it: a test may fill the base's file system, and the runs'
+        # markers and output must still be written
+        self.pause_dir = base.parent / f"{base.name}-pause"
         self.work = base / "work"
         self.template = base / "template"
         self.pg = pg_admin_url

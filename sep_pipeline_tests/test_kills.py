@@ -80,7 +80,7 @@ def world(tmp_path_factory):
 
 def kill_then_complete(world: World, scenario: str, point: str) -> None:
     world.restore(scenario)
-    pause_dir = world.base / "pause"
+    pause_dir = world.pause_dir
     proc = start_run(point, pause_dir)
     assert fnmatchcase(held(proc, pause_dir), point)
     kill(proc)
@@ -120,7 +120,7 @@ def test_the_sensor_finishes_what_a_killed_run_left(world):
     from sep_pipeline.definitions import SepConfig, defs, intake_sensor
 
     world.restore("resubmission")
-    pause_dir = world.base / "pause"
+    pause_dir = world.pause_dir
     proc = start_run("feedback:CLCT_Q1_v2.xlsx", pause_dir)
     held(proc, pause_dir)
     kill(proc)
@@ -149,7 +149,7 @@ def test_report_publishes_an_out_of_date_quarter_from_the_warehouse(world):
     from sep_pipeline.runner import report
 
     world.restore("resubmission")
-    pause_dir = world.base / "pause"
+    pause_dir = world.pause_dir
     proc = start_run("figures:2025-26 Q1", pause_dir)
     held(proc, pause_dir)
     kill(proc)
@@ -172,7 +172,7 @@ def test_a_full_disk_fails_the_run_plainly_and_keeps_the_previous_pack(world, po
     world.restore("resubmission")
     packs = world.cfg.outputs_dir / "packs"
     before = files_outcome(packs)
-    pause_dir = world.base / "pause"
+    pause_dir = world.pause_dir
     proc = start_run(point, pause_dir)
     held(proc, pause_dir)
     filler = fill(world.base)

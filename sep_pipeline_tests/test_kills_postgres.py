@@ -59,7 +59,7 @@ def test_a_kill_inside_each_step_then_a_run_publishes_what_a_clean_run_does(worl
 ])
 def test_a_lost_database_fails_the_run_plainly_and_the_next_run_completes(world, point):
     world.restore("resubmission")
-    pause_dir = world.base / "pause"
+    pause_dir = world.pause_dir
     proc = start_run(point, pause_dir)
     held(proc, pause_dir)
     world.proxy.cut()
@@ -78,7 +78,7 @@ def test_a_refused_database_says_so_and_changes_nothing(world):
     world.restore("resubmission")
     world.proxy.cut()
     try:
-        code, out = finish(start_run(None, world.base / "pause"))
+        code, out = finish(start_run(None, world.pause_dir))
     finally:
         world.proxy.restore()
     assert code == 1, out
