@@ -223,6 +223,10 @@ def test_daemon_picks_up_a_dropped_file_on_postgres(tmp_path, monkeypatch):
                     break
                 time.sleep(2)
             logs = "".join(p.read_text()[-3000:] for p in run_dir.glob("*.log"))
+            if status and status != "accepted":
+                with warehouse.engine(warehouse_url).connect() as conn:
+                    logs = "\n".join(conn.execute(sa.text(
+                        "select message from validation_issues")).scalars()) + "\n" + logs
             assert status == "accepted", logs
             with warehouse.engine(warehouse_url).connect() as conn:
                 assert conn.execute(sa.text("select count(*) from workforce")).scalar_one() > 0
