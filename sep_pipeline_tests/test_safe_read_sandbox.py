@@ -244,3 +244,38 @@ def test_the_cells_come_back_as_calamine_read_them(
     assert {type(v) for v in read.sheets["Kinds"].cells[5]} >= {
         str, float, bool, dt.date, dt.datetime, dt.time, dt.timedelta
     }
+
+
+def test_a_return_read_in_grpc_threads_is_read(tmp_path: Path) -> None:
+    """Dagster's code server evaluates the intake sensor in gRPC threads, and gRPC's fork
+    handlers run in the child: when the child closed gRPC's sockets and event fds, one valid
+    return in six was refused as too complex (and then remembered as such)."""
+    from concurrent import futures
+
+    import grpc
+
+    path = bw.sample_return(tmp_path)
+    seen: list[str] = []
+
+    def handler(request: bytes, context: object) -> bytes:
+        try:
+            raw = read_workbook(path, sheets=lambda name: name == "Notes")
+            seen.append(",".join(raw.sheets))
+        except FileRefused as refused:
+            seen.append(refused.reason)
+        return b""
+
+    server = grpc.server(futures.ThreadPoolExecutor(8))
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
+        "t", {"read": grpc.unary_unary_rpc_method_handler(handler)}),))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            call = channel.unary_unary("/t/read")
+            for answer in [call.future(b"") for _ in range(100)]:
+                answer.result(timeout=120)
+    finally:
+        server.stop(None)
+    assert seen == ["Notes"] * 100
+    assert not safe_read._REMEMBERED
