@@ -106,7 +106,7 @@ def test_the_first_publication_is_the_fresh_figures_and_the_warehouse_holds_them
         ours.sort_values(key, ignore_index=True))
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(resubmit=st.lists(st.sampled_from(BODIES), min_size=1, max_size=3, unique=True),
        seed=st.integers(0, 2**16), drop=st.sampled_from([None, *OPTIONAL]),
        absent=st.sampled_from([None, *OPTIONAL]), later=st.booleans())

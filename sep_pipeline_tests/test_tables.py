@@ -290,7 +290,7 @@ def returns(draw) -> tuple[dict[str, pd.DataFrame], dict[str, set[str]], list[st
     return frames, submitted, bodies
 
 
-PROPERTY = settings(max_examples=10, deadline=None,
+PROPERTY = settings(max_examples=6, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 

@@ -165,7 +165,7 @@ def messy_sheet(
 
 # --- Properties --------------------------------------------------------------------------------
 
-SETTINGS = settings(max_examples=300, deadline=None,
+SETTINGS = settings(max_examples=120, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
