@@ -89,8 +89,9 @@ def test_entity_marker_split_across_stream_chunks(tmp_path: Path) -> None:
 
 def test_missing_file_is_refused_not_raised(tmp_path: Path) -> None:
     assert refused(tmp_path / "absent.xlsx").issue.code == "file.corrupt"
-    with pytest.raises(FileRefused):
+    with pytest.raises(FileRefused) as caught:
         inspect_file(tmp_path / "absent.xlsx")
+    assert caught.value.issue.code == "file.corrupt"
 
 
 def test_too_large_reports_the_real_size(tmp_path: Path) -> None:
@@ -156,8 +157,9 @@ def test_rows_and_cells_without_refs_are_counted(tmp_path: Path) -> None:
 
 def test_huge_declared_count_of_shared_strings_is_refused_before_calamine(tmp_path: Path) -> None:
     # calamine reserves uniqueCount strings up front: 3e9 aborts the process (not an exception)
-    with pytest.raises(FileRefused):
+    with pytest.raises(FileRefused) as caught:
         inspect_file(HOSTILE["huge_shared_string_count"].build(tmp_path))
+    assert caught.value.reason == "sst.unique_count"
 
 
 # --- good files -----------------------------------------------------------------------------
@@ -375,11 +377,13 @@ def test_a_sheet_filter_still_refuses_what_it_reads(tmp_path: Path) -> None:
     assert refused.value.issue.code == "file.too_many_cells"
     # a hostile About sheet is refused either way
     path = _two_sheets(tmp_path, huge, plain, "huge_about.xlsx")
-    with pytest.raises(FileRefused):
+    with pytest.raises(FileRefused) as refused:
         read_workbook(path, sheets=lambda n: n == "About")
+    assert refused.value.issue.code == "file.too_many_cells"
     # and so are the parts calamine reads whatever the filter (shared strings)
-    with pytest.raises(FileRefused):
+    with pytest.raises(FileRefused) as refused:
         read_workbook(bw.xxe_shared_strings(tmp_path), sheets=lambda n: False)
+    assert refused.value.issue.code == "file.xml_entities"
 
 
 def test_a_part_shared_by_two_sheets_is_checked_when_either_is_wanted(tmp_path: Path) -> None:
@@ -389,8 +393,9 @@ def test_a_part_shared_by_two_sheets_is_checked_when_either_is_wanted(tmp_path: 
     # both sheets now point at the hostile part; About is named first
     parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b'r:id="rId2"', b'r:id="rId1"')
     path = bw.write_zip(tmp_path / "shared_part.xlsx", parts)
-    with pytest.raises(FileRefused):
+    with pytest.raises(FileRefused) as refused:
         read_workbook(path, sheets=lambda n: n == "About")
+    assert refused.value.issue.code == "file.too_many_cells"
 
 
 def test_the_garbage_collector_is_paused_only_while_the_cells_are_unpickled(

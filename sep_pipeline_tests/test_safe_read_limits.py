@@ -104,8 +104,9 @@ def test_shared_strings_count_in_every_cell_that_uses_them(tmp_path: Path) -> No
     refused = refusal(over)
     assert (refused.issue.code, refused.issue.sheet) == ("file.too_much_text", "Actions")
     assert "100,025,000" in refused.issue.message_en
-    with pytest.raises(FileRefused):  # before calamine sees it: the checks alone refuse it
+    with pytest.raises(FileRefused) as caught:  # before calamine sees it: the checks alone
         inspect_file(over)
+    assert caught.value.issue.code == "file.too_much_text"
 
 
 def test_inline_text_counts_too(tmp_path: Path) -> None:

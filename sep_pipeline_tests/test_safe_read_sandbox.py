@@ -186,8 +186,9 @@ def test_without_a_memory_cap_the_child_parses_only_what_the_checks_pass(
     monkeypatch.setattr(safe_read, "_confine", lambda *a: real_confine(*a) and False)
     marker = tmp_path / "parsed"
     in_the_child(monkeypatch, marker.touch)
-    with pytest.raises(FileRefused):
+    with pytest.raises(FileRefused) as caught:
         read_workbook(bw.xfd_cell(tmp_path))
+    assert caught.value.issue.code == "file.too_many_cells"
     time.sleep(0.2)
     assert not marker.exists()
     assert read_workbook(bw.minimal_xlsx(tmp_path)).sheets["Sheet1"].rows == [[1.0]]
