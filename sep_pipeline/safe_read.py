@@ -91,12 +91,27 @@ class FileRefused(Exception):
         self.reason = reason or issue.code
 
 
+@dataclass(frozen=True)
+class SheetMarks:
+    """What the sheet's XML says about its layout beyond the cells' values, all 0-based: merged
+    ranges (first row, first col, last row, last col), hidden rows, hidden column ranges (first,
+    last), and the filter's range and whether it filters (has criteria). Validation names them:
+    nothing read may be dropped or hidden without a word."""
+
+    merged: tuple[tuple[int, int, int, int], ...] = ()
+    hidden_rows: tuple[int, ...] = ()
+    hidden_columns: tuple[tuple[int, int], ...] = ()
+    filter_ref: str | None = None
+    filter_active: bool = False
+
+
 @dataclass
 class RawSheet:
     name: str  # as written in the workbook
     # row 0 = Excel row 1, col 0 = column A; an empty cell is None, or "" as calamine reads it
     cells: list[list[object]]
     formulas_without_value: set[tuple[int, int]]  # 0-based (row, col)
+    marks: SheetMarks = field(default_factory=SheetMarks)
     _may_hold_empty_strings: bool = field(default=True, repr=False, compare=False)
 
     @property
@@ -428,6 +443,7 @@ class _PartScan:
     text: _SheetText | None = field(default=None, compare=False)
     strings: _StringsText | None = field(default=None, compare=False)
     styles: int = field(default=0, compare=False)  # cell formats, in the styles part
+    marks: _MarksScan | None = field(default=None, compare=False)  # a sheet's layout marks
 
     def note_cells(self, row: int, col: int, count: int = 1) -> None:
         self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
@@ -520,6 +536,7 @@ def _scan_part(
     strings = info.filename.lower() == _SHARED_STRINGS
     if sheet:
         scan.text = _SheetText(limits.max_cell_text)
+        scan.marks = _MarksScan(limits.max_rows)
     if strings:
         scan.strings = _StringsText()
     carry = b""
@@ -562,6 +579,8 @@ def _check_encoding(head: bytes) -> None:
 def _scan_text(scan: _PartScan, name: str, region: bytes, first: bool, last: bool) -> None:
     if scan.text is not None:
         scan.text.add(region, first, last)
+    if scan.marks is not None:
+        scan.marks.add(region)
     if scan.strings is not None:
         scan.strings.add(region, first)
     if name.lower() == _STYLES:
@@ -914,6 +933,66 @@ class _SheetText:
             self.long_text = odd or _long_cell(region, (self.limit + 2) // 2)
 
 
+_ROW_ATTRS = _rx(rb"<~row(?=\s)([^>]*)>")
+_COL_ATTRS = _rx(rb"<~col(?=\s)([^>]*)>")
+_MERGE_REF = _rx(rb"<~mergeCell(?=\s)[^>]*\sref\s*=\s*[\"']([^\"']*)[\"']")
+_FILTER_REF = _rx(rb"<~autoFilter(?=\s)[^>]*\sref\s*=\s*[\"']([^\"']*)[\"']")
+_FILTER_COLUMN = _rx(rb"<~filterColumn(?=[\s/>])")
+_MAX_MARKS = 10_000  # merged ranges or hidden column ranges kept per sheet: any real sheet has few
+_TRUE = (b"1", b"true")
+
+
+@dataclass
+class _MarksScan:
+    """Merged ranges, hidden rows and columns, and the filter of a sheet part (`SheetMarks`).
+    Each is looked for only in a region that holds its tag's name, found at memchr speed."""
+
+    max_rows: int  # a hidden row past the sheet's row limit holds nothing read
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_columns: list[tuple[int, int]] = field(default_factory=list)
+    filter_ref: str | None = None
+    filter_active: bool = False
+
+    def add(self, region: bytes) -> None:
+        if b"hidden" in region:
+            self._hidden(region)
+        if b"mergeCell" in region:
+            for ref in _MERGE_REF.findall(region)[: _MAX_MARKS - len(self.merged)]:
+                if (merged := _merged_range(ref)) is not None:
+                    self.merged.append(merged)
+        if b"autoFilter" in region and (m := _FILTER_REF.search(region)):
+            self.filter_ref = m[1].decode("ascii", "replace")[:40]
+        if b"filterColumn" in region and _FILTER_COLUMN.search(region):
+            self.filter_active = True
+
+    def _hidden(self, region: bytes) -> None:
+        for attrs in _ROW_ATTRS.findall(region):
+            if _attr(attrs, b"hidden") in _TRUE and (r := _attr(attrs, b"r")) and r.isdigit():
+                if 1 <= (row := _row_number(r)) <= self.max_rows:
+                    self.hidden_rows.add(row - 1)
+        for attrs in _COL_ATTRS.findall(region):
+            if _attr(attrs, b"hidden") in _TRUE and len(self.hidden_columns) < _MAX_MARKS:
+                low, high = _attr(attrs, b"min") or b"", _attr(attrs, b"max") or b""
+                if low.isdigit() and high.isdigit() and 1 <= int(low) <= int(high) <= 16_384:
+                    self.hidden_columns.append((int(low) - 1, int(high) - 1))
+
+    def result(self) -> SheetMarks:
+        return SheetMarks(tuple(self.merged), tuple(sorted(self.hidden_rows)),
+                          tuple(self.hidden_columns), self.filter_ref, self.filter_active)
+
+
+def _merged_range(ref: bytes) -> tuple[int, int, int, int] | None:
+    """b"A1:C2" -> (0, 0, 1, 2); None for one cell or a reference of odd shape."""
+    ends = [_parse_ref(side) for side in ref.split(b":")]
+    if len(ends) != 2 or None in ends:
+        return None
+    (r1, c1), (r2, c2) = ends  # type: ignore[misc]
+    if max(r1, r2, c1, c2) >= _HUGE or (r1, c1) == (r2, c2) or min(r1, c1, r2, c2) < 1:
+        return None
+    return min(r1, r2) - 1, min(c1, c2) - 1, max(r1, r2) - 1, max(c1, c2) - 1
+
+
 def _inline_text(region: bytes) -> int:
     """Text bytes of the inline strings (<is>) of a region of whole cells: calamine reads one in
     any cell, whatever its type; rich text runs add up within it."""
@@ -1133,6 +1212,7 @@ class _Inspection:
 
     formulas: dict[str, set[tuple[int, int]]]  # per sheet name: formulas without a cached value
     check_text: set[str]  # sheets whose parsed cells may hold a long text or a control character
+    marks: dict[str, SheetMarks] = field(default_factory=dict)  # per sheet name
 
 
 def _inspect(f: BinaryIO, limits: Limits, wanted: SheetFilter | None = None,
@@ -1218,7 +1298,9 @@ def _inspect(f: BinaryIO, limits: Limits, wanted: SheetFilter | None = None,
         if everywhere or (scan.text is not None and (scan.text.long_text or scan.text.controls))
         for name in reads
     }
-    return _Inspection(formulas, check_text)
+    marks = {name: scan.marks.result()
+             for _, scan, reads in parsed.values() if scan.marks is not None for name in reads}
+    return _Inspection(formulas, check_text, marks)
 
 
 _P_ = ParamSpec("_P_")
@@ -1611,6 +1693,7 @@ def _parse_in_child(data: bytes, digest: str, limits: Limits,
         if name in inspection.check_text:
             _check_text(name, sheet.cells, limits)
         sheet.formulas_without_value = inspection.formulas.get(name, set())
+        sheet.marks = inspection.marks.get(name, SheetMarks())
     return answer
 
 
