@@ -334,6 +334,9 @@ def write_report(
     for issue, name, rc in located:
         if name is not None and rc is not None:
             marks[name][rc].append(issue)
+            for other in issue.cells[1:]:  # the same problem in other cells: each is marked
+                if (at := _parse_a1(other)) is not None:
+                    marks[name][at].append(issue)
     # Only sheets with a marked cell are copied, in workbook order after Summary and Issues.
     titles = {name: _sheet_title(name, taken) for name in grids if name in marks}
 

@@ -21,6 +21,9 @@ class Issue:
     column: str | None = None  # header as the partner wrote it
     value: str | None = None  # offending value, as text
     cell: str | None = None  # A1-style address when known, e.g. "D7"
+    # every cell of an issue that stands for several (the same wrong value down a column), the
+    # first being `cell`; empty for an issue about one cell
+    cells: tuple[str, ...] = ()
 
     @property
     def is_error(self) -> bool:
@@ -29,6 +32,7 @@ class Issue:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["message"] = self.message_en
+        d["cells"] = list(self.cells) or ([self.cell] if self.cell else [])
         return d
 
 

@@ -15,6 +15,8 @@ from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 from typing import TypeVar
 
+from rapidfuzz import fuzz, process
+
 from . import standard as std
 
 _T = TypeVar("_T")
@@ -86,6 +88,46 @@ def match_header(sheet_name: str, header: object) -> str | None:
     return header_index(sheet_name).get(k)
 
 
+# How alike (0-100, rapidfuzz) a header or value must be to a label or synonym to be offered as
+# what the partner meant. Only offered, never taken: a header or code is read only when it
+# matches exactly (up to case, spaces, punctuation and accents).
+SUGGEST_HEADER = 75
+SUGGEST_CODE = 80
+
+
+@cache
+def _header_choices(sheet_name: str) -> tuple[list[str], list[str]]:
+    """Each label and synonym (English and Welsh) of a sheet's fields, folded, and its field."""
+    labels, owners = [], []
+    for f in std.sheet(sheet_name).fields:
+        for label in dict.fromkeys((f.en, f.cy, *f.synonyms)):
+            labels.append(" ".join(_WORDS.findall(_fold(label))))
+            owners.append(f.name)
+    return labels, owners
+
+
+def suggest_fields(sheet_name: str, header: object, limit: int = 3) -> list[str]:
+    """The sheet's fields whose label or synonym, in either language, is closest to a header
+    that is not recognised, best first (none when nothing is close)."""
+    text = " ".join(_WORDS.findall(_fold(as_text(header))))
+    if not text:
+        return []
+    labels, owners = _header_choices(sheet_name)
+    found = process.extract(text, labels, scorer=_header_likeness, score_cutoff=SUGGEST_HEADER,
+                            limit=None)
+    if not found:
+        return []
+    best = max(score for _, score, _ in found)
+    ranked = sorted((hit for hit in found if hit[1] >= best - 5), key=lambda h: (-h[1], h[2]))
+    return list(dict.fromkeys(owners[i] for _, _, i in ranked))[:limit]
+
+
+def _header_likeness(a: str, b: str, **_: object) -> float:
+    # WRatio alone rates a shared short word ("pay") as high as the field meant; the words in
+    # common (token_set_ratio) tell them apart
+    return (fuzz.WRatio(a, b) + fuzz.token_set_ratio(a, b)) / 2
+
+
 def looks_like_identifier(header: object) -> bool:
     """A header that names a direct identifier of a person (name, DOB, NI number, ...)."""
     k = key(header)
@@ -138,6 +180,32 @@ def code_index(codes: std.CodeList) -> dict[str, str]:
 @_per_code_list
 def _expansion_index(codes: std.CodeList) -> dict[str, tuple[str, ...]]:
     return {key(k): v for k, v in codes.expansions}
+
+
+@_per_code_list
+def _code_choices(codes: std.CodeList) -> tuple[list[str], list[str]]:
+    keys, owners = [], []
+    for c in codes.codes:
+        for label in (c.en, c.cy, *c.synonyms):
+            keys.append(key(label))
+            owners.append(c.code)
+    return keys, owners
+
+
+def suggest_code(value: object, codes: std.CodeList) -> std.Code | None:
+    """The code a value not in the list most likely meant: a near miss of one code's label or
+    synonym in either language ("Femal", "Whte: Irish"), or None when none is near or two
+    codes are as near."""
+    text = key(as_text(value))
+    if len(text) < 3:  # "N", "F": too short to tell a slip from another answer
+        return None
+    keys, owners = _code_choices(codes)
+    found = process.extract(text, keys, scorer=fuzz.ratio, score_cutoff=SUGGEST_CODE, limit=None)
+    if not found:
+        return None
+    best = max(score for _, score, _ in found)
+    meant = {owners[i] for _, score, i in found if score == best}
+    return codes.get(meant.pop()) if len(meant) == 1 else None
 
 
 class ValueError_(ValueError):

@@ -30,6 +30,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Ni chafwyd rhes o benawdau colofn yn 10 rhes gyntaf y daflen {sheet}. Rhowch y penawdau "
         "o'r templed mewn un rhes ger y brig.",
     ),
+    "column.not_recognised": (
+        "The column '{column}' (header in {cell}) is not a column of the {sheet} sheet, and the "
+        "column '{expected_en}' is missing. Did you mean '{expected_en}'?{hint_en} If so, "
+        "change the header in {cell} to '{expected_en}' as in the template; until then nothing "
+        "in this column is read.",
+        "Nid yw'r golofn '{column}' (pennawd yn {cell}) yn un o golofnau'r daflen {sheet}, ac "
+        "mae'r golofn '{expected_cy}' ar goll. Oeddech chi'n golygu '{expected_cy}'?{hint_cy} "
+        "Os felly, newidiwch y pennawd yn {cell} i '{expected_cy}' fel yn y templed; tan hynny "
+        "ni ddarllenir dim yn y golofn hon.",
+    ),
     "column.missing": (
         "The column '{expected_en}' is missing from the {sheet} sheet and it is required. Add it "
         "(copy the header from the template).",
@@ -56,9 +66,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "column.unknown": (
         "The column '{column}' is not part of the standard and was ignored (nothing from it is "
-        "stored).",
+        "stored).{hint_en}",
         "Nid yw'r golofn '{column}' yn rhan o'r safon ac fe'i hanwybyddwyd (ni chedwir dim "
-        "ohoni).",
+        "ohoni).{hint_cy}",
     ),
     "intake.unknown_body": (
         "The folder '{value}' is not the code of a body in the partnership's registry, so this "
@@ -136,8 +146,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Rhaid llenwi '{column}' ar bob rhes.",
     ),
     "value.code": (
-        "'{value}' is not an allowed value for '{column}'. Use one of: {expected_en}.",
-        "Nid yw '{value}' yn werth a ganiateir ar gyfer '{column}'. Defnyddiwch un o: "
+        "'{value}' is not an allowed value for '{column}'.{hint_en} Use one of: {expected_en}.",
+        "Nid yw '{value}' yn werth a ganiateir ar gyfer '{column}'.{hint_cy} Defnyddiwch un o: "
         "{expected_cy}.",
     ),
     "value.yes_no": (
@@ -244,6 +254,8 @@ def render(code: str, **kw: object) -> tuple[str, str]:
     kw.setdefault("expected_en", "")
     kw.setdefault("expected_cy", kw["expected_en"])
     kw.setdefault("sheet_cy", kw.get("sheet", ""))
+    kw.setdefault("hint_en", "")  # " Did you mean ...?", where a near miss was found
+    kw.setdefault("hint_cy", "")
     return en.format(**kw), cy.format(**kw)
 
 

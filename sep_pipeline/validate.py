@@ -24,7 +24,7 @@ import pandera.pandas as pa
 from . import matching, plausibility, rules, schemas
 from . import standard as std
 from .issues import Issue, Severity, cell_address
-from .messages import render, rows_text
+from .messages import other_cells_text, render, rows_text
 from .periods import FIRST, Period
 from .safe_read import (
     FileRefused,
@@ -99,6 +99,9 @@ class _Issues:
     def __init__(self) -> None:
         self.items: list[Issue] = []
         self.flagged: set[tuple[str, int, str]] = set()
+        # (sheet, field) of each column not in the file: its one column issue stands for the
+        # rows, which are not checked for it
+        self.absent: set[tuple[str, str]] = set()
 
     def add(
         self,
@@ -110,15 +113,23 @@ class _Issues:
         column: str | None = None,
         value: object = None,
         cell: str | None = None,
+        cells: Sequence[str] = (),
         **fmt: object,
     ) -> None:
+        """One issue; with `cells` (the first being `cell`), one for the same problem in each
+        of them, its message naming the others."""
         shown = None if matching.is_blank(value) else matching.as_text(value)
         fmt.setdefault("sheet", sheet or "")
         fmt.setdefault("column", column or "")
         fmt.setdefault("value", shown or "")
         fmt.setdefault("row", "" if row is None else row)
+        fmt.setdefault("cell", cell or "")
         en, cy = render(code, **fmt)
-        self.items.append(Issue(severity, code, en, cy, sheet, row, column, shown, cell))
+        if len(cells) > 1:
+            more_en, more_cy = other_cells_text(list(cells[1:]))
+            en, cy = en + more_en, cy + more_cy
+        self.items.append(Issue(severity, code, en, cy, sheet, row, column, shown, cell,
+                                tuple(cells) if len(cells) > 1 else ()))
 
 
 def validate_file(
@@ -264,6 +275,7 @@ def _read_sheet(
         return None
     header_row = header_idx + 1
     layout = SheetLayout(raw.name, header_row, {})
+    unknown: list[dict[str, Any]] = []
     for col, header in enumerate(raw.cells[header_idx]):
         if matching.is_blank(header):
             continue
@@ -275,21 +287,60 @@ def _read_sheet(
             if matching.looks_like_identifier(header):
                 out.add("error", "column.identifier", **where)
             else:
-                out.add("warning", "column.unknown", **where)
+                unknown.append(where)
         elif name in layout.columns:
             f = sheet.field(name)
             out.add("error", "column.duplicate", **where, other=layout.columns[name][1],
                     expected_en=f.en, expected_cy=f.cy)
         else:
             layout.columns[name] = (col, shown)
-    for f in sheet.fields:
-        if f.name not in layout.columns:
-            code = "column.missing" if f.required else "column.missing_optional"
-            out.add("error" if f.required else "warning", code, sheet=raw.name,
-                    expected_en=f.en, expected_cy=f.cy)
+    _diagnose_headers(sheet, layout, unknown, out)
     df, columns, distinct = _normalise(sheet, raw, layout, out)
     _check_schema(sheet, df, layout, out, columns, distinct)
     return layout, df
+
+
+def _diagnose_headers(sheet: std.Sheet, layout: SheetLayout, unknown: list[dict[str, Any]],
+                      out: _Issues) -> None:
+    """One issue per column, never one per row: a header not recognised that is close to a
+    column the sheet is missing is one error at that header offering the closest fields ("did
+    you mean 'Hourly pay'?"), as its values would otherwise be lost; any other header not
+    recognised is a warning, with its closest fields when some are close; a column missing with
+    no such header is one issue. Nothing is mapped on a guess: only the partner, by changing
+    the header, says what a column is."""
+    missing = [f for f in sheet.fields if f.name not in layout.columns]
+    wanted = {f.name for f in missing}  # a column the partner may have sent under another name
+    for where in unknown:
+        close = matching.suggest_fields(sheet.name, where["column"])
+        meant = next((n for n in close if n in wanted), None)
+        hint_en, hint_cy = _did_you_mean(sheet, [n for n in close if n != meant])
+        if meant is not None:
+            wanted.discard(meant)
+            f = sheet.field(meant)
+            out.add("error", "column.not_recognised", **where, expected_en=f.en,
+                    expected_cy=f.cy, hint_en=hint_en, hint_cy=hint_cy)
+            out.absent.add((layout.name, meant))
+        else:
+            out.add("warning", "column.unknown", **where, hint_en=hint_en, hint_cy=hint_cy)
+    for f in missing:
+        if (layout.name, f.name) in out.absent:
+            continue
+        if f.required:
+            out.add("error", "column.missing", sheet=layout.name, expected_en=f.en,
+                    expected_cy=f.cy)
+        else:
+            out.add("warning", "column.missing_optional", sheet=layout.name, expected_en=f.en,
+                    expected_cy=f.cy)
+        out.absent.add((layout.name, f.name))
+
+
+def _did_you_mean(sheet: std.Sheet, names: list[str]) -> tuple[str, str]:
+    """' Did you mean 'A' or 'B'?' in both languages, for the fields named (empty for none)."""
+    if not names:
+        return "", ""
+    en = " or ".join(f"'{sheet.field(n).en}'" for n in names)
+    cy = " neu ".join(f"'{sheet.field(n).cy}'" for n in names)
+    return f" Did you mean {en}?", f" Oeddech chi'n golygu {cy}?"
 
 
 # --- Values ----------------------------------------------------------------------------------
@@ -353,7 +404,13 @@ def _normalise(
         formulas = formula_cells.get(col, set()) if col is not None else set()
         if formulas:  # stored as blank, whatever the file cached
             read.codes[list(formulas)] = read.blank()
-        for i in sorted(formulas.union(read.problems)):
+        problems = sorted(formulas.union(read.problems))
+        # the same wrong value down a column (as the partner sees it) is one issue
+        alike: dict[tuple[str, str], list[int]] = {}
+        for i in problems:
+            if i not in formulas and (e := read.errors.get(int(read.codes[i]))) is not None:
+                alike.setdefault((e.code, matching.as_text(cells[i])), []).append(i)
+        for i in problems:
             excel_row = index[i]
             where = {"sheet": raw.name, "row": excel_row, "column": header,
                      "cell": cell_address(excel_row, col) if col is not None else None}
@@ -361,14 +418,21 @@ def _normalise(
                 out.add("error", "value.formula_no_value", **where)
                 out.flagged.add((raw.name, excel_row, f.name))
                 continue
-            n = read.codes[i]
+            n = int(read.codes[i])
             error = read.errors.get(n)
-            if error is not None:
-                out.add("error", error.code, **where, value=_shown(f, cells[i]),
-                        expected_en=error.expected_en, expected_cy=error.expected_cy)
-                out.flagged.add((raw.name, excel_row, f.name))
-            else:
+            if error is None:
                 out.add("warning", "value.codes_note", **where, value=read.notes[n])  # type: ignore[index]
+                continue
+            same = alike[error.code, matching.as_text(cells[i])]
+            if same[0] != i:
+                continue  # told with the first cell
+            rows = [index[j] for j in same]
+            hint_en, hint_cy = _meant(f, cells[i]) if error.code == "value.code" else ("", "")
+            out.add("error", error.code, **where, value=_shown(f, cells[i]),
+                    cells=[cell_address(r, col) for r in rows] if col is not None else (),
+                    expected_en=error.expected_en, expected_cy=error.expected_cy,
+                    hint_en=hint_en, hint_cy=hint_cy)
+            out.flagged.update((raw.name, r, f.name) for r in rows)
         data[f.name], distinct[f.name] = _typed(read.values, f.kind, read.codes)
         if f.kind == "codes":
             note = f.name + std.NOTE_SUFFIX
@@ -631,6 +695,14 @@ def _parse_cell(f: std.Field, value: object) -> tuple[object, object]:
     raise AssertionError(f.kind)
 
 
+def _meant(f: std.Field, value: object) -> tuple[str, str]:
+    """' Did you mean 'Female'?' for a near miss of one of the field's codes (else empty)."""
+    code = matching.suggest_code(value, f.codes) if f.codes else None
+    if code is None:
+        return "", ""
+    return f" Did you mean '{code.en}'?", f" Oeddech chi'n golygu '{code.cy}'?"
+
+
 def _expected_range(f: std.Field) -> tuple[str, str]:
     en: list[str] = []
     cy: list[str] = []
@@ -677,39 +749,53 @@ def _check_schema(
     except pa.errors.SchemaErrors as e:
         failures = e.failure_cases.sort_values("index", kind="stable")
     repeats = _repeats(failures)
-    for _, fc in failures.iterrows():
-        name, row = fc["column"], fc["index"]
+    found: dict[tuple[str, str, object], list[int]] = {}  # the rows of each (field, code, value)
+    told: set[tuple[str, int]] = set()  # a cell failing two checks is told of the first
+    for name, row, check, value in zip(failures["column"], failures["index"],
+                                       failures["check"], failures["failure_case"], strict=True):
         if name not in df.columns or pd.isna(row):
-            raise AssertionError(f"schema failure outside the data: {fc.to_dict()}")
-        row = int(row)
-        f = sheet.field(name)
-        if (layout.name, row, name) in out.flagged:
-            continue
-        code = next((c for prefix, c in _CHECK_CODES if str(fc["check"]).startswith(prefix)), None)
+            raise AssertionError(f"schema failure outside the data: {name} {row} {check}")
+        code = next((c for prefix, c in _CHECK_CODES if str(check).startswith(prefix)), None)
         if code is None:
-            raise AssertionError(f"unmapped schema check {fc['check']}")
+            raise AssertionError(f"unmapped schema check {check}")
+        if (layout.name, name) in out.absent or (layout.name, int(row), name) in out.flagged:
+            continue
+        if (name, int(row)) in told:
+            continue
+        told.add((name, int(row)))
+        found.setdefault((name, code, None if pd.isna(value) else value), []).append(int(row))
+    for (name, code, value), rows in found.items():
+        f = sheet.field(name)
         col, header = layout.columns.get(name, (None, f.en))
-        where = {"sheet": layout.name, "row": row, "column": header,
-                 "cell": cell_address(row, col) if col is not None else None}
-        value = fc["failure_case"]
         if code == "value.duplicate":
             # Each repeat after the first is marked at its cell and names the other rows; a
             # staff or application reference itself is never put in an issue (issues are
             # stored and read by report users): the rows are enough to find it.
-            rows = repeats[name, value]
-            if row == rows[0]:
-                continue
-            en, cy = rows_text([r for r in rows if r != row])
-            out.add("error", code, **where, value=_shown(f, value), rows_en=en, rows_cy=cy)
-        elif code == "value.range":
+            every = repeats[name, value]
+            for row in rows:
+                if row == every[0]:
+                    continue
+                en, cy = rows_text([r for r in every if r != row])
+                out.add("error", code, sheet=layout.name, row=row, column=header,
+                        cell=cell_address(row, col) if col is not None else None,
+                        value=_shown(f, value), rows_en=en, rows_cy=cy)
+            continue
+        # the same failure down a column is one issue, at its first cell, naming the others
+        where = {"sheet": layout.name, "row": rows[0], "column": header,
+                 "cell": cell_address(rows[0], col) if col is not None else None,
+                 "cells": [cell_address(r, col) for r in rows] if col is not None else ()}
+        if code == "value.range":
             en, cy = _expected_range(f)
             out.add("error", code, **where, value=value, expected_en=en, expected_cy=cy)
         elif code == "value.code":
             en, cy = _allowed(f)
-            out.add("error", code, **where, value=value, expected_en=en, expected_cy=cy)
+            hint_en, hint_cy = _meant(f, value)
+            out.add("error", code, **where, value=value, expected_en=en, expected_cy=cy,
+                    hint_en=hint_en, hint_cy=hint_cy)
         else:
-            out.add("error", code, **where, value=None if pd.isna(value) else _shown(f, value))
-        out.flagged.add((layout.name, row, name))
+            out.add("error", code, **where, value=None if value is None else _shown(f, value))
+    for (name, _, _), rows in found.items():
+        out.flagged.update((layout.name, row, name) for row in rows)
 
 
 def _repeats(failures: pd.DataFrame) -> dict[tuple[str, object], list[int]]:
@@ -748,7 +834,7 @@ def _check_rules(
     df = frames[sheet.name]
     for rule in sheet.rules:
         for row, name, value in rules.check(rule, df, period, frames):
-            if (layout.name, row, name) in out.flagged:
+            if (layout.name, row, name) in out.flagged or (layout.name, name) in out.absent:
                 continue
             f = sheet.field(name)
             out.add(rule.severity, rules.RULE_CODES[type(rule)],

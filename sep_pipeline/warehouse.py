@@ -73,6 +73,7 @@ validation_issues = sa.Table(
     sa.Column("value", sa.Text),
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("message_cy", sa.Text, nullable=False),
+    sa.Column("cells", sa.Text),  # every cell of an issue that stands for several, comma-separated
 )
 
 _SQL_TYPES: dict[str, sa.types.TypeEngine] = {
@@ -566,6 +567,7 @@ def _insert_issues(conn: Connection, submission_id: int, issues: Iterable[Issue]
             "submission_id": submission_id, "severity": i.severity, "code": i.code,
             "sheet": i.sheet, "row": i.row, "column": i.column, "cell": i.cell,
             "value": i.value, "message": i.message_en, "message_cy": i.message_cy,
+            "cells": ",".join(i.cells) or None,
         }
         for i in issues
     ]
@@ -780,7 +782,8 @@ def issues_of(conn: Connection, submission_id: int) -> list[Issue]:
     rows = conn.execute(sa.select(v).where(v.c.submission_id == submission_id)
                         .order_by(v.c.issue_id))
     return [Issue(r.severity, r.code, r.message, r.message_cy, sheet=r.sheet, row=r.row,
-                  column=r.column, value=r.value, cell=r.cell) for r in rows]
+                  column=r.column, value=r.value, cell=r.cell,
+                  cells=tuple(r.cells.split(",")) if r.cells else ()) for r in rows]
 
 
 # --- Publications ----------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from sep_pipeline import matching, schemas, validate
 from sep_pipeline import standard as std
 from sep_pipeline.issues import cell_address
 from sep_pipeline.safe_read import RawSheet
-from sep_pipeline.validate import SheetLayout, _Issues, _normalise, _parse_cell
+from sep_pipeline.validate import SheetLayout, _Issues, _meant, _normalise, _parse_cell
 
 # --- The reference: one cell at a time ---------------------------------------------------------
 
@@ -44,6 +44,16 @@ def normalise_by_cell(
         col, header = layout.columns.get(f.name, (None, f.en))
         values: list[object] = []
         notes: list[object] = []
+        # the same wrong value (as shown) down the column: one issue at its first cell
+        wrong: dict[tuple[str, str], list[int]] = {}
+        for excel_row, row in body:
+            raw_value = row[col] if col is not None and col < len(row) else None
+            if col is None or (excel_row - 1, col) in raw.formulas_without_value:
+                continue
+            try:
+                _parse_cell(f, raw_value)
+            except matching.ValueError_ as e:
+                wrong.setdefault((e.code, matching.as_text(raw_value)), []).append(excel_row)
         for excel_row, row in body:
             raw_value = row[col] if col is not None and col < len(row) else None
             where = {"sheet": raw.name, "row": excel_row, "column": header,
@@ -56,8 +66,14 @@ def normalise_by_cell(
                 try:
                     value, note = _parse_cell(f, raw_value)
                 except matching.ValueError_ as e:
-                    out.add("error", e.code, **where, value=raw_value,
-                            expected_en=e.expected_en, expected_cy=e.expected_cy)
+                    rows = wrong.get((e.code, matching.as_text(raw_value)), [excel_row])
+                    if rows[0] == excel_row:
+                        hint_en, hint_cy = _meant(f, raw_value) if e.code == "value.code" else (
+                            "", "")
+                        out.add("error", e.code, **where, value=raw_value,
+                                cells=[cell_address(r, col) for r in rows] if col is not None
+                                else (), expected_en=e.expected_en,
+                                expected_cy=e.expected_cy, hint_en=hint_en, hint_cy=hint_cy)
                     out.flagged.add((raw.name, excel_row, f.name))
                 else:
                     if note:
