@@ -55,7 +55,8 @@ def validate(
     from .validate import validate_file
 
     if not file.is_file():
-        console.print(f"[red]No such file: {file}[/red]")
+        missing = f"Nid oes ffeil o'r fath: {file}" if lang == "cy" else f"No such file: {file}"
+        console.print(f"[red]{missing}[/red]")
         raise typer.Exit(2)
     result = validate_file(file, expected_body=body)
     if report:
@@ -65,7 +66,8 @@ def validate(
     else:
         _print_result(result, lang)
         if report:
-            console.print(f"Report written to [bold]{report}[/bold]")
+            written = "Ysgrifennwyd yr adroddiad i" if lang == "cy" else "Report written to"
+            console.print(f"{written} [bold]{report}[/bold]")
     raise typer.Exit(0 if result.status == "accepted" else 1)
 
 
@@ -481,30 +483,53 @@ def _write_report(result, path: Path, lang: str) -> None:  # noqa: ANN001
                  lang=lang)
 
 
+_HEADINGS = {"en": ("", "Code", "Sheet", "Cell", "Column", "Value", "Message"),
+             "cy": ("", "Cod", "Taflen", "Cell", "Colofn", "Gwerth", "Neges")}
+_SEVERITY = {"en": {"error": "error", "warning": "warning"},
+             "cy": {"error": "gwall", "warning": "rhybudd"}}
+
+
+def _counted(n: int, one: str, many: str) -> str:
+    """"1 error", "2 errors"."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def verdict(result, lang: str) -> str:  # noqa: ANN001
+    """The last line of `validate`, in the partner's language, with plurals that agree (in
+    Welsh a count follows its plural noun, "gwallau: 2": a noun after a number is singular and
+    mutates)."""
+    errors, warnings = len(result.errors), len(result.warnings)
+    name = result.file_name
+    if lang == "cy":
+        counts = f"gwallau: {errors}, rhybuddion: {warnings}"
+        if result.status == "accepted":
+            return (f"[green bold]Derbyniol[/green bold] (rhybuddion: {warnings}): byddai {name} "
+                    "yn cael ei llwytho.")
+        return (f"[red bold]Wedi'i gwrthod[/red bold] ({counts}). Ni fyddai dim o {name} yn cael "
+                "ei lwytho: cywirwch y gwallau a'i gwirio eto.")
+    if result.status == "accepted":
+        return (f"[green bold]Accepted[/green bold] ({_counted(warnings, 'warning', 'warnings')})"
+                f": {name} would be loaded.")
+    return (f"[red bold]Rejected[/red bold]: {_counted(errors, 'error', 'errors')}, "
+            f"{_counted(warnings, 'warning', 'warnings')}. Nothing from {name} would be loaded: "
+            "fix the errors and check it again.")
+
+
 def _print_result(result, lang: str) -> None:  # noqa: ANN001
-    cy = lang == "cy"
+    lang = "cy" if lang == "cy" else "en"
     if result.issues:
         table = Table(show_lines=False)
-        for col in ("", "Code", "Sheet", "Cell", "Column", "Value", "Message"):
+        for col in _HEADINGS[lang]:
             table.add_column(col, overflow="fold")
         for i in result.errors + result.warnings:
+            label = _SEVERITY[lang][i.severity]
             table.add_row(
-                "[red]error[/red]" if i.is_error else "[yellow]warning[/yellow]",
+                f"[red]{label}[/red]" if i.is_error else f"[yellow]{label}[/yellow]",
                 i.code, i.sheet or "", i.cell or (str(i.row) if i.row else ""), i.column or "",
-                i.value or "", i.message_cy if cy else i.message_en,
+                i.value or "", i.message_cy if lang == "cy" else i.message_en,
             )
         console.print(table)
-    errors, warnings = len(result.errors), len(result.warnings)
-    if result.status == "accepted":
-        console.print(
-            f"[green bold]Accepted[/green bold] ({warnings} warnings): {result.file_name} "
-            "would be loaded."
-        )
-    else:
-        console.print(
-            f"[red bold]Rejected[/red bold]: {errors} errors, {warnings} warnings. Nothing from "
-            f"{result.file_name} would be loaded: fix the errors and check it again."
-        )
+    console.print(verdict(result, lang))
 
 
 if __name__ == "__main__":

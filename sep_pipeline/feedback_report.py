@@ -354,6 +354,7 @@ def _write_summary(ws: Worksheet, fmts: _Formats, issues: list[Issue], file_name
                    status: str, lang: str, *, readable: bool, copies: bool,
                    issues_title: str) -> None:
     other = "en" if lang == "cy" else "cy"
+    _for_paper(ws, landscape=False)
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 14)
     ws.set_column(2, 2, 10)
@@ -435,15 +436,28 @@ def _write_summary(ws: Worksheet, fmts: _Formats, issues: list[Issue], file_name
         para("do_nothing")
 
 
+def _for_paper(ws: Worksheet, *, landscape: bool, header_rows: int = 0) -> None:
+    """Printed on A4, every column on the page's width (as many pages down as it takes), the
+    header rows repeated on each page."""
+    ws.set_paper(9)
+    if landscape:
+        ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    if header_rows:
+        ws.repeat_rows(0, header_rows - 1)
+
+
 def _write_issues(ws: Worksheet, fmts: _Formats,
                   located: list[tuple[Issue, str | None, tuple[int, int] | None]],
                   titles: dict[str, str], lang: str) -> None:
-    keys = ("severity", "code", "sheet", "row", "column", "cell", "value", "message_en",
-            "message_cy")
+    # the partner's language first in the pair of messages
+    messages = ("message_cy", "message_en") if lang == "cy" else ("message_en", "message_cy")
+    keys = ("severity", "code", "sheet", "row", "column", "cell", "value", *messages)
     for col, (k, width) in enumerate(zip(keys, (10, 24, 18, 7, 24, 8, 24, 70, 70), strict=True)):
         ws.write_string(0, col, _t(k, lang), fmts.head)
         ws.set_column(col, col, width)
     ws.freeze_panes(1, 0)
+    _for_paper(ws, landscape=True, header_rows=1)
     sev_fmt = {"error": fmts.cell("error", None), "warning": fmts.cell("warning", None)}
     links = 0
     for r, (issue, name, rc) in enumerate(located, start=1):
@@ -465,8 +479,8 @@ def _write_issues(ws: Worksheet, fmts: _Formats,
             ws.write_string(r, 5, addr, fmts.top)
         if issue.value is not None:
             ws.write_string(r, 6, clean_text(str(issue.value)), fmts.wrap)
-        ws.write_string(r, 7, clean_text(issue.message_en), fmts.wrap)
-        ws.write_string(r, 8, clean_text(issue.message_cy), fmts.wrap)
+        for col, k in enumerate(messages, start=7):
+            ws.write_string(r, col, clean_text(getattr(issue, k)), fmts.wrap)
     ws.autofilter(0, 0, max(1, len(located)), len(keys) - 1)
 
 

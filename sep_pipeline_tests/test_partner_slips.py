@@ -180,3 +180,61 @@ def test_suggestions_are_near_misses_only(codes: str, written: str, meant: str |
     assert f.codes is not None
     got = matching.suggest_code(written, f.codes)
     assert (got.code if got else None) == meant
+
+
+# --- Part 6: the partner reads it in their language, on screen and on paper ------------------
+
+
+def test_validate_in_welsh_is_welsh_throughout(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sep_pipeline.cli import app
+
+    path = slipped(tmp_path, "cy.xlsx", {"Workforce": {"F5": "Femal", "V1": "Cyflog (£)"}})
+    out = CliRunner().invoke(app, ["validate", str(path), "--lang", "cy"], terminal_width=200)
+    assert out.exit_code == 1
+    text = " ".join(out.output.split())
+    for welsh in ("Cod", "Taflen", "Colofn", "Gwerth", "Neges", "gwall",
+                  "Wedi'i gwrthod (gwallau: 2, rhybuddion: 0)", "Oeddech", "golygu", "'Benyw'?"):
+        assert welsh in text, welsh
+    for english in ("Code", "Sheet", "Message", "error", "Rejected", "Did you mean"):
+        assert english not in text, english
+
+
+@pytest.mark.parametrize(("errors", "warnings", "line"), [
+    (1, 0, "Rejected: 1 error, 0 warnings."),
+    (2, 1, "Rejected: 2 errors, 1 warning."),
+    (0, 1, "Accepted (1 warning)"),
+    (0, 3, "Accepted (3 warnings)"),
+])
+def test_the_verdict_agrees_with_its_numbers(errors: int, warnings: int, line: str) -> None:
+    from sep_pipeline.cli import verdict
+    from sep_pipeline.issues import Issue
+
+    issues = [Issue("error", "x", "", "")] * errors + [Issue("warning", "y", "", "")] * warnings
+    result = ValidationResult("r.xlsx", issues)
+    shown = verdict(result, "en").replace("[red bold]", "").replace("[/red bold]", "")
+    assert line in shown.replace("[green bold]", "").replace("[/green bold]", "")
+    assert f"gwallau: {errors}, rhybuddion: {warnings}" in verdict(result, "cy") or errors == 0
+
+
+def test_the_feedback_prints_to_the_page_width_in_the_partners_language_first(
+    tmp_path: Path,
+) -> None:
+    path = slipped(tmp_path, "print.xlsx", {"Workforce": {"F5": "Femal"}})
+    result = validate_file(path, expected_body="CLCT")
+    assert result.raw is not None
+    out = write_report(tmp_path / "adborth.xlsx", result.issues,
+                       {n: s.rows for n, s in result.raw.sheets.items()}, file_name=path.name,
+                       status=result.status, lang="cy")
+    wb = openpyxl.load_workbook(out)
+    summary, problems = wb.worksheets[:2]
+    assert [c.value for c in problems[1]][7:9] == ["Neges (Cymraeg)", "Neges (Saesneg)"]
+    assert problems["H2"].value.startswith("Nid yw 'Femal'")
+    for ws in (summary, problems):
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        # one page wide (1 is the default, which openpyxl reads as None), as long as it takes
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
+        assert ws.page_setup.paperSize == 9  # A4
+    assert problems.page_setup.orientation == "landscape"
+    assert problems.print_title_rows == "$1:$1"  # the headings on every page
