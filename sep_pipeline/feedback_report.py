@@ -447,6 +447,14 @@ def _for_paper(ws: Worksheet, *, landscape: bool, header_rows: int = 0) -> None:
         ws.repeat_rows(0, header_rows - 1)
 
 
+def _height(*texts: str) -> float:
+    """A row's height for its wrapped messages (70 characters wide) and column header (24): set,
+    as a spreadsheet program reading the file does not always grow a row to its text, and on
+    paper the rest would be cut off."""
+    lines = max([math.ceil(len(t) / 62) for t in texts[:2]] + [math.ceil(len(texts[2]) / 20)])
+    return 15.0 * max(1, lines)
+
+
 def _write_issues(ws: Worksheet, fmts: _Formats,
                   located: list[tuple[Issue, str | None, tuple[int, int] | None]],
                   titles: dict[str, str], lang: str) -> None:
@@ -481,6 +489,7 @@ def _write_issues(ws: Worksheet, fmts: _Formats,
             ws.write_string(r, 6, clean_text(str(issue.value)), fmts.wrap)
         for col, k in enumerate(messages, start=7):
             ws.write_string(r, col, clean_text(getattr(issue, k)), fmts.wrap)
+        ws.set_row(r, _height(issue.message_en, issue.message_cy, issue.column or ""))
     ws.autofilter(0, 0, max(1, len(located)), len(keys) - 1)
 
 

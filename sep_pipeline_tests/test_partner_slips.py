@@ -231,6 +231,8 @@ def test_the_feedback_prints_to_the_page_width_in_the_partners_language_first(
     summary, problems = wb.worksheets[:2]
     assert [c.value for c in problems[1]][7:9] == ["Neges (Cymraeg)", "Neges (Saesneg)"]
     assert problems["H2"].value.startswith("Nid yw 'Femal'")
+    # the row is as tall as its longest message, wrapped: on paper nothing is cut off
+    assert problems.row_dimensions[2].height >= 15 * 3
     for ws in (summary, problems):
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         # one page wide (1 is the default, which openpyxl reads as None), as long as it takes
