@@ -70,6 +70,54 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Nid yw'r golofn '{column}' yn rhan o'r safon ac fe'i hanwybyddwyd (ni chedwir dim "
         "ohoni).{hint_cy}",
     ),
+    # Layout slips (layout_checks.py): nothing read is dropped silently.
+    "layout.no_header": (
+        "Column {letter} has no header (cell {header_cell} is blank) but holds {values_en}, on "
+        "{rows_en}, so they cannot be read. Give the column its header from the template, or "
+        "delete the column.",
+        "Nid oes pennawd gan golofn {letter} (mae cell {header_cell} yn wag) ond mae'n cynnwys "
+        "{values_cy}, ar {rows_cy}, felly ni ellir eu darllen. Rhowch ei phennawd o'r templed i'r "
+        "golofn, neu dilëwch y golofn.",
+    ),
+    "layout.merged_header": (
+        "The header cells {range} are merged. A merged cell keeps its text in its first cell "
+        "only, so a column under the others has no header and cannot be read. Unmerge them "
+        "(select them, then Home > Merge & Center > Unmerge Cells) and give each column its own "
+        "header from the template.",
+        "Mae celloedd pennawd {range} wedi'u huno. Dim ond yn ei chell gyntaf y mae cell wedi'i "
+        "huno yn cadw ei thestun, felly nid oes pennawd gan golofn o dan y lleill ac ni ellir ei "
+        "darllen. Dad-unwch nhw (dewiswch nhw, yna Hafan > Uno a Chanoli > Dad-uno Celloedd) a "
+        "rhowch ei phennawd ei hun o'r templed i bob colofn.",
+    ),
+    "layout.merged_cells": (
+        "The cells {range} are merged. A merged cell keeps its value in its first cell only, so "
+        "the other cells are read as blank. Unmerge them (select them, then Home > Merge & "
+        "Center > Unmerge Cells) and fill in every cell.",
+        "Mae celloedd {range} wedi'u huno. Dim ond yn ei chell gyntaf y mae cell wedi'i huno yn "
+        "cadw ei gwerth, felly darllenir y celloedd eraill fel rhai gwag. Dad-unwch nhw "
+        "(dewiswch nhw, yna Hafan > Uno a Chanoli > Dad-uno Celloedd) a llenwch bob cell.",
+    ),
+    "layout.repeated_header": (
+        "Row {row} repeats the column headers (perhaps a second block of rows was pasted in "
+        "with its headers). Delete this repeated header row; it was not read as data.",
+        "Mae rhes {row} yn ailadrodd penawdau'r colofnau (efallai i ail floc o resi gael ei "
+        "gludo gyda'i benawdau). Dilëwch y rhes bennawd ailadroddus hon; ni chafodd ei darllen "
+        "fel data.",
+    ),
+    "layout.totals_row": (
+        "Row {row} is a totals row. Remove the totals row: the partnership adds up the figures "
+        "itself, and a total would be read as one more row of data. Nothing on this row was "
+        "read.",
+        "Mae rhes {row} yn rhes gyfansymiau. Tynnwch y rhes gyfansymiau: mae'r bartneriaeth yn "
+        "adio'r ffigurau ei hun, a byddai cyfanswm yn cael ei ddarllen fel rhes arall o ddata. "
+        "Ni ddarllenwyd dim ar y rhes hon.",
+    ),
+    "layout.hidden": (
+        "{hidden_en}: check that every row you meant to send is included. Everything in hidden "
+        "rows and columns is read, as if it were not hidden.",
+        "{hidden_cy}: gwiriwch fod pob rhes yr oeddech am ei hanfon wedi'i chynnwys. Darllenir "
+        "popeth mewn rhesi a cholofnau cudd, fel pe na baent wedi'u cuddio.",
+    ),
     "intake.unknown_body": (
         "The folder '{value}' is not the code of a body in the partnership's registry, so this "
         "file was not loaded. Put your return in your own body's folder, or ask the partnership "

@@ -940,6 +940,8 @@ _FILTER_REF = _rx(rb"<~autoFilter(?=\s)[^>]*\sref\s*=\s*[\"']([^\"']*)[\"']")
 _FILTER_COLUMN = _rx(rb"<~filterColumn(?=[\s/>])")
 _MAX_MARKS = 10_000  # merged ranges or hidden column ranges kept per sheet: any real sheet has few
 _TRUE = (b"1", b"true")
+# LibreOffice writes hidden="false" on every row: only a true one is worth reading the tags for
+_HIDDEN_TRUE = re.compile(rb"hidden\s*=\s*[\"'](?:1|true)[\"']")
 
 
 @dataclass
@@ -955,7 +957,7 @@ class _MarksScan:
     filter_active: bool = False
 
     def add(self, region: bytes) -> None:
-        if b"hidden" in region:
+        if b"hidden" in region and _HIDDEN_TRUE.search(region):
             self._hidden(region)
         if b"mergeCell" in region:
             for ref in _MERGE_REF.findall(region)[: _MAX_MARKS - len(self.merged)]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import compress, count
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from . import matching, plausibility, rules, schemas
+from . import layout_checks, matching, plausibility, rules, schemas
 from . import standard as std
 from .issues import Issue, Severity, cell_address
 from .messages import other_cells_text, render, rows_text
@@ -163,6 +163,7 @@ def validate_workbook(
     out = _Issues()
     result = ValidationResult(file_name, out.items, raw=raw)
     found = _match_sheets(raw, out)
+    _warn_hidden(found.values(), out)
     for s in std.SHEETS:
         if s.required and s.name not in found:
             out.add("error", "sheet.missing", sheet=s.name, sheet_cy=s.cy)
@@ -295,6 +296,7 @@ def _read_sheet(
         else:
             layout.columns[name] = (col, shown)
     _diagnose_headers(sheet, layout, unknown, out)
+    raw = _layout_checked(sheet, raw, layout, out)
     df, columns, distinct = _normalise(sheet, raw, layout, out)
     _check_schema(sheet, df, layout, out, columns, distinct)
     return layout, df
@@ -811,6 +813,32 @@ def _shown(f: std.Field, value: object) -> object:
     """The value an issue about field `f` may show: none for a reference that is pseudonymised
     (only the partner's own cells, copied in the feedback workbook, show it)."""
     return None if f.pseudonymise else value
+
+
+# --- Layout slips ----------------------------------------------------------------------------
+
+
+def _warn_hidden(sheets: Iterable[RawSheet], out: _Issues) -> None:
+    """One warning per sheet whose hidden rows or columns hold something, or with a filter on."""
+    for sheet in sheets:
+        if (found := layout_checks.hidden_warning(sheet)) is not None:
+            severity, code, where = found
+            out.add(severity, code, **where)
+
+
+def _layout_checked(
+    sheet: std.Sheet, raw: RawSheet, layout: SheetLayout, out: _Issues
+) -> RawSheet:
+    """The sheet's layout slips reported (`layout_checks`), and the sheet to read: without its
+    totals and repeated header rows, each one issue and nothing loaded."""
+    found = layout_checks.check_data_sheet(sheet, raw, layout)
+    for severity, code, where in found.issues:
+        out.add(severity, code, **where)
+    out.flagged.update((raw.name, row, name) for row, name in found.merged_cells)
+    if not found.skip_rows:
+        return raw
+    cells = [[] if i in found.skip_rows else row for i, row in enumerate(raw.cells)]
+    return RawSheet(raw.name, cells, raw.formulas_without_value, raw.marks)
 
 
 # --- Rules and warnings ----------------------------------------------------------------------
