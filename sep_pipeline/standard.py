@@ -961,4 +961,8 @@ THING_WORDS = (
 )
 
 # Sheets the template adds for the partner's benefit; ignored when a return is read.
-TEMPLATE_SHEETS = {"guidance": ("Guidance", "Canllawiau"), "lists": ("Lists", "Rhestrau")}
+TEMPLATE_SHEETS = {
+    "guidance": ("Guidance", "Canllawiau"),
+    "checks": ("Checks", "Gwiriadau"),
+    "lists": ("Lists", "Rhestrau"),
+}

@@ -4,24 +4,33 @@ Nothing here names a field, a label or a code: every sheet, header, dropdown and
 `SHEETS`, so a change to the standard changes the template with no edit here. Only the template's
 own words (titles, "required", "Pick from the list") are kept below, in English and Welsh.
 
-Readers must ignore the Guidance and Lists sheets (`TEMPLATE_SHEETS`, either language) and, on
-About, the header row ("Field"/"Value"/"Guidance") and column C.
+Readers must ignore the Guidance, Checks and Lists sheets (`TEMPLATE_SHEETS`, either language)
+and, on About, the header row ("Field"/"Value"/"Guidance") and column C.
+
+The template checks itself as the partner types (see "Self-checks" below): conditional formats
+colour a required cell left blank in a filled row and a value not in its list, and the Checks
+sheet counts both per sheet, with a total that turns green at 0.
 """
 
 from __future__ import annotations
 
 import math
+import unicodedata
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .matching import code_index
 from .standard import (
+    AGE_BANDS,
+    DATA_SHEETS,
     PROFILE_CHARACTERISTICS,
     SHEETS,
     TEMPLATE_SHEETS,
@@ -86,10 +95,51 @@ _UI: dict[str, tuple[str, str]] = {
         "gyfan. Rhoddir ffugenw yn lle cyfeirnodau staff a chyfeirnodau ceisiadau wrth eu derbyn.",
     ),
     "ignored": (
-        "The {} and {} sheets are ignored when your return is read. Keep the headers in row 1 of "
-        "each data sheet; extra columns are dropped with a warning.",
-        "Anwybyddir y taflenni {} a {} wrth ddarllen eich ffurflen. Cadwch y penawdau yn rhes 1 "
-        "pob taflen ddata; caiff colofnau ychwanegol eu hepgor gyda rhybudd.",
+        "The {}, {} and {} sheets are ignored when your return is read. Keep the headers in row 1 "
+        "of each data sheet; extra columns are dropped with a warning.",
+        "Anwybyddir y taflenni {}, {} a {} wrth ddarllen eich ffurflen. Cadwch y penawdau yn "
+        "rhes 1 pob taflen ddata; caiff colofnau ychwanegol eu hepgor gyda rhybudd.",
+    ),
+    "checks_para": (
+        "The {} sheet counts the problems this workbook can see for itself (required cells left "
+        "blank, values not in a list) and each one is coloured on its sheet: yellow for a "
+        "required cell left blank in a row you filled in, red for a value not in the list. Its "
+        "total turns green at 0.",
+        "Mae'r daflen {} yn cyfrif y problemau y gall y llyfr gwaith hwn eu gweld ei hun (celloedd "
+        "gofynnol wedi'u gadael yn wag, gwerthoedd nad ydynt mewn rhestr) a lliwir pob un ar ei "
+        "thaflen: melyn ar gyfer cell ofynnol wag mewn rhes rydych wedi'i llenwi, coch ar gyfer "
+        "gwerth nad yw yn y rhestr. Mae ei chyfanswm yn troi'n wyrdd ar 0.",
+    ),
+    "checks_title": (
+        "Checks: the problems this workbook can see for itself",
+        "Gwiriadau: y problemau y gall y llyfr gwaith hwn eu gweld ei hun",
+    ),
+    "checks_intro": (
+        "The counts update as you type, and each problem is coloured on its sheet. When the total "
+        "is 0 and green these checks pass. Dates, numbers and the rules across columns and sheets "
+        "(a leave date for a leaver, say) are checked when you validate or send the return: the "
+        "feedback report names each problem.",
+        "Mae'r cyfrifon yn diweddaru wrth i chi deipio, a lliwir pob problem ar ei thaflen. Pan "
+        "fo'r cyfanswm yn 0 ac yn wyrdd mae'r gwiriadau hyn yn llwyddo. Caiff dyddiadau, rhifau "
+        "a'r rheolau ar draws colofnau a thaflenni (dyddiad gadael i rywun a adawodd, er "
+        "enghraifft) eu gwirio pan fyddwch yn dilysu neu'n anfon y ffurflen: mae'r adroddiad "
+        "adborth yn enwi pob problem.",
+    ),
+    "blank_h": ("Required cells left blank", "Celloedd gofynnol wedi'u gadael yn wag"),
+    "list_h": ("Values not in the list", "Gwerthoedd nad ydynt yn y rhestr"),
+    "problems_h": ("Problems", "Problemau"),
+    "total": ("Total", "Cyfanswm"),
+    "status_ok": ("No problems found by these checks", "Dim problemau gan y gwiriadau hyn"),
+    "status_fix": ("Fix the coloured cells", "Cywirwch y celloedd lliw"),
+    "key_blank": (
+        "Yellow: a required cell left blank in a row that has other data.",
+        "Melyn: cell ofynnol wedi'i gadael yn wag mewn rhes sydd â data arall.",
+    ),
+    "key_list": (
+        "Red: a value that is not in the column's list. English and Welsh labels, codes and the "
+        "usual synonyms are all accepted, and an age in whole years for an age band.",
+        "Coch: gwerth nad yw yn rhestr y golofn. Derbynnir labeli Cymraeg a Saesneg, codau a'r "
+        "cyfystyron arferol, ac oedran mewn blynyddoedd cyfan ar gyfer band oedran.",
     ),
     "sheets": ("Sheets", "Taflenni"),
     "sheet": ("Sheet", "Taflen"),
@@ -227,6 +277,7 @@ def _write_lists(wb: Workbook, lang: str) -> None:
             LIST_NAME.format(name), attr_text=ref
         )
         ws.column_dimensions[letter].width = min(60, max(len(x) for x in [name, *labels]) + 2)
+    _write_accept_lists(wb, ws, first_col=len(code_lists()) + 2)
 
 
 def _validation(f: Field, lang: str, letter: str) -> DataValidation | None:
@@ -318,6 +369,7 @@ def _write_data_sheet(wb: Workbook, s: Sheet, lang: str) -> None:
         dv = _validation(f, lang, letter)
         if dv is not None:
             ws.add_data_validation(dv)
+    _add_cell_checks(ws, s)
 
 
 def _write_about(wb: Workbook, s: Sheet, lang: str) -> None:
@@ -378,6 +430,7 @@ def _guidance_rows(page: _Page, lang: str) -> None:
     page.para(ui("empty", lang))
     page.para(ui("values", lang))
     page.para(ui("identifiers", lang))
+    page.para(ui("checks_para", lang).format(TEMPLATE_SHEETS["checks"][cy]))
     page.para(ui("ignored", lang).format(*(v[cy] for v in TEMPLATE_SHEETS.values())))
     page.para()
     page.para(ui("sheets", lang), size=12, bold=True)
@@ -409,6 +462,229 @@ def _guidance_rows(page: _Page, lang: str) -> None:
                     page.table([label, "", "", "; ".join(code_labels(cl, lang))])
 
 
+# --- Self-checks: conditional formats on the data sheets, counts on the Checks sheet ----------
+# Plain formulas that Excel (2007 on) and LibreOffice both evaluate live: no macros, no dynamic
+# arrays. SUMPRODUCT makes its arguments arrays in both without Ctrl+Shift+Enter (IF would not).
+# Both checks read a cell as TRIM of its text, so a cell of spaces counts as blank, as it does
+# for the pipeline.
+
+ACCEPT_NAME = "accept_{}"  # defined name of the values the checks accept for a code list
+MAX_AGE = 130  # matching.parse_age_band reads an age below 130, banded from the first band
+FORMULA_MAX = 8192  # Excel's limit on the length of a formula
+_BLANK_STYLE = ("FFEB9C", "9C5700")  # (fill, font): yellow, a required cell left blank
+_WRONG_STYLE = ("FFC7CE", "9C0006")  # red: a value not in the list
+_OK_STYLE = ("C6EFCE", "006100")  # green: no problem
+
+
+def _dxf(style: tuple[str, str]) -> dict[str, object]:
+    fill, font = style
+    return {"fill": PatternFill("solid", start_color=fill, end_color=fill, bgColor=fill),
+            "font": Font(color=font)}
+
+
+def _unaccented(text: str) -> str:
+    """Welsh typed on an English keyboard (ŵ -> w), which the pipeline's matching accepts."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(ch))
+
+
+def list_checked(f: Field) -> bool:
+    """A column whose values the checks hold against a list. A "codes" column is not: it takes
+    several values and keeps free text as a note, so no single cell is out of the list."""
+    return f.codes is not None and f.kind in ("code", "bool", "age_band")
+
+
+def accepted_values(f: Field) -> list[str]:
+    """What the checks accept in a list-checked column: every code, English and Welsh label and
+    synonym (and each unaccented), TRUE/FALSE where Yes/No is read, and for an age band each
+    whole age the pipeline bands. Excel compares them ignoring case, after TRIM. The pipeline
+    also ignores punctuation and spacing inside a value ("Not-known"): a formula cannot, so such
+    a value is coloured though it would be read; the dropdown's own labels always pass."""
+    assert f.codes is not None
+    texts = [t for c in f.codes.codes for t in (c.en, c.cy, c.code, *c.synonyms)]
+    index = code_index(f.codes)
+    texts += [word for word, code in (("TRUE", "yes"), ("FALSE", "no")) if code in index]
+    texts += [_unaccented(t) for t in texts]
+    if f.kind == "age_band":
+        texts += [str(age) for age in range(AGE_BANDS[0][0], MAX_AGE)]
+    unique: dict[str, str] = {}
+    for text in texts:  # one of each, as Excel compares them
+        unique.setdefault(text.casefold(), text)
+    return list(unique.values())
+
+
+def accept_lists() -> dict[str, list[str]]:
+    """Accepted values by code list name, for every list-checked column of the standard."""
+    found: dict[str, list[str]] = {}
+    for f in (f for s in DATA_SHEETS for f in s.fields if list_checked(f)):
+        assert f.codes is not None
+        if found.setdefault(f.codes.name, accepted_values(f)) != accepted_values(f):
+            raise ValueError(f"columns using {f.codes.name!r} accept different values")
+    return found
+
+
+def _write_accept_lists(wb: Workbook, ws: Worksheet, first_col: int) -> None:
+    """The accepted values beside the dropdown lists, each under a defined name."""
+    for col, (name, texts) in enumerate(accept_lists().items(), start=first_col):
+        letter = get_column_letter(col)
+        ws.cell(1, col, ACCEPT_NAME.format(name)).font = _BOLD
+        for row, text in enumerate(texts, start=2):
+            if text.startswith("="):  # openpyxl would write it as a formula
+                raise ValueError(f"an accepted value cannot start with '=': {text!r}")
+            ws.cell(row, col, text)  # a str stays text: "1" must match a typed 1 as TRIM gives it
+        ref = f"{quote_sheetname(ws.title)}!${letter}$2:${letter}${len(texts) + 1}"
+        wb.defined_names[ACCEPT_NAME.format(name)] = DefinedName(
+            ACCEPT_NAME.format(name), attr_text=ref
+        )
+
+
+def _filled(ref: str) -> str:
+    return f"LEN(TRIM({ref}))>0"
+
+
+def _unmatched(ref: str, f: Field) -> str:
+    """TRUE where `ref` is not an accepted value of `f` (an array for a range). MATCH reads
+    * ? ~ as wildcards: they are escaped, so that "Fe?ale" does not pass for "Female"."""
+    assert f.codes is not None
+    literal = f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(TRIM({ref}),"~","~~"),"*","~*"),"?","~?")'
+    return f"ISNA(MATCH({literal},{ACCEPT_NAME.format(f.codes.name)},0))"
+
+
+def _add_cell_checks(ws: Worksheet, s: Sheet) -> None:
+    """Colour, live, a required cell left blank in a filled row and a value not in its list.
+    Each rule is written for row 2 and Excel shifts its relative references down the column."""
+    last = get_column_letter(len(s.fields))
+    row = f"SUMPRODUCT(LEN(TRIM($A2:${last}2)))>0"
+    for col, f in enumerate(s.fields, start=1):
+        letter = get_column_letter(col)
+        cells = f"{letter}2:{letter}{LAST_ROW}"
+        if f.required:
+            blank = f"AND(LEN(TRIM({letter}2))=0,{row})"
+            ws.conditional_formatting.add(cells, FormulaRule(formula=[blank],
+                                                             **_dxf(_BLANK_STYLE)))
+        if list_checked(f):
+            wrong = f"AND({_filled(f'{letter}2')},{_unmatched(f'{letter}2', f)})"
+            ws.conditional_formatting.add(cells, FormulaRule(formula=[wrong],
+                                                             **_dxf(_WRONG_STYLE)))
+
+
+# The counts read each column from row 2 down to the sheet's last row with data (a cell on the
+# Checks sheet), not to LAST_ROW: string formulas over 20,000 empty rows cost LibreOffice
+# seconds at every keystroke. INDEX returns a reference, so the range stays non-volatile.
+
+
+def last_row_formula(s: Sheet, lang: str) -> str:
+    """The last row with anything in a field column (at least 2, the first data row)."""
+    title = quote_sheetname(s.label(lang))
+    cells = [f"({title}!${c}$2:${c}${LAST_ROW}<>\"\")"
+             for c in map(get_column_letter, range(1, len(s.fields) + 1))]
+    return f"MAX(2,SUMPRODUCT(MAX(({'+'.join(cells)}>0)*ROW({title}!$A$2:$A${LAST_ROW}))))"
+
+
+def _used(s: Sheet, f: Field, lang: str, last_row: str) -> str:
+    """Column `f` of sheet `s` from row 2 to the row in cell `last_row`."""
+    title, letter = quote_sheetname(s.label(lang)), get_column_letter(s.fields.index(f) + 1)
+    return f"{title}!${letter}$2:INDEX({title}!${letter}:${letter},{last_row})"
+
+
+def blank_required_formula(s: Sheet, lang: str, last_row: str) -> str:
+    """Count of required cells left blank in the sheet's filled rows."""
+    required = [f for f in s.fields if f.required]
+    if not required:
+        return "0"
+    filled = "+".join(f"LEN(TRIM({_used(s, f, lang, last_row)}))" for f in s.fields)
+    blanks = "+".join(f"(LEN(TRIM({_used(s, f, lang, last_row)}))=0)" for f in required)
+    return f"SUMPRODUCT(({filled}>0)*({blanks}))"
+
+
+def not_in_list_formula(s: Sheet, f: Field, lang: str, last_row: str) -> str:
+    """Count of the column's filled cells whose value is not in its list."""
+    used = _used(s, f, lang, last_row)
+    return f"SUMPRODUCT(({_filled(used)})*{_unmatched(used, f)})"
+
+
+def _bilingual(ws: Worksheet, row: int, col: int, key: str, lang: str) -> None:
+    """The template's language first, the other one below it in the same cell."""
+    other = "en" if lang == "cy" else "cy"
+    c = ws.cell(row, col, f"{ui(key, lang)}\n{ui(key, other)}")
+    c.alignment = _WRAP
+
+
+def _checks_para(ws: Worksheet, row: int, key: str, lang: str, *, height: int) -> None:
+    _bilingual(ws, row, 1, key, lang)
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=5)
+    ws.row_dimensions[row].height = height
+
+
+# Columns of the Checks sheet: what the partner sees (A-E), then hidden workings: the last row
+# with data (F) and one count per list-checked column (from H), summed into C.
+LAST_ROW_COL, FIRST_LIST_COL = 6, 8
+
+
+def _write_sheet_counts(ws: Worksheet, row: int, s: Sheet, lang: str) -> None:
+    """One sheet's row: its blank required cells, values not in a list, and both together."""
+    last_row = f"${get_column_letter(LAST_ROW_COL)}{row}"
+    ws.cell(row, 1, s.label(lang))
+    ws.cell(row, LAST_ROW_COL, f"={last_row_formula(s, lang)}")
+    ws.cell(row, 2, f"={blank_required_formula(s, lang, last_row)}")
+    checked = [f for f in s.fields if list_checked(f)]
+    for col, f in enumerate(checked, start=FIRST_LIST_COL):
+        ws.cell(row, col, f"={not_in_list_formula(s, f, lang, last_row)}")
+    if checked:
+        span = (f"{get_column_letter(FIRST_LIST_COL)}{row}:"
+                f"{get_column_letter(FIRST_LIST_COL + len(checked) - 1)}{row}")
+        ws.cell(row, 3, f"=SUM({span})")
+    else:
+        ws.cell(row, 3, 0)
+    ws.cell(row, 4, f"=B{row}+C{row}")
+
+
+def _write_total(ws: Worksheet, row: int, first: int, lang: str) -> None:
+    """The total row: green with "no problems" at 0, red with "fix" otherwise."""
+    _bilingual(ws, row, 1, "total", lang)
+    ws.cell(row, 1).font = _BOLD
+    for letter in "BCD":
+        ws[f"{letter}{row}"] = f"=SUM({letter}{first}:{letter}{row - 1})"
+        ws[f"{letter}{row}"].font = _BOLD
+    ok = f"IF(ISNUMBER($D${row}),$D${row}=0,FALSE)"  # an error value is not "no problem"
+    other = "en" if lang == "cy" else "cy"
+    words = {k: f"{ui(k, lang)} / {ui(k, other)}" for k in ("status_ok", "status_fix")}
+    ws.cell(row, 5, f'=IF({ok},"{words["status_ok"]}","{words["status_fix"]}")')
+    ws.cell(row, 5).alignment = _WRAP
+    ws.conditional_formatting.add(f"B{first}:D{row - 1}",
+                                  FormulaRule(formula=[f"B{first}<>0"], **_dxf(_WRONG_STYLE)))
+    ws.conditional_formatting.add(f"D{row}:E{row}", FormulaRule(formula=[ok], **_dxf(_OK_STYLE)))
+    ws.conditional_formatting.add(f"D{row}:E{row}",
+                                  FormulaRule(formula=[f"NOT({ok})"], **_dxf(_WRONG_STYLE)))
+
+
+def _write_checks(wb: Workbook, lang: str) -> None:
+    """The Checks sheet: per data sheet, the count of each problem; the total green at 0."""
+    ws = wb.create_sheet(TEMPLATE_SHEETS["checks"][lang == "cy"], index=1)
+    for letter, width in zip("ABCDE", (26, 24, 24, 14, 40), strict=True):
+        ws.column_dimensions[letter].width = width
+    _checks_para(ws, 1, "checks_title", lang, height=36)
+    ws["A1"].font = Font(bold=True, size=13)
+    _checks_para(ws, 2, "checks_intro", lang, height=120)
+    head = 4
+    for col, key in enumerate(("sheet", "blank_h", "list_h", "problems_h"), start=1):
+        _bilingual(ws, head, col, key, lang)
+        ws.cell(head, col).font, ws.cell(head, col).fill = _BOLD, _HEADER_FILL
+    first = head + 1
+    for row, s in enumerate(DATA_SHEETS, start=first):
+        _write_sheet_counts(ws, row, s, lang)
+    total = first + len(DATA_SHEETS)
+    _write_total(ws, total, first, lang)
+    for row, (key, style) in enumerate((("key_blank", _BLANK_STYLE), ("key_list", _WRONG_STYLE)),
+                                       start=total + 2):
+        _checks_para(ws, row, key, lang, height=60)
+        ws.cell(row, 1).fill = PatternFill("solid", fgColor=style[0])
+    widest = max(sum(map(list_checked, s.fields)) for s in DATA_SHEETS)
+    ws.column_dimensions.group(get_column_letter(LAST_ROW_COL),
+                               get_column_letter(FIRST_LIST_COL + widest), hidden=True)
+    ws.freeze_panes = f"A{first}"
+
+
 def _characteristic_label(s: Sheet, field_name: str, code: str, lang: str) -> str:
     codes = s.field(field_name).codes
     try:
@@ -429,6 +705,7 @@ def write_template(path: Path, lang: str = "en") -> Path:
     for s in SHEETS:
         (_write_about if s is SHEETS[0] else _write_data_sheet)(wb, s, lang)
     _write_lists(wb, lang)
+    _write_checks(wb, lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path

@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
+from sep_pipeline import matching
 from sep_pipeline.standard import (
     DATA_SHEETS,
     SHEETS,
@@ -18,7 +19,21 @@ from sep_pipeline.standard import (
     TEMPLATE_VERSION,
     Field,
 )
-from sep_pipeline.template import LAST_ROW, code_labels, code_lists, write_template
+from sep_pipeline.template import (
+    FIRST_LIST_COL,
+    FORMULA_MAX,
+    LAST_ROW,
+    LAST_ROW_COL,
+    accept_lists,
+    accepted_values,
+    blank_required_formula,
+    code_labels,
+    code_lists,
+    last_row_formula,
+    list_checked,
+    not_in_list_formula,
+    write_template,
+)
 
 LANGS = ("en", "cy")
 
@@ -75,6 +90,7 @@ def test_sheet_names_and_order(book):
     cy = lang == "cy"
     expected = [
         TEMPLATE_SHEETS["guidance"][cy],
+        TEMPLATE_SHEETS["checks"][cy],
         *(s.label(lang) for s in SHEETS),
         TEMPLATE_SHEETS["lists"][cy],
     ]
@@ -195,7 +211,7 @@ def test_welsh_template_is_welsh(tmp_path):
 def test_readable_by_calamine(book):
     lang, path, _ = book
     cal = CalamineWorkbook.from_path(str(path))
-    assert cal.sheet_names[1:-1] == [s.label(lang) for s in SHEETS]
+    assert cal.sheet_names[2:-1] == [s.label(lang) for s in SHEETS]
     for s in DATA_SHEETS:
         rows = cal.get_sheet_by_name(s.label(lang)).to_python()
         assert rows[0] == [f.label(lang) for f in s.fields]
@@ -204,3 +220,88 @@ def test_readable_by_calamine(book):
 def test_rejects_unknown_language(tmp_path):
     with pytest.raises(ValueError):
         write_template(tmp_path / "x.xlsx", "fr")
+
+
+def test_every_required_and_coded_column_is_coloured_live(book):
+    """One rule for a required cell left blank, one for a value not in the list, each over the
+    whole column and nowhere else; the list rule reads the column's accepted values."""
+    lang, _, wb = book
+    for s in DATA_SHEETS:
+        ws = wb[s.label(lang)]
+        rules: dict[str, list[str]] = {}
+        for cf in ws.conditional_formatting:
+            m = re.fullmatch(r"([A-Z]+)2:\1(\d+)", str(cf.sqref))
+            assert m and int(m[2]) == LAST_ROW, cf.sqref
+            rules.setdefault(m[1], []).extend(r.formula[0] for r in cf.rules)
+        for col, f in enumerate(s.fields, start=1):
+            got = rules.pop(get_column_letter(col), [])
+            blank = [r for r in got if "MATCH(" not in r]
+            listed = [r for r in got if "MATCH(" in r]
+            assert len(blank) == f.required, (s.name, f.name, got)
+            assert len(listed) == list_checked(f), (s.name, f.name, got)
+            if listed:
+                assert f"accept_{f.codes.name}," in listed[0]
+        assert rules == {}
+
+
+def _read(f: Field, value: object) -> object:
+    """The pipeline's reading of a value of a list-checked column (raises when refused)."""
+    if f.kind == "bool":
+        return matching.parse_bool(value)
+    if f.kind == "age_band":
+        return matching.parse_age_band(value, f.codes)
+    return matching.parse_code(value, f.codes)
+
+
+def test_accepted_values_are_read_by_the_pipeline(book):
+    """No value the checks pass is one the pipeline refuses, and every dropdown label passes in
+    either language."""
+    lang, _, wb = book
+    lists = wb[TEMPLATE_SHEETS["lists"][lang == "cy"]]
+    for s in DATA_SHEETS:
+        for f in filter(list_checked, s.fields):
+            accepted = accepted_values(f)
+            for text in accepted:
+                _read(f, {"TRUE": True, "FALSE": False}.get(text, text))  # Excel's TRUE is a bool
+            folded = {t.casefold() for t in accepted}
+            assert {x.casefold() for x in code_labels(f.codes, "en") + code_labels(f.codes, "cy")
+                    } <= folded
+            ((title, rng),) = list(wb.defined_names[f"accept_{f.codes.name}"].destinations)
+            assert title == lists.title
+            assert [c.value for row in lists[rng.replace("$", "")] for c in row] == accepted
+    assert set(accept_lists()) <= set(code_lists())
+
+
+def test_checks_sheet_counts_every_data_sheet(book):
+    """Each data sheet's row: the last row with data (hidden), the blank required cells, one
+    hidden count per list-checked column summed into the values not in a list, and both."""
+    lang, _, wb = book
+    ws = wb[TEMPLATE_SHEETS["checks"][lang == "cy"]]
+    rows = {c.value: c.row for c in ws["A"] if isinstance(c.value, str)}
+    for s in DATA_SHEETS:
+        row = rows[s.label(lang)]
+        last = f"$F{row}"
+        assert ws.cell(row, LAST_ROW_COL).value == f"={last_row_formula(s, lang)}"
+        assert ws.cell(row, 2).value == f"={blank_required_formula(s, lang, last)}"
+        checked = [f for f in s.fields if list_checked(f)]
+        for col, f in enumerate(checked, start=FIRST_LIST_COL):
+            assert ws.cell(row, col).value == f"={not_in_list_formula(s, f, lang, last)}"
+        assert ws.cell(row, FIRST_LIST_COL + len(checked)).value is None
+        end = get_column_letter(FIRST_LIST_COL + len(checked) - 1)
+        assert ws.cell(row, 3).value == f"=SUM(H{row}:{end}{row})"
+        assert ws.cell(row, 4).value == f"=B{row}+C{row}"
+        for col in range(2, FIRST_LIST_COL + len(checked)):
+            assert len(str(ws.cell(row, col).value)) < FORMULA_MAX
+    workings = ws.column_dimensions[get_column_letter(LAST_ROW_COL)]  # F onwards, one group
+    widest = max(sum(map(list_checked, s.fields)) for s in DATA_SHEETS)
+    assert workings.hidden and workings.max >= FIRST_LIST_COL + widest - 1
+    # the total turns green at 0 and red otherwise
+    fills = {r.dxf.fill.bgColor.rgb[-6:] for cf in ws.conditional_formatting for r in cf.rules
+             if "=0" in r.formula[0]}
+    assert fills == {"C6EFCE", "FFC7CE"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_checks_sheet_is_never_read_as_data(lang):
+    assert matching.is_template_sheet(TEMPLATE_SHEETS["checks"][lang == "cy"])
+    assert matching.match_sheet(TEMPLATE_SHEETS["checks"][lang == "cy"]) is None
