@@ -48,9 +48,7 @@ def check_data_sheet(sheet: std.Sheet, raw: RawSheet, layout: SheetLayout) -> La
     found = LayoutFindings()
     header_idx = layout.header_row - 1
     rows = raw.cells[layout.header_row:]
-    texts = _distinct_texts(rows)
-    header_like = {t for t in texts if matching.match_header(sheet.name, t) is not None}
-    totals_like = {t for t in texts if matching.key(t) in TOTAL_WORDS}
+    header_like, totals_like = _header_and_totals_texts(sheet, rows)
     header_merges = [m for m in raw.marks.merged if m[0] <= header_idx <= m[2]]
     data_merges = [m for m in raw.marks.merged if m[0] > header_idx]
     row_issues: list[tuple[int, Finding]] = []
@@ -117,13 +115,32 @@ def _sentence(parts: list[str]) -> str:
 # --- Rows ------------------------------------------------------------------------------------
 
 
-def _distinct_texts(rows: list[list[object]]) -> set[str]:
-    """Each text in the rows once: hashing at C speed, so a large sheet's slips cost little."""
-    try:
-        cells: set[object] = set().union(*rows)
-    except TypeError:  # an unhashable cell (no reader gives one): look at each
-        cells = {c for r in rows for c in r if isinstance(c, str)}
-    return {c for c in cells if isinstance(c, str) and c.strip()}
+def _header_and_totals_texts(
+    sheet: std.Sheet, rows: list[list[object]]
+) -> tuple[set[str], set[str]]:
+    """The texts in the rows that read as one of the sheet's headers, and those that say Total.
+    Each block of rows' distinct cells found by hashing at C speed (so a large sheet costs
+    little), a block at a time (so a sheet of distinct texts does not double its memory)."""
+    headers: set[str] = set()
+    totals: set[str] = set()
+    for start in range(0, len(rows), _BLOCK):
+        block = rows[start:start + _BLOCK]
+        try:
+            cells: set[object] = set().union(*block)
+        except TypeError:  # an unhashable cell (no reader gives one): look at each
+            cells = {c for r in block for c in r if isinstance(c, str)}
+        for text in cells:
+            if not isinstance(text, str) or len(text) > _LABEL_LENGTH:
+                continue
+            if matching.match_header(sheet.name, text) is not None:
+                headers.add(text)
+            elif matching.key(text) in TOTAL_WORDS:
+                totals.add(text)
+    return headers, totals
+
+
+_BLOCK = 4096  # rows
+_LABEL_LENGTH = 200  # longer text is no header nor a totals label
 
 
 def _rows_with(rows: list[list[object]], texts: set[str]) -> list[int]:
@@ -282,6 +299,8 @@ def _covered_cells(merges: list[tuple[int, int, int, int]],
 
 
 def _hidden_columns_with_values(raw: RawSheet) -> list[int]:
+    if not raw.marks.hidden_columns:
+        return []
     width = max(map(len, raw.cells), default=0)
     hidden = sorted({c for low, high in raw.marks.hidden_columns
                      for c in range(low, min(high, width - 1) + 1)})
