@@ -182,6 +182,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Nid yw cod y corff '{value}' yn cyfateb i'r ffolder yr anfonwyd y ffeil hon iddi "
         "({expected_cy}). Cywirwch god y corff, neu rhowch y ffeil yn ffolder eich corff eich hun.",
     ),
+    "about.not_collected_filled": (
+        "The About sheet says '{expected_en}', but the {topic} sheet has {rows_en}. If you "
+        "collected this information, change the answer in {cell} to No; if not, delete the "
+        "rows on the {topic} sheet.",
+        "Mae'r daflen Ynghylch yn dweud '{expected_cy}', ond mae gan y daflen {topic_cy} "
+        "{rows_cy}. Os casglwyd yr wybodaeth hon, newidiwch yr ateb yn {cell} i Na; os na, dilëwch "
+        "y rhesi ar y daflen {topic_cy}.",
+    ),
+    "sheet.headers_only": (
+        "The {topic} sheet has only its headers, so it will be published as zero (none this "
+        "quarter). If you did not collect this information this quarter, answer Yes to "
+        "'{expected_en}' on the About sheet instead: it is then shown as not collected [x].",
+        "Dim ond ei phenawdau sydd gan y daflen {topic_cy}, felly caiff ei chyhoeddi fel sero "
+        "(dim y chwarter hwn). Os na chasglwyd yr wybodaeth hon y chwarter hwn, atebwch Ie i "
+        "'{expected_cy}' ar y daflen Ynghylch yn lle hynny: yna caiff ei dangos fel heb ei "
+        "chasglu [x].",
+    ),
     "about.template_version": (
         "This return says template version '{value}'; the current version is {expected_en}. It "
         "was read as the current version: please use the new template next time.",

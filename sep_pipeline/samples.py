@@ -1291,7 +1291,8 @@ class Writer:
             "contact_email": self.b.email,
             "notes": " ".join(x for x in (SYNTHETIC_NOTE, self.b.notes) if x),
         }
-        for r, f in enumerate(std.ABOUT.fields):
+        # the rows a partner fills in (a topic's "not collected" row is left out: collected)
+        for r, f in enumerate(f for f in std.ABOUT.fields if f.name in values):
             key = {"name": f.name, "en": f.en, "cy": f.cy}[st.about_keys]
             ws.write_string(r, 0, key, self.bold)
             ws.write_string(r, 1, values[f.name])

@@ -8,7 +8,7 @@ or a code is a change here and nowhere else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 TEMPLATE_VERSION = "1.0"
@@ -924,6 +924,24 @@ ACTIONS = Sheet(
     ),
     synonyms=("Action plan", "Camau", "Cynllun gweithredu"),
 )
+
+# One About row per optional topic to say it was not collected this quarter: its figures are
+# then published [x] (not collected), where a sheet left with only its headers means none (zero).
+TOPICS: tuple[Sheet, ...] = tuple(
+    s for s in (RECRUITMENT, ENGAGEMENT, ENGAGEMENT_PROFILE, PROCUREMENT, FEEDBACK, ACTIONS)
+    if not s.required
+)
+
+
+def not_collected(topic: Sheet) -> str:
+    """The About field that says a topic was not collected this quarter."""
+    return f"{topic.table}_not_collected"
+
+
+ABOUT = replace(ABOUT, fields=(*ABOUT.fields, *(
+    _flag(not_collected(t), f"{t.name}: not collected this quarter",
+          f"{t.cy}: heb ei gasglu y chwarter hwn", f"{t.name} not collected", blank=False)
+    for t in TOPICS)))
 
 SHEETS: tuple[Sheet, ...] = (
     ABOUT, WORKFORCE, RECRUITMENT, ENGAGEMENT, ENGAGEMENT_PROFILE, PROCUREMENT, FEEDBACK, ACTIONS,

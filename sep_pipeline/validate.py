@@ -176,12 +176,40 @@ def validate_workbook(
         got = _read_sheet(s, found[s.name], out)
         if got is not None:
             result.layouts[s.name], result.tables[s.table] = got
+    _not_collected(result, found, out)
     frames = {s.name: result.tables[s.table] for s in std.DATA_SHEETS if s.table in result.tables}
     for s in std.DATA_SHEETS:
         if s.name in frames:
             _check_rules(s, frames, result.layouts[s.name], period, out)
             _check_plausibility(s, frames[s.name], result.layouts[s.name], previous_headcount, out)
     return result
+
+
+def _not_collected(result: ValidationResult, found: dict[str, RawSheet], out: _Issues) -> None:
+    """Zero or not collected: a topic the About sheet says was not collected this quarter is
+    left out (published [x]), and an error if its sheet holds rows; a topic sheet with only its
+    headers is a warning that it will be published as zero."""
+    for topic in std.TOPICS:
+        flag = std.ABOUT.field(std.not_collected(topic))
+        table = result.tables.get(topic.table)
+        rows = 0 if table is None else len(table)
+        if result.about.get(flag.name):
+            if rows:
+                about = found[std.ABOUT.name]
+                row = next((i + 1 for i, r in enumerate(about.cells) if r and matching.match_header(
+                    std.ABOUT.name, r[0]) == flag.name), None)
+                out.add("error", "about.not_collected_filled", sheet=about.name, row=row,
+                        cell=f"B{row}" if row else None, column=flag.en, value="Yes",
+                        rows_en=f"{rows} row" if rows == 1 else f"{rows} rows",
+                        rows_cy="1 rhes" if rows == 1 else f"{rows} o resi",
+                        topic=topic.name, topic_cy=topic.cy, expected_en=flag.en,
+                        expected_cy=flag.cy)
+            result.tables.pop(topic.table, None)
+            result.layouts.pop(topic.name, None)
+        elif table is not None and not rows and topic.name in result.layouts:
+            out.add("warning", "sheet.headers_only", sheet=found[topic.name].name,
+                    topic=topic.name, topic_cy=topic.cy, expected_en=flag.en,
+                    expected_cy=flag.cy)
 
 
 # --- Sheets ----------------------------------------------------------------------------------
@@ -224,6 +252,12 @@ def _read_about(
             if f.required:
                 out.add("error", "about.missing", **at(f.name), expected_en=f.en, expected_cy=f.cy)
             about[f.name] = f.blank
+        elif f.kind == "bool":  # a topic's "not collected this quarter": Yes or No
+            try:
+                about[f.name] = matching.parse_bool(value)
+            except matching.ValueError_:
+                out.add("error", "value.yes_no", **at(f.name), value=value)
+                about[f.name] = f.blank
         else:
             about[f.name] = matching.as_text(value)
 

@@ -240,3 +240,95 @@ def test_the_feedback_prints_to_the_page_width_in_the_partners_language_first(
         assert ws.page_setup.paperSize == 9  # A4
     assert problems.page_setup.orientation == "landscape"
     assert problems.print_title_rows == "$1:$1"  # the headings on every page
+
+
+# --- Part 4: zero or not collected -------------------------------------------------------------
+
+MGNPA = ROOT / "data_raw" / "MGNPA" / "MGNPA_2025-26_Q1.xlsx"
+NOT_COLLECTED = "Procurement: not collected this quarter"
+
+
+def procurement_emptied(tmp_path: Path, name: str, answer: object | None,
+                        keep_rows: bool = False) -> Path:
+    """MGNPA's Q1 with its Procurement rows deleted (or kept) and the About sheet's answer to
+    "Procurement: not collected this quarter" (None: the row left out)."""
+    wb = openpyxl.load_workbook(MGNPA)
+    if not keep_rows:
+        sheet = wb["Procurement"]
+        sheet.delete_rows(2, sheet.max_row)
+    if answer is not None:
+        about = wb["About"]
+        about.append([NOT_COLLECTED, answer])
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+def test_a_sheet_of_headers_only_is_published_as_zero_and_says_so(tmp_path: Path) -> None:
+    result = validate_file(procurement_emptied(tmp_path, "zero.xlsx", None),
+                           expected_body="MGNPA")
+    assert result.status == "accepted"
+    [issue] = result.issues
+    assert (issue.severity, issue.code, issue.sheet) == ("warning", "sheet.headers_only",
+                                                         "Procurement")
+    assert "published as zero" in issue.message_en and NOT_COLLECTED in issue.message_en
+    assert "sero" in issue.message_cy and "Caffael: heb ei gasglu" in issue.message_cy
+    assert len(result.tables["procurement"]) == 0  # sent: a true zero
+
+
+def test_not_collected_is_said_on_the_about_sheet_and_published_x(tmp_path: Path) -> None:
+    result = validate_file(procurement_emptied(tmp_path, "x.xlsx", "Yes"), expected_body="MGNPA")
+    assert result.status == "accepted" and result.issues == []
+    assert "procurement" not in result.tables  # not sent: [x]
+
+
+def test_not_collected_with_rows_is_an_error_at_the_answer(tmp_path: Path) -> None:
+    path = procurement_emptied(tmp_path, "both.xlsx", "Yes", keep_rows=True)
+    result = validate_file(path, expected_body="MGNPA")
+    [issue] = result.issues
+    assert (issue.severity, issue.code, issue.sheet, issue.cell) == (
+        "error", "about.not_collected_filled", "About", "B7")
+    assert "the Procurement sheet has 5 rows" in issue.message_en
+    assert "mae gan y daflen Caffael 5 o resi" in issue.message_cy
+    assert "change the answer in B7 to No" in issue.message_en
+
+
+def test_an_answer_that_is_not_yes_or_no_is_an_error(tmp_path: Path) -> None:
+    result = validate_file(procurement_emptied(tmp_path, "maybe.xlsx", "Maybe"),
+                           expected_body="MGNPA")
+    assert [(i.code, i.cell) for i in result.errors] == [("value.yes_no", "B7")]
+
+
+def test_zero_and_not_collected_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                           ) -> None:
+    """Through a run: a body that said "not collected" gets [x] in the procurement table, a body
+    that sent headers only gets 0."""
+    from sep_pipeline.runner import run_pending
+    from sep_pipeline_tests.isolation import isolate
+
+    cfg = isolate(monkeypatch, tmp_path / "env")
+    for body, answer in (("MGNPA", "Yes"), ("CLCT", None)):
+        source = MGNPA if body == "MGNPA" else ROOT / "data_raw" / "CLCT" / "CLCT_2025-26_Q1.xlsx"
+        wb = openpyxl.load_workbook(source)
+        sheet = wb["Procurement"] if "Procurement" in wb.sheetnames else None
+        if sheet is not None:
+            sheet.delete_rows(2, sheet.max_row)
+        else:
+            wb.create_sheet("Procurement").append(
+                [f.en for f in std.PROCUREMENT.fields])
+        if answer:
+            wb["About"].append([NOT_COLLECTED, answer])
+        (cfg.intake_dir / body).mkdir(parents=True, exist_ok=True)
+        wb.save(cfg.intake_dir / body / source.name)
+    assert {r.status for r in run_pending()} >= {"accepted"}
+    with warehouse.engine(cfg.warehouse_url).connect() as conn:
+        got = dict(conn.execute(sa.text(
+            "select body_code, marker from benchmark where table_id = 'PR1' "
+            "and measure = 'contracts' and breakdown = 'all' and period = '2025-26 Q1' "
+            "and body_code in ('MGNPA', 'CLCT')")).all())
+        values = dict(conn.execute(sa.text(
+            "select body_code, value from benchmark where table_id = 'PR1' "
+            "and measure = 'contracts' and breakdown = 'all' and period = '2025-26 Q1' "
+            "and body_code = 'CLCT'")).all())
+    assert got["MGNPA"] == "[x]"
+    assert got["CLCT"] is None and values["CLCT"] == 0
