@@ -496,8 +496,9 @@ def list_checked(f: Field) -> bool:
 
 def accepted_values(f: Field) -> list[str]:
     """What the checks accept in a list-checked column: every code, English and Welsh label and
-    synonym (and each unaccented), TRUE/FALSE where Yes/No is read, and for an age band each
-    whole age the pipeline bands. Excel compares them ignoring case, after TRIM. The pipeline
+    synonym (and each unaccented), TRUE/FALSE (Excel's text of a logical cell, which the
+    pipeline reads as Yes/No) where Yes/No is read, and for an age band each whole age the
+    pipeline bands. Excel compares them ignoring case, after TRIM. The pipeline
     also ignores punctuation and spacing inside a value ("Not-known"): a formula cannot, so such
     a value is coloured though it would be read; the dropdown's own labels always pass."""
     assert f.codes is not None
@@ -543,11 +544,12 @@ def _filled(ref: str) -> str:
 
 
 def _unmatched(ref: str, f: Field) -> str:
-    """TRUE where `ref` is not an accepted value of `f` (an array for a range). MATCH reads
-    * ? ~ as wildcards: they are escaped, so that "Fe?ale" does not pass for "Female"."""
+    """1 where `ref` is not an accepted value of `f` (an array for a range). MATCH reads * ? ~
+    as wildcards: they are escaped, so that "Fe?ale" does not pass for "Female". A value MATCH
+    cannot look up (Excel's is 255 characters at most) is not in the list either."""
     assert f.codes is not None
     literal = f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(TRIM({ref}),"~","~~"),"*","~*"),"?","~?")'
-    return f"ISNA(MATCH({literal},{ACCEPT_NAME.format(f.codes.name)},0))"
+    return f"(1-ISNUMBER(MATCH({literal},{ACCEPT_NAME.format(f.codes.name)},0)))"
 
 
 def _add_cell_checks(ws: Worksheet, s: Sheet) -> None:
