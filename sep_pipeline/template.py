@@ -645,6 +645,7 @@ def _write_total(ws: Worksheet, row: int, first: int, lang: str) -> None:
     """The total row: green with "no problems" at 0, red with "fix" otherwise."""
     _bilingual(ws, row, 1, "total", lang)
     ws.cell(row, 1).font = _BOLD
+    ws.row_dimensions[row].height = 30
     for letter in "BCD":
         ws[f"{letter}{row}"] = f"=SUM({letter}{first}:{letter}{row - 1})"
         ws[f"{letter}{row}"].font = _BOLD
@@ -667,11 +668,12 @@ def _write_checks(wb: Workbook, lang: str) -> None:
         ws.column_dimensions[letter].width = width
     _checks_para(ws, 1, "checks_title", lang, height=36)
     ws["A1"].font = Font(bold=True, size=13)
-    _checks_para(ws, 2, "checks_intro", lang, height=120)
+    _checks_para(ws, 2, "checks_intro", lang, height=100)
     head = 4
     for col, key in enumerate(("sheet", "blank_h", "list_h", "problems_h"), start=1):
         _bilingual(ws, head, col, key, lang)
         ws.cell(head, col).font, ws.cell(head, col).fill = _BOLD, _HEADER_FILL
+    ws.row_dimensions[head].height = 60  # two languages of wrapped words: no reader fits rows
     first = head + 1
     for row, s in enumerate(DATA_SHEETS, start=first):
         _write_sheet_counts(ws, row, s, lang)
@@ -685,6 +687,8 @@ def _write_checks(wb: Workbook, lang: str) -> None:
     ws.column_dimensions.group(get_column_letter(LAST_ROW_COL),
                                get_column_letter(FIRST_LIST_COL + widest), hidden=True)
     ws.freeze_panes = f"A{first}"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True  # printed on one page wide
+    ws.page_setup.fitToHeight = 0
 
 
 def _characteristic_label(s: Sheet, field_name: str, code: str, lang: str) -> str:
