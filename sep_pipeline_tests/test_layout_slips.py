@@ -27,7 +27,7 @@ from sep_pipeline import layout_checks
 from sep_pipeline import standard as std
 from sep_pipeline.cli import app
 from sep_pipeline.issues import Issue
-from sep_pipeline.safe_read import RawSheet
+from sep_pipeline.safe_read import RawSheet, SheetMarks, _MarksScan
 from sep_pipeline.validate import SheetLayout, ValidationResult, validate_file
 from sep_pipeline_tests.returns import TODAY, write_return
 
@@ -489,3 +489,34 @@ def test_a_plain_workbook_with_a_totals_row_is_refused_whatever_wrote_it(tmp_pat
     r = validate_file(path, today=date(2026, 1, 1))
     profile = [(i.code, i.row) for i in r.issues if i.sheet == "EngagementProfile"]
     assert [(code, row) for code, row in profile if row == 4] == [("layout.totals_row", 4)]
+
+
+# --- The sheet XML scan ------------------------------------------------------------------------
+
+
+def _marks(*regions: bytes, max_rows: int = 300_000) -> SheetMarks:
+    scan = _MarksScan(max_rows)
+    for region in regions:
+        scan.add(region)
+    return scan.result()
+
+
+def test_the_scan_reads_marks_however_they_are_written():
+    marks = _marks(
+        b'<x:row r="3" hidden="1"><x:c r="A3"/></x:row><row r="4" hidden="false"/>'
+        b"<row r='7' spans='1:3' hidden='true'/><row r=\"9\" ht=\"0\"/>",
+        b'<cols><col min="2" max="3" hidden="1"/><col min="5" max="5" width="9"/></cols>',
+        b'<autoFilter ref="A1:F40"/><mergeCells count="3"><mergeCell ref="C1:D1"/>'
+        b'<x:mergeCell ref="$B$5:B7"/><mergeCell ref="E5"/><mergeCell ref="A1:B"/>',
+    )
+    assert marks == SheetMarks(merged=((0, 2, 0, 3), (4, 1, 6, 1)), hidden_rows=(2, 6),
+                               hidden_columns=((1, 2),), filter_ref="A1:F40",
+                               filter_active=False)
+    assert _marks(b'<autoFilter ref="A1:F40">', b'<filterColumn colId="2">').filter_active
+
+
+def test_the_scan_keeps_marks_within_bounds():
+    merges = b"".join(b'<mergeCell ref="A%d:B%d"/>' % (r, r) for r in range(1, 10_100))
+    marks = _marks(merges, b'<row r="300001" hidden="1"/><row r="12" hidden="1"/>',
+                   b'<row r="12" hidden="1"/>' * 1000, max_rows=300_000)
+    assert len(marks.merged) == 10_000 and marks.hidden_rows == (11,)
