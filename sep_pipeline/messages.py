@@ -73,10 +73,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # Layout slips (layout_checks.py): nothing read is dropped silently.
     "layout.no_header": (
         "Column {letter} has no header (cell {header_cell} is blank) but holds {values_en}, on "
-        "{rows_en}, so they cannot be read. Give the column its header from the template, or "
+        "{rows_en}: nothing in it can be read. Give the column its header from the template, or "
         "delete the column.",
         "Nid oes pennawd gan golofn {letter} (mae cell {header_cell} yn wag) ond mae'n cynnwys "
-        "{values_cy}, ar {rows_cy}, felly ni ellir eu darllen. Rhowch ei phennawd o'r templed i'r "
+        "{values_cy}, ar {rows_cy}: ni ellir darllen dim ynddi. Rhowch ei phennawd o'r templed i'r "
         "golofn, neu dilëwch y golofn.",
     ),
     "layout.merged_header": (

@@ -98,8 +98,8 @@ def test_answers_under_a_blank_header_are_one_error_naming_the_column(tmp_path):
     (error,) = r.errors
     assert error.message_en == (
         "Column G has no header (cell G1 is blank) but holds 30 values, on rows 2, 3, 4, 5, 6, "
-        "7, 8, 9, 10, 11 and 20 more, so they cannot be read. Give the column its header from "
-        "the template, or delete the column.")
+        "7, 8, 9, 10, 11 and 20 more: nothing in it can be read. Give the column its header "
+        "from the template, or delete the column.")
     assert error.message_cy.startswith(
         "Nid oes pennawd gan golofn G (mae cell G1 yn wag) ond mae'n cynnwys 30 o werthoedd, ar "
         "resi 2, 3,")
