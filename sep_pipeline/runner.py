@@ -56,18 +56,44 @@ def _result(engine: sa.Engine, r: warehouse.Receipt) -> FileResult:
 
 
 def _already(engine: sa.Engine, c: intake.Candidate) -> FileResult:
-    """A ready file processed by an earlier run: what became of it then."""
-    s, q = warehouse.submissions, warehouse.receipts
+    """A ready file processed by an earlier run: what became of it then, from the submission
+    recorded for its receipt (for a duplicate, the submission of the same bytes it repeats)."""
     with engine.connect() as conn:
-        row = conn.execute(
-            sa.select(s.c.period, s.c.errors, s.c.warnings).select_from(
-                q.join(s, s.c.submission_id == q.c.submission_id))
-            .where(q.c.body_code == c.body, q.c.file_name == c.path.name)
-            .order_by(q.c.receipt_id.desc())).first()
-    if row is None:  # it changed while it was being copied in: the next run takes it
+        taken = _receipt_of(conn, c)
+        sub = _submission_of(conn, taken) if taken is not None else None
+    if sub is None:  # it changed while it was being copied in: the next run takes it
         return FileResult(c.body, None, c.path.name, "waiting",
                           detail="it changed while it was read; the next run takes it")
-    return FileResult(c.body, row.period, c.path.name, "done", row.errors, row.warnings)
+    detail = "" if sub.file_name == c.path.name else f"the same file as {sub.file_name}"
+    return FileResult(c.body, sub.period, c.path.name, "done", sub.errors, sub.warnings, detail)
+
+
+def _receipt_of(conn: sa.Connection, c: intake.Candidate) -> sa.Row | None:
+    """The receipt of the file as it is now: the one taken with its size and modification
+    time, else the latest of its name (a receipt from before looks were kept)."""
+    q = warehouse.receipts
+    same_look = sa.and_(q.c.file_size == c.look[0], q.c.file_mtime_ns == c.look[1])
+    return conn.execute(
+        sa.select(q.c.body_code, q.c.file_sha256, q.c.submission_id)
+        .where(q.c.body_code == c.body, q.c.file_name == c.path.name,
+               q.c.submission_id.is_not(None))
+        .order_by(sa.case((same_look, 0), else_=1), q.c.receipt_id.desc())).first()
+
+
+def _submission_of(conn: sa.Connection, taken: sa.Row) -> sa.Row | None:
+    """The submission a receipt was recorded as; a duplicate's is the first submission of the
+    same bytes that was not itself a duplicate (a duplicate records no period or counts of its
+    own worth showing)."""
+    s = warehouse.submissions
+    columns = (s.c.period, s.c.file_name, s.c.status, s.c.errors, s.c.warnings)
+    sub = conn.execute(sa.select(*columns).where(
+        s.c.submission_id == taken.submission_id)).first()
+    if sub is None or sub.status != "duplicate":
+        return sub
+    original = conn.execute(sa.select(*columns).where(
+        s.c.body_code == taken.body_code, s.c.file_sha256 == taken.file_sha256,
+        s.c.status != "duplicate").order_by(s.c.submission_id)).first()
+    return original or sub
 
 
 def run_pending(

@@ -141,6 +141,46 @@ def test_run_takes_samples_from_intake_to_warehouse(env):
     assert record.asset_materialization.metadata["bodies_accepted"].value == 2
 
 
+def test_a_second_run_shows_each_file_as_it_was_processed(env, monkeypatch):
+    """"already processed" with the quarter, errors and warnings recorded for the file: a
+    rejected file its own, a duplicate those of the file it repeats, an unreadable one none."""
+    from rich.console import Console
+
+    drop(env, "CLCT", 1)
+    broken = drop(env, "CLCT", 1, name="CLCT_Q1_broken.xlsx")
+    wb = load_workbook(broken)
+    wb["Workforce"]["F2"] = "not a sex"
+    wb.save(broken)
+    drop(env, "CLCT", 1, name="CLCT_Q1_again.xlsx")
+    unreadable = env.intake_dir / "TCG" / "our return.xlsx"
+    unreadable.parent.mkdir(parents=True)
+    unreadable.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)  # legacy .xls
+    first = {r.file_name: (r.status, r.period, r.errors, r.warnings) for r in run_pending()}
+    assert first == {
+        "CLCT_2025-26_Q1.xlsx": ("accepted", "2025-26 Q1", 0, 1),
+        "CLCT_Q1_broken.xlsx": ("rejected", "2025-26 Q1", 1, 1),
+        "CLCT_Q1_again.xlsx": ("duplicate", "2025-26 Q1", 0, 0),
+        "our return.xlsx": ("rejected", None, 1, 0)}
+    again = {r.file_name: (r.status, r.period, r.errors, r.warnings, r.detail)
+             for r in run_pending()}
+    assert again == {
+        "CLCT_2025-26_Q1.xlsx": ("done", "2025-26 Q1", 0, 1, ""),
+        "CLCT_Q1_broken.xlsx": ("done", "2025-26 Q1", 1, 1, ""),
+        "CLCT_Q1_again.xlsx": ("done", "2025-26 Q1", 0, 1,
+                               "the same file as CLCT_2025-26_Q1.xlsx"),
+        "our return.xlsx": ("done", None, 1, 0, "")}
+    # The summary's rows, as the coordinator reads them.
+    monkeypatch.setattr(cli, "console", Console(width=200, record=True))
+    cli._print_run_summary(list(run_pending()), env)
+    lines = [" ".join(line.replace("│", " ").split())
+             for line in cli.console.export_text().splitlines()]
+    assert ("CLCT 2025-26 Q1 CLCT_Q1_again.xlsx already processed: the same file as "
+            "CLCT_2025-26_Q1.xlsx 0 1") in lines
+    assert "CLCT 2025-26 Q1 CLCT_Q1_broken.xlsx already processed 1 1" in lines
+    assert "TCG our return.xlsx already processed 1 0" in lines
+    assert "4 files: 0 accepted, 0 rejected, 0 duplicate, 4 already processed." in lines
+
+
 def test_run_leaves_a_file_still_being_copied_for_the_next_run(env, monkeypatch):
     """`run` looks twice, LOOK_INTERVAL apart (its set-up done in between), and takes only the
     files that did not change between the looks."""
