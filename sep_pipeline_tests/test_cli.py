@@ -37,9 +37,11 @@ def test_blank_template_with_only_about_filled_validates_with_zero_errors(tmp_pa
     assert {i.code for i in unfilled.errors} == {"about.missing"}  # body, name, period
     fill_about(out, lang)
     r = validate_file(out, today=TODAY, expected_body="TEST")
-    assert r.errors == [] and r.warnings == []
-    assert r.status == "accepted"
-    # Every data sheet is present with headers and no rows: a true zero, not "not submitted".
+    assert r.errors == [] and r.status == "accepted"
+    # Every data sheet is present with headers and no rows: a true zero, not "not submitted";
+    # each optional topic says so, and how to say "not collected" instead.
+    assert [(i.code, i.sheet) for i in r.warnings] == [
+        ("sheet.headers_only", t.label(lang)) for t in std.TOPICS]
     assert {t: len(df) for t, df in r.tables.items()} == {s.table: 0 for s in std.DATA_SHEETS}
 
 
