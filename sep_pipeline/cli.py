@@ -280,7 +280,7 @@ def status(
     """Every expected body's state for a quarter: accepted (on time / late), waiting for a fix,
     missing, or not expected yet."""
     from .runner import prepare_environment
-    from .status import STATES, coverage
+    from .status import STATES, closing_line
 
     cfg = prepare_environment()
     p = _period_or_latest(period)
@@ -298,9 +298,7 @@ def status(
         table.add_row(r.body_code, r.name, f"[{c}]{STATES[r.state]}[/{c}]", r.detail,
                       str(r.submissions), r.last_received)
     console.print(table)
-    inside, expected = coverage(df)
-    console.print(f"{inside} of {expected} expected bodies are in the partnership figures. "
-                  f"Chase the others with: sep-pipeline remind --period '{p.label}'")
+    console.print(closing_line(df, p))
     _print_not_taken(cfg)
 
 
@@ -338,7 +336,12 @@ def remind(
     p = _period_or_latest(period)
     df = _or_fail(cfg, "sep-pipeline remind", lambda: _status_of(cfg, p))
     sender = os.environ.get("SEP_MAIL_FROM", "equality-partnership@localhost")
-    messages = reminders(df, registry.load(), p, cfg.deadline(p), sender)
+    messages = reminders(df, registry.load(), p, cfg.deadline(p), sender,
+                         intake_dir=cfg.intake_dir)
+    if not messages:
+        console.print(f"Nobody to chase for {p.label}: no expected body is missing or waiting "
+                      "for a fix. No reminder written.")
+        return
     paths = write_outbox(messages, cfg.data_dir / "outbox", p)
     console.print(f"{len(paths)} reminder(s) written to {cfg.data_dir / 'outbox'}")
     if send and messages:

@@ -26,6 +26,8 @@ STATES_CY = {
     "missing": "ar goll",
     "not_expected": "heb ei ddisgwyl y chwarter hwn",
 }
+# The states a reminder chases: nothing accepted yet for an expected body.
+CHASED = ("missing", "waiting_for_fix")
 COLUMNS = ["body_code", "name", "state", "detail", "errors", "submissions", "superseded",
            "rejected", "last_received", "deadline", "in_figures"]
 
@@ -89,3 +91,21 @@ def coverage(status: pd.DataFrame) -> tuple[int, int]:
     """(bodies in the figures, bodies expected)."""
     expected = status[status["state"] != "not_expected"]
     return int(expected["in_figures"].sum()), len(expected)
+
+
+def to_chase(status: pd.DataFrame) -> list[str]:
+    """The bodies a reminder goes to: missing or waiting for a fix."""
+    return sorted(status.loc[status["state"].isin(CHASED), "body_code"])
+
+
+def closing_line(status: pd.DataFrame, period: Period) -> str:
+    """The line under the status table: how many bodies are in the figures and, only when
+    someone is to be chased, who and how."""
+    inside, expected = coverage(status)
+    if expected == 0:
+        return f"No body is expected to send a return for {period.label}."
+    chase = to_chase(status)
+    if not chase:
+        return f"All {expected} expected bodies are in the partnership figures: nobody to chase."
+    return (f"{inside} of {expected} expected bodies are in the partnership figures. "
+            f"To chase ({', '.join(chase)}): sep-pipeline remind --period '{period.label}'")

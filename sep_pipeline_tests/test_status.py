@@ -21,7 +21,7 @@ from sep_pipeline.definitions import reminder_due
 from sep_pipeline.ingest import Received, is_late
 from sep_pipeline.periods import Period
 from sep_pipeline.runner import run_pending
-from sep_pipeline.status import coverage, status_frame
+from sep_pipeline.status import closing_line, coverage, status_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 Q4 = Period(2025, 4)  # ends 31/03/2026; default deadline 12/05/2026
@@ -103,9 +103,18 @@ def _states(bodies):
     return status_frame(bodies, subs, Q4, date(2026, 5, 12), today=date(2026, 5, 5))
 
 
+def _reminders(bodies, today: date, intake: Path) -> dict[str, str]:
+    """Body code -> "subject\n\ntext" of each reminder for Q4 (deadline 12/05/2026)."""
+    messages = remind.reminders(_states(bodies), bodies, Q4, date(2026, 5, 12),
+                                "coordinator@partnership.example", today=today,
+                                intake_dir=intake)
+    return {m["X-SEP-Body"]: f"{m['Subject']}\n\n{m.get_content()}" for m in messages}
+
+
 def test_reminders_in_the_bodys_language(bodies, tmp_path):
     messages = remind.reminders(_states(bodies), bodies, Q4, date(2026, 5, 12),
-                                "coordinator@partnership.example")
+                                "coordinator@partnership.example", today=date(2026, 5, 5),
+                                intake_dir=tmp_path / "intake")
     paths = remind.write_outbox(messages, tmp_path / "outbox", Q4)
     by_body = {p.stem: message_from_bytes(p.read_bytes(), policy=policy.default) for p in paths}
     # Chased: the missing ones (English) and the rejected one (Welsh); not ONTIME, GONE, LATER.
@@ -122,6 +131,115 @@ def test_reminders_in_the_bodys_language(bodies, tmp_path):
     welsh = cy.get_content()
     assert welsh.index("Annwyl gydweithiwr yn Tai Aros") < welsh.index("Dear colleague")
     assert "3 gwall" in welsh and "erbyn 12/05/2026" in welsh
+    assert "rejected (3 errors)" in welsh
+
+
+def test_status_suggests_remind_only_when_someone_is_to_be_chased(bodies):
+    deadline, today = date(2026, 5, 12), date(2026, 5, 20)
+    some = status_frame(bodies, pd.DataFrame([sub(1, "ONTIME", "accepted"),
+                                              sub(2, "WAITS", "rejected", errors=3)]),
+                        Q4, deadline, today)
+    assert closing_line(some, Q4) == (
+        "1 of 5 expected bodies are in the partnership figures. To chase (LATE, MISSING, "
+        "RESUB, WAITS): sep-pipeline remind --period '2025-26 Q4'")
+    everyone = status_frame(bodies, pd.DataFrame(
+        [sub(i, b, "accepted") for i, b in enumerate(
+            ("ONTIME", "LATE", "WAITS", "RESUB", "MISSING"))]), Q4, deadline, today)
+    assert closing_line(everyone, Q4) == (
+        "All 5 expected bodies are in the partnership figures: nobody to chase.")
+    empty = pd.DataFrame(columns=list(sub(1, "X", "accepted")))
+    only_gone = Period(2024, 1)  # GONE alone was a member then, and it sent nothing
+    assert closing_line(status_frame(bodies, empty, only_gone, deadline, today), only_gone) == (
+        "0 of 1 expected bodies are in the partnership figures. To chase (GONE): "
+        "sep-pipeline remind --period '2024-25 Q1'")
+    before_all = Period(2023, 1)
+    assert closing_line(status_frame(bodies, empty, before_all, deadline, today),
+                        before_all) == "No body is expected to send a return for 2023-24 Q1."
+
+
+# Q4's deadline is Tuesday 12/05/2026: a reminder the week before, on the day, the day after.
+WHEN = {
+    date(2026, 5, 5): {
+        "MISSING": ["Equality return 2025-26 Q4: return needed by 12/05/2026",
+                    "Please put it in your body's intake folder (MISSING) by 12/05/2026. After "
+                    "that date the partnership's figures for the quarter are published without "
+                    "your body's, and a return received later is marked late.",
+                    "Rhowch hi yn ffolder derbyn eich corff (MISSING) erbyn 12/05/2026."],
+        "WAITS": ["Ffurflen cydraddoldeb 2025-26 Q4: angen ffurflen wedi'i chywiro erbyn "
+                  "12/05/2026",
+                  "Rhowch hi yn ffolder derbyn eich corff (WAITS) erbyn 12/05/2026. Ar ôl y "
+                  "dyddiad hwnnw caiff ffigurau'r bartneriaeth ar gyfer y chwarter eu cyhoeddi "
+                  "heb ffigurau eich corff, a chaiff ffurflen a ddaw i law wedyn ei nodi'n hwyr.",
+                  "Please put it in your body's intake folder (WAITS) by 12/05/2026."],
+    },
+    date(2026, 5, 12): {
+        "MISSING": ["Equality return 2025-26 Q4: return needed today, 12/05/2026",
+                    "The deadline is today, 12/05/2026: please put it in your body's intake "
+                    "folder (MISSING) by the end of the day. After today",
+                    "Mae'r dyddiad cau heddiw, 12/05/2026: rhowch hi yn ffolder derbyn eich "
+                    "corff (MISSING) erbyn diwedd y dydd. Ar ôl heddiw"],
+        "WAITS": ["Ffurflen cydraddoldeb 2025-26 Q4: angen ffurflen wedi'i chywiro heddiw, "
+                  "12/05/2026",
+                  "Mae'r dyddiad cau heddiw, 12/05/2026",
+                  "The deadline is today, 12/05/2026"],
+    },
+    date(2026, 5, 13): {
+        "MISSING": ["Equality return 2025-26 Q4: return needed, overdue since 12/05/2026",
+                    "The deadline was 12/05/2026, so it is now overdue, and the partnership's "
+                    "figures for 2025-26 Q4 are published without your body's. Please put it in "
+                    "your body's intake folder (MISSING) as soon as you can: a return that "
+                    "arrives now is still taken in; once accepted it is marked late, and the "
+                    "figures are then updated to include it.",
+                    "Y dyddiad cau oedd 12/05/2026, felly mae'n hwyr erbyn hyn"],
+        "WAITS": ["Ffurflen cydraddoldeb 2025-26 Q4: angen ffurflen wedi'i chywiro, yn hwyr ers "
+                  "12/05/2026",
+                  "Y dyddiad cau oedd 12/05/2026, felly mae'n hwyr erbyn hyn, a chaiff ffigurau'r "
+                  "bartneriaeth ar gyfer 2025-26 Q4 eu cyhoeddi heb ffigurau eich corff. Rhowch "
+                  "hi yn ffolder derbyn eich corff (WAITS) cyn gynted ag y gallwch: caiff "
+                  "ffurflen a ddaw i law nawr ei chymryd o hyd; unwaith y caiff ei derbyn caiff "
+                  "ei nodi'n hwyr, ac yna caiff y ffigurau eu diweddaru i'w chynnwys.",
+                  "The deadline was 12/05/2026, so it is now overdue"],
+    },
+}
+
+
+@pytest.mark.parametrize("today", sorted(WHEN), ids=["week_before", "deadline_day", "day_after"])
+def test_reminder_dates_fit_the_day(bodies, tmp_path, today):
+    got = _reminders(bodies, today, tmp_path)
+    for body, fragments in WHEN[today].items():
+        text = " ".join(got[body].split("\n\n", 1)[1].split())  # the text, lines joined
+        assert got[body].startswith(fragments[0] + "\n"), got[body]
+        for fragment in fragments[1:]:
+            assert fragment in text, (body, fragment)
+    # No other day's wording slips in.
+    words = {date(2026, 5, 5): "by 12/05/2026", date(2026, 5, 12): "today",
+             date(2026, 5, 13): "overdue"}
+    for other, word in words.items():
+        if other != today:
+            assert all(word not in m.split("\n\n", 1)[0] for m in got.values())
+
+
+def test_reminders_point_to_the_checks_sheet_and_feedback_folder(bodies, tmp_path):
+    intake = tmp_path / "intake"
+    got = {b: " ".join(m.split()) for b, m in _reminders(bodies, date(2026, 5, 5),
+                                                          intake).items()}
+    for body, text in got.items():
+        folder = f"{intake / body / 'feedback'}/"
+        assert "sep-pipeline" not in text and "validate" not in text, body
+        assert ("look at the Checks sheet of the return (Gwiriadau in the Welsh template): it "
+                "counts the problems the workbook can see for itself as you type, and its total "
+                "turns green at 0.") in text
+        assert ("edrychwch ar daflen Gwiriadau y ffurflen (Checks yn y templed Saesneg): "
+                "mae'n cyfrif y problemau") in text
+        assert "mae ei chyfanswm yn troi'n wyrdd ar 0" in text
+        assert f"for every file you send, a feedback workbook appears in {folder}" in text
+        assert f"bydd llyfr gwaith adborth yn ymddangos yn {folder}" in text
+    # The body waiting for a fix is sent to the feedback on the file it sent, in both languages.
+    assert (f"The feedback workbook for the file you sent, in {intake}/WAITS/feedback/, lists "
+            "every problem, where it is and how to fix it.") in got["WAITS"]
+    assert (f"Mae'r llyfr gwaith adborth ar gyfer y ffeil a anfonoch, yn {intake}/WAITS/"
+            "feedback/, yn rhestru pob problem") in got["WAITS"]
+    assert "The feedback workbook for the file you sent" not in got["MISSING"]
 
 
 def test_reminders_sent_through_a_local_smtp_server(bodies):
@@ -141,7 +259,8 @@ def test_reminders_sent_through_a_local_smtp_server(bodies):
     controller.start()
     try:
         messages = remind.reminders(_states(bodies), bodies, Q4, date(2026, 5, 12),
-                                    "coordinator@partnership.example")
+                                    "coordinator@partnership.example", today=date(2026, 5, 5),
+                                    intake_dir=Path("intake"))
         smtp = remind.smtp_settings({"SEP_SMTP_HOST": "127.0.0.1", "SEP_SMTP_PORT": str(port)})
         assert remind.send(messages, smtp) == 4
     finally:
@@ -180,6 +299,11 @@ def test_unknown_body_folder_is_rejected_and_nothing_loaded(tmp_path, monkeypatc
     states = {r["body_code"]: r["state"] for r in json.loads(out.stdout)}
     assert states["CLCT"] == "missing" and states["CCGA"] == "not_expected"
     assert "NOSUCH" not in states
+    # Without --json: the table, and the bodies to chase with the command that chases them.
+    out = CliRunner().invoke(app, ["status", "--period", "2025-26 Q1"])
+    assert out.exit_code == 0, out.output
+    assert "To chase (AAFRS, BMCHT, CLCT, CSEN, MGNPA, TCG): sep-pipeline remind --period " \
+           "'2025-26 Q1'" in " ".join(out.output.split())
 
 
 def test_registry_errors_name_the_row(tmp_path):
