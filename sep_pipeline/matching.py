@@ -62,7 +62,7 @@ def match_sheet(name: str) -> str | None:
 
 
 def is_template_sheet(name: str) -> bool:
-    """The Guidance and Lists sheets the template adds; never read as data."""
+    """The sheets the template adds (Guidance, Checks, Lists); never read as data."""
     return key(name) in _template_sheet_keys()
 
 

@@ -24,6 +24,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.cell_range import MultiCellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -385,6 +386,10 @@ def _write_about(wb: Workbook, s: Sheet, lang: str) -> None:
         hint = field_hint(f, lang, with_required=False)
         c = ws.cell(row, 3, f"({ui('required', lang)}) {hint}" if f.required else hint)
         c.alignment = _WRAP
+        if f.kind == "bool" and (dv := _validation(f, lang, "B")) is not None:
+            # a topic's "not collected this quarter": Yes or No, from the same list
+            dv.sqref = MultiCellRange(f"B{row}")
+            ws.add_data_validation(dv)
     for letter, width in zip("ABC", (28, 36, 80), strict=True):
         ws.column_dimensions[letter].width = width
     ws.column_dimensions["B"].number_format = "@"  # a period typed as 2025-26 must stay text

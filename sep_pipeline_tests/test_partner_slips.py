@@ -339,3 +339,18 @@ def test_zero_and_not_collected_end_to_end(tmp_path: Path, monkeypatch: pytest.M
             "and body_code = 'CLCT'")).all())
     assert got["MGNPA"] == "[x]"
     assert got["CLCT"] is None and values["CLCT"] == 0
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_the_template_asks_each_topic_yes_or_no_on_the_about_sheet(tmp_path: Path,
+                                                                    lang: str) -> None:
+    from sep_pipeline.template import write_template
+
+    path = tmp_path / f"template_{lang}.xlsx"
+    write_template(path, lang)
+    about = openpyxl.load_workbook(path)[std.ABOUT.label(lang)]
+    rows = {about.cell(r, 1).value: r for r in range(1, about.max_row + 1)}
+    lists = {str(dv.sqref): dv.formula1 for dv in about.data_validations.dataValidation}
+    for topic in std.TOPICS:
+        label = std.ABOUT.field(std.not_collected(topic)).label(lang)
+        assert lists[f"B{rows[label]}"] == "list_yes_no", label
