@@ -6,9 +6,6 @@ partner would make it in Excel, and the file is read back for real."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -29,6 +26,7 @@ from sep_pipeline.cli import app
 from sep_pipeline.issues import Issue
 from sep_pipeline.safe_read import RawSheet, SheetMarks, _MarksScan
 from sep_pipeline.validate import SheetLayout, ValidationResult, validate_file
+from sep_pipeline_tests.libreoffice import saved_again
 from sep_pipeline_tests.returns import TODAY, write_return
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -348,18 +346,7 @@ def test_slips_reach_the_json_and_the_feedback_workbook(tmp_path):
 # --- Saved by LibreOffice ----------------------------------------------------------------------
 
 
-def _soffice() -> str:
-    found = shutil.which("soffice")
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("soffice (LibreOffice) is not installed, and CI needs it")
-        pytest.skip("soffice (LibreOffice) is not installed")
-    return found
-
-
 def test_slips_saved_by_libreoffice_give_the_same_issues(tmp_path):
-    soffice = _soffice()
-
     def layout_slips(ws: Worksheet) -> None:
         ws.merge_cells("Q5:Q7")
         for r in (9, 10):
@@ -370,14 +357,8 @@ def test_slips_saved_by_libreoffice_give_the_same_issues(tmp_path):
 
     made = [slipped(tmp_path, _totals(REF, "Total"), name="totals.xlsx"),
             slipped(tmp_path, layout_slips, name="layout.xlsx")]
+    saved_again(made, tmp_path / "libreoffice")
     out = tmp_path / "libreoffice"
-    profile = f"file:///tmp/lo_{uuid.uuid4().hex}"
-    try:
-        subprocess.run([soffice, "--headless", f"-env:UserInstallation={profile}",
-                        "--convert-to", "xlsx", "--outdir", str(out), *map(str, made)],
-                       check=True, capture_output=True, timeout=300)
-    finally:
-        shutil.rmtree(profile.removeprefix("file://"), ignore_errors=True)
     for path in made:
         ours, theirs = check(path), check(out / path.name)
         assert where(theirs.issues) == where(ours.issues) != []

@@ -6,9 +6,6 @@ saved again by LibreOffice, as a partner's file may be."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -21,6 +18,7 @@ from sep_pipeline import standard as std
 from sep_pipeline.feedback_report import write_report
 from sep_pipeline.migrations import upgrade
 from sep_pipeline.validate import ValidationResult, validate_file
+from sep_pipeline_tests.libreoffice import saved_again
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data_raw" / "CLCT" / "CLCT_2025-26_Q2.xlsx"
@@ -39,18 +37,7 @@ def slipped(tmp_path: Path, name: str, edits: dict[str, dict[str, object]]) -> P
 
 def resaved_by_libreoffice(path: Path) -> Path:
     """The file opened and saved again by headless LibreOffice, as .xlsx."""
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        why = "LibreOffice (Debian's libreoffice-calc-nogui) is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(why)
-        pytest.skip(why)
-    out = path.parent / f"libreoffice_{uuid.uuid4().hex[:8]}"
-    profile = path.parent / f"lo_profile_{uuid.uuid4().hex[:8]}"
-    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless",
-                    "--convert-to", "xlsx", "--outdir", str(out), str(path)],
-                   check=True, capture_output=True, timeout=120)
-    return out / path.name
+    return saved_again([path], path.parent / f"libreoffice_{uuid.uuid4().hex[:8]}")[0]
 
 
 @pytest.fixture(params=["openpyxl", "libreoffice"])

@@ -8,37 +8,22 @@ must be true exactly at the slips. The pipeline must reject every cell the templ
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pytest
 from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter
 
 from sep_pipeline import standard as std
 from sep_pipeline.template import write_template
 from sep_pipeline.validate import validate_file
+from sep_pipeline_tests.libreoffice import saved_again
 from sep_pipeline_tests.returns import ABOUT, TODAY, person, valid_sheets
 
 PROBE_COL = 200  # probes sit far right of every field column, so no check reads them
-
-
-@pytest.fixture(scope="module")
-def soffice() -> str:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found:
-        return found
-    why = ("LibreOffice (soffice) is not installed, so the template's formulas cannot be "
-           "recalculated: apt-get install libreoffice-calc-nogui")
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{why} (CI must run this test)")
-    pytest.skip(why)
 
 
 Rows = dict[str, list[dict[str, Any]]]
@@ -130,16 +115,9 @@ def add_probes(path: Path, lang: str, rows: Rows) -> dict[tuple[str, int, str, s
     return probes
 
 
-def recalculate(soffice: str, files: list[Path], work: Path) -> list[Path]:
-    """Open and save each file in headless LibreOffice, which computes every formula on load;
-    a profile of this test's own, so that parallel runs do not share one."""
-    out = work / "recalculated"
-    cmd = [soffice, f"-env:UserInstallation={(work / 'lo_profile').as_uri()}", "--headless",
-           "--norestore", "--convert-to", "xlsx", "--outdir", str(out), *map(str, files)]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
-    results = [out / p.name for p in files]
-    assert done.returncode == 0 and all(p.exists() for p in results), done.stdout + done.stderr
-    return results
+def recalculate(files: list[Path], work: Path) -> list[Path]:
+    """Each file opened and saved by headless LibreOffice, which computes every formula."""
+    return saved_again(files, work / "recalculated")
 
 
 def counts(path: Path, lang: str) -> tuple[dict[str, tuple[Any, ...]], tuple[Any, ...]]:
@@ -158,7 +136,7 @@ def error_cells(path: Path) -> set[tuple[str, str]]:
     return {(i.sheet, cell) for i in result.errors for cell in (i.cells or (i.cell,)) if cell}
 
 
-def test_checks_count_the_slips_and_zero_on_an_accepted_return(soffice, tmp_path):
+def test_checks_count_the_slips_and_zero_on_an_accepted_return(tmp_path):
     slipped = write_template(tmp_path / "slipped_en.xlsx", "en")
     rows = slipped_rows()
     fill(slipped, "en", rows)
@@ -175,7 +153,7 @@ def test_checks_count_the_slips_and_zero_on_an_accepted_return(soffice, tmp_path
     assert accepted.status == "accepted", [i.message_en for i in accepted.errors]
     assert not [i for i in accepted.warnings if i.code == "sheet.unknown"]
 
-    slipped_lo, clean_lo = recalculate(soffice, [slipped, clean], tmp_path)
+    slipped_lo, clean_lo = recalculate([slipped, clean], tmp_path)
 
     per_sheet, total = counts(slipped_lo, "en")
     assert per_sheet == {
