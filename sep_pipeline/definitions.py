@@ -83,6 +83,14 @@ FILE_TAG, SHA_TAG = "sep/file", "sep/sha256"
 RECEIPT_TAG = "sep/receipt"  # the file's place in the intake queue: the run processes it
 PUBLISH_TAG = "sep/publish"  # the period whose out-of-date figures and pack a run publishes
 FEEDBACK_TAG = "sep/feedback"
+# What a run did with its return (accepted | rejected | duplicate | unchanged): the runs list
+# filters on it, so a rejection is not hidden behind a green run.
+OUTCOME_TAG = "sep/outcome"
+
+
+def _tag_outcome(context: dg.AssetExecutionContext | dg.OpExecutionContext,
+                 outcome: steps.Outcome) -> None:
+    context.instance.add_run_tags(context.run.run_id, {OUTCOME_TAG: outcome.run_outcome})
 
 
 @dg.asset(
@@ -94,10 +102,13 @@ FEEDBACK_TAG = "sep/feedback"
     description="The return as the partner sent it, as it was copied into the content-addressed "
     "archive when it arrived (before anything parsed it). A run started by the intake sensor "
     "or `sep-pipeline run` takes the file it was started for; a re-run or backfill re-reads the "
-    "latest submission of that body and quarter from the archive.",
+    "current return of that body and quarter (else its latest submission) from the archive. "
+    "A body that is not in the registry is refused.",
 )
 def raw_return(context: dg.AssetExecutionContext, sep: SepConfig) -> steps.Received | None:
     body, period = _keys(context)
+    if refused := steps.unknown_body(body):  # before anything is written
+        raise dg.Failure(description=refused, allow_retries=False)
     tags = context.run.tags
     cfg = sep.settings()
     if RECEIPT_TAG in tags:
@@ -126,25 +137,41 @@ def raw_return(context: dg.AssetExecutionContext, sep: SepConfig) -> steps.Recei
     code_version="1",
     description="The return checked against the SEP Return standard (Pandera models generated "
     "from it, cross-field and cross-sheet rules). A rejected return is recorded with its issues "
-    "and the partner's feedback workbook; the previous accepted return stays current.",
+    "and the partner's feedback workbook; the previous accepted return stays current. A re-run "
+    "whose file and result are as recorded writes nothing.",
+    check_specs=[dg.AssetCheckSpec(
+        "return_accepted", asset="validated_return",
+        description="Warns when the return is rejected; the result's description is its first "
+        "errors.")],
 )
 def validated_return(
     context: dg.AssetExecutionContext, sep: SepConfig, raw_return: steps.Received | None
-) -> steps.Outcome | None:
+):
     if raw_return is None:
-        context.add_output_metadata({"submitted": False})
-        return None
+        yield dg.Output(None, metadata={"submitted": False})
+        yield dg.AssetCheckResult(check_name="return_accepted", passed=True,
+                                  metadata={"submitted": False})
+        return
     engine = sep.engine()
     outcome = steps.validate(raw_return, sep.settings(), engine)
-    if outcome.status == "rejected":
+    rejected = outcome.status == "rejected"
+    outcome.unchanged = steps.unchanged(outcome, engine)
+    if rejected and not outcome.unchanged:
         steps.record(outcome, sep.settings(), engine)
+    if rejected or outcome.unchanged:  # final here; an accepted return is recorded downstream
+        _tag_outcome(context, outcome)
     rows = [f"| {c} | {n} |" for c, n in Counter(i.code for i in outcome.issues).most_common()]
-    context.add_output_metadata({
+    yield dg.Output(outcome, metadata={
         "status": outcome.status, "errors": outcome.errors, "warnings": outcome.warnings,
         "issues_by_code": dg.MetadataValue.md(
             "\n".join(["| code | count |", "|---|---|", *rows]) if rows else "no issues"),
+        "outcome": outcome.run_outcome,
     })
-    return outcome
+    yield dg.AssetCheckResult(
+        check_name="return_accepted", passed=not rejected, severity=dg.AssetCheckSeverity.WARN,
+        description=steps.first_errors(outcome.issues) if rejected else None,
+        metadata={"errors": outcome.errors, "warnings": outcome.warnings,
+                  "file": outcome.received.file_name})
 
 
 STANDARDISED = [s.table for s in std.DATA_SHEETS]
@@ -177,9 +204,10 @@ def standardised_tables(
     engine = sep.engine()
     body, period = _keys(context)
     outcome = validated_return
-    if outcome is not None and outcome.status == "accepted":
+    if outcome is not None and outcome.status == "accepted" and not outcome.unchanged:
         outcome = steps.record(outcome, sep.settings(), engine)
-    if outcome is not None and outcome.status == "accepted":
+        _tag_outcome(context, outcome)
+    if outcome is not None and outcome.status == "accepted" and not outcome.unchanged:
         for table in STANDARDISED:
             df = outcome.tables.get(table)
             yield dg.Output(None, output_name=table, metadata={
@@ -489,6 +517,7 @@ def reject_unroutable_return(context: dg.OpExecutionContext, sep: SepConfig) -> 
     if outcome.status == "accepted":  # cannot happen for an unroutable file; be explicit
         outcome.status = "rejected"
     steps.record(outcome, settings_, engine)
+    _tag_outcome(context, outcome)
     context.log.info(f"{received.file_name}: rejected with {outcome.errors} errors")
 
 
@@ -579,7 +608,8 @@ def intake_sensor(context: dg.SensorEvaluationContext, sep: SepConfig) -> dg.Sen
     engine = sep.engine()
     instance = context.instance
     runs: list[dg.RunRequest] = []
-    bodies: set[str] = set()
+    # The body partitions are the registry's: added from it, never from a folder or a file.
+    add, drop = steps.body_partitions(instance.get_dynamic_partitions(BODIES.name))
     with writer_lock(cfg, wait=False) as free:
         if not free:
             return dg.SensorResult(skip_reason="Another run is writing: the intake folder is "
@@ -602,7 +632,6 @@ def intake_sensor(context: dg.SensorEvaluationContext, sep: SepConfig) -> dg.Sen
             tags = {RECEIPT_TAG: str(r.receipt_id), FILE_TAG: r.file_name, SHA_TAG: r.file_sha256}
             key = f"{r.body_code}|{r.period}|{r.file_sha256}|{r.receipt_id}|{tries}"
             if what == "ingest":
-                bodies.add(r.body_code)
                 runs.append(dg.RunRequest(
                     run_key=key, job_name=ingest_job.name, tags=tags,
                     partition_key=dg.MultiPartitionKey({"period": r.period, "body": r.body_code})))
@@ -628,7 +657,9 @@ def intake_sensor(context: dg.SensorEvaluationContext, sep: SepConfig) -> dg.Sen
                                           tags={FEEDBACK_TAG: "owed"}))
     return dg.SensorResult(
         run_requests=runs,
-        dynamic_partitions_requests=[BODIES.build_add_request(sorted(bodies))] if bodies else [],
+        dynamic_partitions_requests=[
+            *([BODIES.build_add_request(add)] if add else []),
+            *([BODIES.build_delete_request(drop)] if drop else [])],
         cursor=cursor,
     )
 

@@ -70,6 +70,8 @@ class Outcome:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     submission_id: int | None = None  # set once recorded
     readable: bool = True  # False when the file could not be read at all (a FileRefused issue)
+    # Recording it would change nothing (see `unchanged`): nothing is written for it.
+    unchanged: bool = False
 
     @property
     def errors(self) -> int:
@@ -78,6 +80,40 @@ class Outcome:
     @property
     def warnings(self) -> int:
         return len(self.issues) - self.errors
+
+    @property
+    def run_outcome(self) -> str:
+        """What the run did with the return: accepted | rejected | duplicate | unchanged."""
+        return "unchanged" if self.unchanged else self.status
+
+
+def first_errors(issues: list[Issue], n: int = 3) -> str:
+    """The first `n` errors, located as the partner sees them, one a line (for the UI)."""
+    errors = [i for i in issues if i.is_error]
+    lines = []
+    for i in errors[:n]:
+        where = " ".join(filter(None, [i.sheet, i.cell or (f"row {i.row}" if i.row else None)]))
+        lines.append(f"{where}: {i.message_en}" if where else i.message_en)
+    if len(errors) > n:
+        lines.append(f"... and {len(errors) - n} more error(s)")
+    return "\n".join(lines)
+
+
+def unknown_body(body: str) -> str | None:
+    """Why a run for `body` is refused (None: it is a registry body). Bodies come from the
+    registry only: a partition typed into the UI ("Add a partition") is not one."""
+    if body in registry.load():
+        return None
+    return (f"'{body}' is not a body in the registry ({registry.path()}), so nothing was run "
+            "or written for it. To add a body, add its row to the registry file (or the file "
+            "SEP_BODY_REGISTRY names); the intake sensor adds its partition on its next tick.")
+
+
+def body_partitions(existing: list[str]) -> tuple[list[str], list[str]]:
+    """The `body` partitions to add (registry bodies without one) and to delete (partitions that
+    are no registry body, e.g. a typo added in the UI) so they equal the registry's bodies."""
+    members = set(registry.load())
+    return sorted(members - set(existing)), sorted(set(existing) - members)
 
 
 # --- Taking files in: the archive and the intake queue ----------------------------------------
@@ -201,8 +237,11 @@ def record_duplicate(engine: sa.Engine, r: warehouse.Receipt, settings: Settings
 
 
 def from_archive(conn: sa.Connection, body: str, period: str) -> Received | None:
-    """The latest submission of a body × quarter, re-read from the archive (re-runs, backfills)."""
-    sub = warehouse.latest(conn, body, period)
+    """What a re-run or backfill of a body × quarter re-reads from the archive: its current
+    accepted return, or else its latest submission (a rejected one). The current return, not a
+    rejected file sent after it, so that a backfill after a change of the standard or the
+    methodology reloads what the figures are computed from."""
+    sub = warehouse.current_return(conn, body, period) or warehouse.latest(conn, body, period)
     if sub is None or not sub.archive_path:
         return None
     received_at = conn.execute(
@@ -278,6 +317,30 @@ def validate(received: Received, settings: Settings, engine: sa.Engine) -> Outco
     period = result.period.label if result.period else received.period
     return Outcome(received, result.status, period, result.about.get("template_version"),
                    result.issues, tables, readable=result.raw is not None)
+
+
+def unchanged(outcome: Outcome, engine: sa.Engine) -> bool:
+    """Whether recording a validated return would change nothing, so nothing is written:
+    - the run of a file already recorded, run again (a re-execution from the UI keeps the
+      run's receipt tag): the receipt has its submission;
+    - a re-run or backfill (no receipt) that re-read a file whose sha256 is that of a submission
+      of the body × quarter with the same status, the same issues and, accepted, the same rows
+      (it is then the current return). A change of the standard or the methodology that changes
+      what the file gives is recorded as a new submission of the same file, as a resubmission:
+      its rows get a new submission id, so nothing kept per submission (figure_store) is stale.
+    """
+    rec = outcome.received
+    with engine.connect() as conn:
+        if rec.receipt_id is not None:
+            return warehouse.receipt(conn, rec.receipt_id).submission_id is not None
+        if outcome.period is None or outcome.status not in ("accepted", "rejected"):
+            return False
+        sub = warehouse.recorded_as(conn, rec.body, outcome.period, rec.sha256, outcome.status)
+        if sub is None or not warehouse.same_issues(
+                warehouse.issues_of(conn, sub.submission_id), outcome.issues):
+            return False
+        return outcome.status == "rejected" or warehouse.same_rows(
+            conn, sub.submission_id, outcome.tables)
 
 
 def is_late(received: Received, settings: Settings) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -319,6 +320,84 @@ def latest(conn: Connection, body: str, period: str) -> Submission | None:
     )
     row = conn.execute(q).first()
     return _submission(row) if row else None
+
+
+def current_return(conn: Connection, body: str, period: str) -> Submission | None:
+    """The accepted return of a body and quarter, if any (there is at most one)."""
+    row = conn.execute(sa.select(submissions).where(
+        submissions.c.body_code == body, submissions.c.period == period,
+        submissions.c.status == "accepted").order_by(submissions.c.submission_id.desc())).first()
+    return _submission(row) if row else None
+
+
+def recorded_as(conn: Connection, body: str, period: str, sha256: str,
+                status: str) -> Submission | None:
+    """The latest submission of these bytes for a body and quarter that has `status`."""
+    row = conn.execute(sa.select(submissions).where(
+        submissions.c.body_code == body, submissions.c.period == period,
+        submissions.c.file_sha256 == sha256, submissions.c.status == status,
+    ).order_by(submissions.c.submission_id.desc())).first()
+    return _submission(row) if row else None
+
+
+def _canonical(col: sa.Column, value: object) -> object:
+    """A value as the column stores it, comparable with the value read back."""
+    if value is None or (isinstance(value, float) and value != value):  # NaN: stored as NULL
+        return None
+    kind = col.type
+    if isinstance(kind, sa.Boolean):
+        return bool(value)
+    if isinstance(kind, sa.Integer):
+        return int(value)  # type: ignore[call-overload]
+    if isinstance(kind, sa.Float):
+        return float(value)  # type: ignore[arg-type]
+    if isinstance(kind, sa.Date):
+        return value.date() if isinstance(value, datetime) else value
+    return str(value)
+
+
+_ROW_KEYS = ("body_code", "period", "submission_id")
+
+
+def same_rows(conn: Connection, submission_id: int,
+              tables: Mapping[str, pd.DataFrame]) -> bool:
+    """Whether loading `tables` would store exactly the rows a submission has now, in every
+    standardised table (each value as its column stores it; row order aside), with the same
+    sheets included."""
+    sub = conn.execute(sa.select(submissions.c.body_code, submissions.c.period,
+                                 submissions.c.sheets)
+                       .where(submissions.c.submission_id == submission_id)).one()
+    if (sub.sheets or "") != ",".join(sorted(tables)):
+        return False
+    for name, table in DATA_TABLES.items():
+        cols = [c for c in table.columns if c.name not in _ROW_KEYS]
+        stored = Counter(
+            tuple(_canonical(c, v) for c, v in zip(cols, row, strict=True))
+            for row in conn.execute(sa.select(*cols).where(
+                table.c.body_code == sub.body_code, table.c.period == sub.period,
+                table.c.submission_id == submission_id)))
+        df = tables.get(name)
+        n = 0 if df is None else len(df)
+        if n != sum(stored.values()):
+            return False
+        if n == 0:
+            continue
+        values = [_column_values(df[c.name], c) if c.name in df.columns else [None] * n
+                  for c in cols]
+        new = Counter(tuple(_canonical(c, v) for c, v in zip(cols, row, strict=True))
+                      for row in zip(*values, strict=True))
+        if new != stored:
+            return False
+    return True
+
+
+def same_issues(a: Iterable[Issue], b: Iterable[Issue]) -> bool:
+    """Whether two lists of issues are the same as the warehouse stores them, in order."""
+    def key(i: Issue) -> tuple:
+        return (i.severity, i.code, i.sheet, i.row, i.column, i.cell,
+                None if i.value is None else str(i.value), i.message_en, i.message_cy,
+                tuple(i.cells))
+    return [key(i) for i in a] == [key(i) for i in b]
 
 
 def headcount(conn: Connection, body: str, period: str) -> int | None:
