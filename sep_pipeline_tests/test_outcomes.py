@@ -15,6 +15,7 @@ from sep_pipeline import ingest, warehouse
 from sep_pipeline.definitions import FILE_TAG, OUTCOME_TAG, RECEIPT_TAG, SepConfig, defs
 from sep_pipeline.runner import run_pending
 from sep_pipeline_tests.isolation import isolate
+from sep_pipeline_tests.postgres import throwaway_database
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data_raw"
 Q1 = "2025-26 Q1"
@@ -23,6 +24,18 @@ Q1 = "2025-26 Q1"
 @pytest.fixture
 def env(tmp_path, monkeypatch):
     return isolate(monkeypatch, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_env(request, tmp_path, monkeypatch):
+    """The laptop's SQLite warehouse, and a shared PostgreSQL one (rows read back through
+    another driver's types)."""
+    if request.param == "sqlite":
+        yield isolate(monkeypatch, tmp_path)
+        return
+    with throwaway_database() as url:
+        yield isolate(monkeypatch, tmp_path, url, key="test-key")
+        warehouse.engine(url).dispose()
 
 
 def drop(cfg, body: str, name: str | None = None, broken: bool = False) -> Path:
@@ -130,7 +143,8 @@ def test_the_same_bytes_under_another_name_run_as_a_duplicate(env):
         assert after[table] == before[table], table
 
 
-def test_re_materialising_a_partition_changes_no_row_anywhere(env):
+def test_re_materialising_a_partition_changes_no_row_anywhere(any_env):
+    env = any_env
     for body in ("CLCT", "MGNPA"):
         drop(env, body)
     run_pending()  # accepted, loaded, figures and pack published
@@ -180,9 +194,10 @@ def snapshot_status(cfg) -> list[tuple]:
             "select body_code, status from submissions order by submission_id"))]
 
 
-def test_a_backfill_after_a_methodology_change_reloads_the_archived_file(env, monkeypatch):
+def test_a_backfill_after_a_methodology_change_reloads_the_archived_file(any_env, monkeypatch):
     """README: backfills re-read the archive. When the same bytes now give other rows (here:
     standardising drops a row), the file is recorded again and its quarter is republished."""
+    env = any_env
     drop(env, "CLCT")
     run_pending()
     instance = dg.DagsterInstance.get()
@@ -248,3 +263,16 @@ def test_the_sensor_keeps_the_body_partitions_equal_to_the_registry(env):
     instance.add_dynamic_partitions("body", add.partition_keys)
     instance.delete_dynamic_partition("body", "CLTC")
     assert intake_sensor(ctx).dynamic_partitions_requests == []
+
+
+def test_first_errors_are_located_as_the_partner_sees_them():
+    from sep_pipeline.issues import Issue
+
+    issues = [Issue("warning", "w", "Only a warning.", "-"),
+              *(Issue("error", "e", f"Error {n}.", "-", sheet="Workforce", cell=f"F{n}")
+                for n in range(2, 7)),
+              Issue("error", "e", "Whole file.", "-")]
+    assert ingest.first_errors(issues).splitlines() == [
+        "Workforce F2: Error 2.", "Workforce F3: Error 3.", "Workforce F4: Error 4.",
+        "... and 3 more error(s)"]
+    assert ingest.first_errors(issues[-1:]) == "Whole file."
