@@ -324,9 +324,11 @@ def unchanged(outcome: Outcome, engine: sa.Engine) -> bool:
     - the run of a file already recorded, run again (a re-execution from the UI keeps the
       run's receipt tag): the receipt has its submission;
     - a re-run or backfill (no receipt) that re-read a file whose sha256 is that of a submission
-      of the body × quarter with the same status, the same issues and, accepted, the same rows
-      (it is then the current return). A change of the standard or the methodology that changes
-      what the file gives is recorded as a new submission of the same file, as a resubmission:
+      of the body × quarter with the same status and, accepted, the same rows (it is then the
+      current return). Issues are not compared: a warning that differs (the headcount change
+      against a previous quarter resubmitted since) changes no figure and is not worth a new
+      submission and feedback. A change of the standard or the methodology that changes the
+      status or the rows is recorded as a new submission of the same file, as a resubmission:
       its rows get a new submission id, so nothing kept per submission (figure_store) is stale.
     """
     rec = outcome.received
@@ -336,8 +338,7 @@ def unchanged(outcome: Outcome, engine: sa.Engine) -> bool:
         if outcome.period is None or outcome.status not in ("accepted", "rejected"):
             return False
         sub = warehouse.recorded_as(conn, rec.body, outcome.period, rec.sha256, outcome.status)
-        if sub is None or not warehouse.same_issues(
-                warehouse.issues_of(conn, sub.submission_id), outcome.issues):
+        if sub is None:
             return False
         return outcome.status == "rejected" or warehouse.same_rows(
             conn, sub.submission_id, outcome.tables)

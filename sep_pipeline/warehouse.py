@@ -391,15 +391,6 @@ def same_rows(conn: Connection, submission_id: int,
     return True
 
 
-def same_issues(a: Iterable[Issue], b: Iterable[Issue]) -> bool:
-    """Whether two lists of issues are the same as the warehouse stores them, in order."""
-    def key(i: Issue) -> tuple:
-        return (i.severity, i.code, i.sheet, i.row, i.column, i.cell,
-                None if i.value is None else str(i.value), i.message_en, i.message_cy,
-                tuple(i.cells))
-    return [key(i) for i in a] == [key(i) for i in b]
-
-
 def headcount(conn: Connection, body: str, period: str) -> int | None:
     """Staff in post at the snapshot in the accepted return, for the cross-quarter warning."""
     wf = DATA_TABLES["workforce"]

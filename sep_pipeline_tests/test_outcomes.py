@@ -226,6 +226,28 @@ def test_a_backfill_after_a_methodology_change_reloads_the_archived_file(any_env
     assert snapshot(env) == before
 
 
+def test_a_warning_that_differs_on_a_re_run_is_not_a_change(env, monkeypatch):
+    """The cross-quarter headcount warning depends on the previous quarter, which may have been
+    resubmitted since: the rows are the same, so nothing is recorded again."""
+    from sep_pipeline.issues import Issue
+
+    drop(env, "CLCT")
+    run_pending()
+    before = snapshot(env)
+    real = ingest.validate_file
+
+    def with_a_warning(*args, **kw):
+        result = real(*args, **kw)
+        result.issues.append(Issue("warning", "warn.headcount_change", "Changed.", "-"))
+        return result
+
+    monkeypatch.setattr(ingest, "validate_file", with_a_warning)
+    instance = dg.DagsterInstance.get()
+    result = rerun(instance, "CLCT")
+    assert instance.get_run_by_id(result.run_id).tags[OUTCOME_TAG] == "unchanged"
+    assert snapshot(env) == before
+
+
 def test_a_body_not_in_the_registry_is_refused_and_nothing_is_written(env):
     drop(env, "CLCT")
     run_pending()
