@@ -1642,8 +1642,44 @@ def _reap(pids: set[int]) -> None:
 _EXITING: set[int] = set()  # children that answered and may still be unmapping gigabytes
 
 
+class _Died(Exception):
+    """The child ended without an answer; `why` says how."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+_TRIES_WHEN_THREADED = 3
+
+
 def _parse_in_child(data: bytes, digest: str, limits: Limits,
                     wanted: SheetFilter | None) -> RawWorkbook:
+    """The parse in a child; a child that took the parser down refuses the file, remembered.
+
+    In a process running other threads (Dagster's code server), a library's fork handlers
+    (gRPC's) can kill a child that would have read the file well: a signal there is tried again,
+    twice, before it counts. A limit (memory, CPU, time) counts at once."""
+    tries = _TRIES_WHEN_THREADED if not _single_threaded() else 1
+    for attempt in range(1, tries + 1):
+        try:
+            return _parse_once(data, limits, wanted)
+        except _Died as died:
+            if attempt < tries and died.why.startswith("sandbox.SIG"):
+                continue
+            _remember(digest, died.why)
+            raise _refused("file.too_complex", why=died.why) from None
+    raise AssertionError("unreachable")
+
+
+def _single_threaded() -> bool:
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:  # no /proc: assume threads
+        return False
+
+
+def _parse_once(data: bytes, limits: Limits, wanted: SheetFilter | None) -> RawWorkbook:
     _reap(_EXITING)
     read_end, write_end = os.pipe()
     go_read, go_write = os.pipe()
@@ -1686,9 +1722,7 @@ def _parse_in_child(data: bytes, digest: str, limits: Limits,
         else:  # it answered and exits now: no need to wait while it unmaps its memory
             _EXITING.add(pid)
     if answer is None:
-        why = why or _how_it_died(status)
-        _remember(digest, why)
-        raise _refused("file.too_complex", why=why)
+        raise _Died(why or _how_it_died(status))
     if isinstance(answer, FileRefused):
         raise answer
     for name, sheet in answer.sheets.items():

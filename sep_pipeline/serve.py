@@ -16,7 +16,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .ui import _child_setup, _group_alive, _killpg, _wait_group, prepare_dagster_home
+from .ui import (
+    _child_setup,
+    _group_alive,
+    _killpg,
+    _wait_group,
+    dagster_env,
+    prepare_dagster_home,
+)
 
 DEPLOY_DAGSTER_YAML = Path(__file__).resolve().parents[1] / "deploy" / "dagster.yaml"
 
@@ -62,7 +69,7 @@ def start(workspace: Path, dagster_home: Path, run_dir: Path, *, host: str = "12
         raise RuntimeError(f"already running from {run_dir}: {sorted(already)}; stop it first")
     home = prepare_dagster_home(dagster_home, dagster_yaml)
     run_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "DAGSTER_HOME": str(home),
+    env = {**dagster_env(home),
            "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "ignore::DeprecationWarning")}
     setup = _child_setup(None)  # no "die with the parent": these outlive `serve start`
     started: dict[str, int] = {}

@@ -61,6 +61,18 @@ schedule_storage:
 """
 
 
+# gRPC's fork handlers run in every child forked from a process using gRPC (Dagster's code
+# server, which evaluates the intake sensor and reads each new return's About sheet in a forked
+# child): they let the child abort now and then, and a valid return was refused. The processes
+# started here, and the code servers they start, run gRPC without them.
+GRPC_WITHOUT_FORK_HANDLERS = {"GRPC_ENABLE_FORK_SUPPORT": "false"}
+
+
+def dagster_env(home: Path) -> dict[str, str]:
+    """The environment of the Dagster processes started here."""
+    return {**os.environ, **GRPC_WITHOUT_FORK_HANDLERS, "DAGSTER_HOME": str(home)}
+
+
 def prepare_dagster_home(dagster_home: Path, template: Path | None = None) -> Path:
     """Create DAGSTER_HOME if missing, with a `dagster.yaml` if it has none: a copy of
     `template` (e.g. deploy/dagster.yaml), or the laptop's SQLite storage."""
@@ -173,7 +185,7 @@ def serve(
         print(f"Port {port} on {host} is in use: choose another with --port.", file=sys.stderr)
         return 1
     home = prepare_dagster_home(dagster_home)
-    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    env = dagster_env(home)
     # `dagster dev` is "superseded by dg dev" (a separate CLI): the warning only confuses here.
     env["PYTHONWARNINGS"] = ",".join(
         filter(None, [env.get("PYTHONWARNINGS"), "ignore:Function `dev_command` is superseded"])

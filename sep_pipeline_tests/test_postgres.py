@@ -190,6 +190,19 @@ def _ours(marker: str) -> list[str]:
     return out
 
 
+def _environs(marker: str) -> list[bytes]:
+    """The environment of each process whose environment holds `marker`."""
+    out = []
+    for d in Path("/proc").glob("[0-9]*"):
+        try:
+            env = (d / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in env:
+            out.append(env)
+    return out
+
+
 def test_daemon_picks_up_a_dropped_file_on_postgres(tmp_path, monkeypatch):
     """The shared deployment for real: webserver and daemon on PostgreSQL storage, the intake
     sensor sees a new file, the run loads it, and both processes stop cleanly."""
@@ -230,6 +243,11 @@ def test_daemon_picks_up_a_dropped_file_on_postgres(tmp_path, monkeypatch):
             assert status == "accepted", logs
             with warehouse.engine(warehouse_url).connect() as conn:
                 assert conn.execute(sa.text("select count(*) from workforce")).scalar_one() > 0
+            # Every Dagster process started (the code server that evaluates the sensor too) runs
+            # gRPC without its fork handlers, which could kill the child that reads a return.
+            envs = _environs(str(home))
+            assert len(envs) >= 3 and all(
+                b"GRPC_ENABLE_FORK_SUPPORT=false" in e.split(b"\0") for e in envs)
             # Dagster's own storage is on PostgreSQL: the run is recorded there.
             with sa.create_engine(dagster_url).connect() as conn:
                 runs = conn.execute(sa.text("select count(*) from runs")).scalar_one()

@@ -280,3 +280,41 @@ def test_a_return_read_in_grpc_threads_is_read(tmp_path: Path) -> None:
         server.stop(None)
     assert seen == ["Notes"] * 100
     assert not safe_read._REMEMBERED
+
+
+def test_in_a_threaded_process_a_child_killed_once_is_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another thread (as in Dagster's code server) and a child that dies of a signal once, as
+    gRPC's fork handlers could make it: the file is read, and nothing is remembered. A child
+    that dies each time is refused after the third."""
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        first = tmp_path / "first_try"
+
+        def die_the_first_time() -> None:
+            if not first.exists():
+                first.touch()
+                os.abort()
+
+        in_the_child(monkeypatch, die_the_first_time)
+        path = bw.sample_return(tmp_path)
+        assert set(read_workbook(path).sheets) == {"Data", "Notes"}
+        assert first.exists() and not safe_read._REMEMBERED
+
+        tries = tmp_path / "tries"
+
+        def die_each_time() -> None:
+            with tries.open("a") as f:
+                f.write("x")
+            os.abort()
+
+        in_the_child(monkeypatch, die_each_time)
+        assert too_complex(bw.minimal_xlsx(tmp_path)) == "sandbox.SIGABRT"
+        assert tries.read_text() == "xxx"
+    finally:
+        stop.set()
