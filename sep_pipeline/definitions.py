@@ -717,7 +717,8 @@ def write_reminders(context: dg.OpExecutionContext, sep: SepConfig) -> None:
     with sep.engine().connect() as conn:
         state = status.period_status(conn, period, cfg)
     messages = remind.reminders(state, registry.load(), period, cfg.deadline(period),
-                                os.environ.get("SEP_MAIL_FROM", "equality-partnership@localhost"))
+                                os.environ.get("SEP_MAIL_FROM", "equality-partnership@localhost"),
+                                intake_dir=cfg.intake_dir)  # the run's folder, as configured
     paths = remind.write_outbox(messages, cfg.data_dir / "outbox", period)
     smtp = remind.smtp_settings()
     sent = remind.send(messages, smtp) if smtp and messages else 0

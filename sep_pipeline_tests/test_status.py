@@ -311,3 +311,28 @@ def test_registry_errors_name_the_row(tmp_path):
     path.write_text(REGISTRY.replace(",cy,2025-26 Q1,", ",welsh,2025-26 Q1,", 1))
     with pytest.raises(registry.RegistryError, match="row 4: language"):
         registry.load(path)
+
+
+def test_the_reminders_job_points_to_the_intake_folder_it_is_configured_with(tmp_path,
+                                                                             monkeypatch):
+    """The job in Dagster, with its resource's own intake folder: the reminders name that
+    folder, not the environment's."""
+    from email import message_from_bytes, policy
+
+    from sep_pipeline.definitions import SepConfig, defs
+    from sep_pipeline_tests.isolation import isolate
+
+    cfg = isolate(monkeypatch, tmp_path / "env")
+    elsewhere = tmp_path / "shared_intake"
+    elsewhere.mkdir()
+    done = defs.resolve_job_def("reminders_job").execute_in_process(
+        run_config={"ops": {"write_reminders": {"config": {"period": "2025-26 Q1"}}}},
+        resources={"sep": SepConfig(intake_dir=str(elsewhere))})
+    assert done.success
+    written = sorted((cfg.data_dir / "outbox" / "2025-26_Q1").glob("*.eml"))
+    assert written  # nobody has sent anything: every expected body is chased
+    for path in written:
+        msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+        text = " ".join(msg.get_body(("plain",)).get_content().split())
+        assert f"{elsewhere / msg['X-SEP-Body'] / 'feedback'}/" in text
+        assert str(cfg.intake_dir) not in text
