@@ -212,10 +212,16 @@ def standardised_tables(
             df = outcome.tables.get(table)
             yield dg.Output(None, output_name=table, metadata={
                 "rows": 0 if df is None else len(df), "submitted": df is not None,
-                "submission_id": outcome.submission_id,
+                "submission_id": outcome.submission_id, "loaded": True,
             })
-    # Otherwise nothing is loaded and the previous accepted return stays current; the checks
-    # still look at what is current.
+    else:
+        # Nothing is loaded and the previous accepted return (if any) stays current. Each table
+        # still says so as its output: a backfill counts a requested partition left without
+        # one as failed, and this run did what it had to.
+        why = ("nothing submitted" if outcome is None else
+               "unchanged" if outcome.unchanged else "rejected: the previous return stays current")
+        for table in STANDARDISED:
+            yield dg.Output(None, output_name=table, metadata={"loaded": False, "why": why})
     yield from _current_return_checks(engine, body, period)
 
 
