@@ -264,7 +264,8 @@ def _period_or_latest(period: str | None):  # noqa: ANN202
     from .periods import Period
 
     try:
-        return Period.parse(period) if period else Period.parse(known_periods()[-2])
+        # the latest quarter that has ended
+        return Period.parse(period) if period else Period.parse(known_periods()[-1]).previous()
     except ValueError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from None

@@ -32,10 +32,21 @@ OWNERS = ["team:equality-data"]
 dagster_sqlite.install()  # runs in this process write Dagster's SQLite events
 
 
+def first_expected() -> Period:
+    """The first quarter any body in the registry is expected to send (the standard's first
+    quarter when the registry cannot be read: the definitions still load, and say why later)."""
+    try:
+        bodies = registry.load().values()
+    except (OSError, ValueError):
+        return FIRST
+    return min((b.expected_from for b in bodies), default=FIRST)
+
+
 def known_periods(today: date | None = None) -> list[str]:
-    """Every quarter from 2020-21 Q1 to the current one: the period dimension of the partitions."""
+    """Every quarter from the first any body is expected to the current one: the period
+    dimension of the partitions (an analyst's picker starts where the data can)."""
     today = today or date.today()
-    out, p = [], FIRST
+    out, p = [], first_expected()
     while p.start <= today:
         out.append(p.label)
         p = p.next()

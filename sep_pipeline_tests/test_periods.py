@@ -42,3 +42,23 @@ def test_label_round_trip_and_quarters_tile_the_year(year, quarter):
     assert Period.parse(p.label) == p
     assert p.next().start == date.fromordinal(p.end.toordinal() + 1)
     assert p.next().previous() == p
+
+
+def test_the_period_partitions_start_at_the_first_quarter_a_body_is_expected(tmp_path,
+                                                                             monkeypatch):
+    """Not at the standard's first quarter (2020-21 Q1): the picker would open on twenty empty
+    quarters. They end at the current quarter, one more as each quarter starts."""
+    from sep_pipeline import registry
+    from sep_pipeline.definitions import known_periods
+
+    first = min(b.expected_from for b in registry.load().values())
+    got = known_periods(date(2026, 12, 6))
+    assert got[0] == first.label == "2025-26 Q1" and got[-1] == "2026-27 Q3"
+    assert known_periods(date(2027, 1, 1))[-1] == "2026-27 Q4"
+    # a body expected earlier moves the start back
+    earlier = tmp_path / "bodies.csv"
+    text = registry.path().read_text(encoding="utf-8").splitlines()
+    text[1] = text[1].replace("2025-26 Q1", "2024-25 Q3", 1)
+    earlier.write_text("\n".join(text) + "\n", encoding="utf-8")
+    monkeypatch.setenv("SEP_BODY_REGISTRY", str(earlier))
+    assert known_periods(date(2026, 12, 6))[0] == "2024-25 Q3"
