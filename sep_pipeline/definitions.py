@@ -531,8 +531,7 @@ def reject_unroutable_return(context: dg.OpExecutionContext, sep: SepConfig) -> 
     with engine.connect() as conn:
         received = steps.Received.of(warehouse.receipt(conn, context.op_config["receipt"]))
     outcome = steps.validate(received, settings_, engine)
-    if outcome.status == "accepted":  # cannot happen for an unroutable file; be explicit
-        outcome.status = "rejected"
+    steps.refuse_closed_period(outcome, PERIODS.get_partition_keys())
     steps.record(outcome, settings_, engine)
     _tag_outcome(context, outcome)
     context.log.info(f"{received.file_name}: rejected with {outcome.errors} errors")

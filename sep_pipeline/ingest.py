@@ -263,6 +263,18 @@ def _named_sheets(issues: list[Issue]) -> set[str]:
     return {i.sheet.casefold() for i in issues if i.sheet}
 
 
+def refuse_closed_period(outcome: Outcome, periods: list[str]) -> None:
+    """A return routed away (its quarter is not among the partitions) that validation accepted
+    is rejected with the reason, never with none: its quarter is not one the pipeline takes."""
+    if outcome.status != "accepted":
+        return
+    en, cy = render("intake.period_not_open", value=outcome.period or "", first=periods[0],
+                    latest=periods[-1])
+    outcome.issues.insert(0, Issue("error", "intake.period_not_open", en, cy, sheet="About",
+                                   value=outcome.period))
+    outcome.status = "rejected"
+
+
 def keep_for_feedback(sha256: str, result: ValidationResult) -> None:
     """Keep the sheets of a file just read that its issues name, for `write_feedback` in this
     process (which then need not read the file again)."""

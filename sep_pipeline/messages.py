@@ -126,6 +126,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "lwythwyd y ffeil hon. Rhowch eich ffurflen yn ffolder eich corff eich hun, neu gofynnwch "
         "i gydlynydd y bartneriaeth ychwanegu eich corff at y gofrestr.",
     ),
+    "intake.period_not_open": (
+        "This return is for {value}, a quarter the pipeline does not take returns for yet (it "
+        "takes {first} to {latest}), so nothing from it was loaded. If {value} is the quarter you "
+        "meant, tell the partnership coordinator; if not, correct the period on the About sheet "
+        "and send the file again.",
+        "Mae'r ffurflen hon ar gyfer {value}, chwarter nad yw'r system yn derbyn ffurflenni ar ei "
+        "gyfer eto (mae'n derbyn {first} i {latest}), felly ni lwythwyd dim ohoni. Os {value} yw'r "
+        "chwarter a olygwyd gennych, rhowch wybod i gydlynydd y bartneriaeth; os nad e, cywirwch "
+        "y cyfnod ar y daflen Ynghylch ac anfonwch y ffeil eto.",
+    ),
     "intake.link": (
         "'{value}' is a link (a shortcut) to another file, not a file, so it was not read: links "
         "are never followed. Put the file itself in your body's folder.",

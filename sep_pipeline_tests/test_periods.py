@@ -62,3 +62,38 @@ def test_the_period_partitions_start_at_the_first_quarter_a_body_is_expected(tmp
     earlier.write_text("\n".join(text) + "\n", encoding="utf-8")
     monkeypatch.setenv("SEP_BODY_REGISTRY", str(earlier))
     assert known_periods(date(2026, 12, 6))[0] == "2024-25 Q3"
+
+
+def test_a_return_for_a_quarter_the_partitions_do_not_hold_is_rejected_saying_why(
+        tmp_path, monkeypatch):
+    """A deployment whose partitions lack a quarter (loaded before it, or a quarter no body is
+    expected for): a valid return for it is rejected with the reason. It was recorded as
+    rejected with no error at all."""
+    import shutil
+
+    import dagster as dg
+    import sqlalchemy as sa
+
+    from sep_pipeline import definitions, warehouse
+    from sep_pipeline.runner import run_pending
+    from sep_pipeline_tests.isolation import isolate
+
+    cfg = isolate(monkeypatch, tmp_path)
+    monkeypatch.setattr(definitions, "PERIODS", dg.StaticPartitionsDefinition(
+        ["2025-26 Q2", "2025-26 Q3"]))
+    (cfg.intake_dir / "CLCT").mkdir(parents=True)
+    shutil.copyfile("data_raw/CLCT/CLCT_2025-26_Q1.xlsx",
+                    cfg.intake_dir / "CLCT" / "CLCT_2025-26_Q1.xlsx")
+    assert [r.status for r in run_pending()] == ["rejected"]
+    with warehouse.engine(cfg.warehouse_url).connect() as conn:
+        issues = conn.execute(sa.text(
+            "select severity, code, message, message_cy from validation_issues")).all()
+        loaded = conn.execute(sa.text("select count(*) from workforce")).scalar_one()
+    # the reason first, then what validation found (CLCT sent Procurement with headers only)
+    assert [(i.severity, i.code) for i in issues] == [("error", "intake.period_not_open"),
+                                                      ("warning", "sheet.headers_only")]
+    assert issues[0].message.startswith(
+        "This return is for 2025-26 Q1, a quarter the pipeline does not take returns for yet "
+        "(it takes 2025-26 Q2 to 2025-26 Q3)")
+    assert "Mae'r ffurflen hon ar gyfer 2025-26 Q1" in issues[0].message_cy
+    assert loaded == 0
