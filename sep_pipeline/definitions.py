@@ -218,21 +218,20 @@ def standardised_tables(
     if outcome is not None and outcome.status == "accepted" and not outcome.unchanged:
         outcome = steps.record(outcome, sep.settings(), engine)
         _tag_outcome(context, outcome)
-    if outcome is not None and outcome.status == "accepted" and not outcome.unchanged:
-        for table in STANDARDISED:
+    loaded = outcome is not None and outcome.status == "accepted" and not outcome.unchanged
+    # Otherwise nothing is loaded and the previous accepted return (if any) stays current. Each
+    # table still says so as its output: a backfill counts a requested partition left without
+    # one as failed, and this run did what it had to.
+    why = ("nothing submitted" if outcome is None else
+           "unchanged" if outcome.unchanged else "rejected: the previous return stays current")
+    for table in STANDARDISED:
+        if loaded:
             df = outcome.tables.get(table)
-            yield dg.Output(None, output_name=table, metadata={
-                "rows": 0 if df is None else len(df), "submitted": df is not None,
-                "submission_id": outcome.submission_id, "loaded": True,
-            })
-    else:
-        # Nothing is loaded and the previous accepted return (if any) stays current. Each table
-        # still says so as its output: a backfill counts a requested partition left without
-        # one as failed, and this run did what it had to.
-        why = ("nothing submitted" if outcome is None else
-               "unchanged" if outcome.unchanged else "rejected: the previous return stays current")
-        for table in STANDARDISED:
-            yield dg.Output(None, output_name=table, metadata={"loaded": False, "why": why})
+            metadata = {"rows": 0 if df is None else len(df), "submitted": df is not None,
+                        "submission_id": outcome.submission_id, "loaded": True}
+        else:
+            metadata = {"loaded": False, "why": why}
+        yield dg.Output(None, output_name=table, metadata=metadata)
     yield from _current_return_checks(engine, body, period)
 
 

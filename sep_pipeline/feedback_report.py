@@ -447,11 +447,12 @@ def _for_paper(ws: Worksheet, *, landscape: bool, header_rows: int = 0) -> None:
         ws.repeat_rows(0, header_rows - 1)
 
 
-def _height(*texts: str) -> float:
+def _height(issue: Issue) -> float:
     """A row's height for its wrapped messages (70 characters wide) and column header (24): set,
     as a spreadsheet program reading the file does not always grow a row to its text, and on
     paper the rest would be cut off."""
-    lines = max([math.ceil(len(t) / 62) for t in texts[:2]] + [math.ceil(len(texts[2]) / 20)])
+    lines = max(math.ceil(len(issue.message_en) / 62), math.ceil(len(issue.message_cy) / 62),
+                math.ceil(len(issue.column or "") / 20))
     return 15.0 * max(1, lines)
 
 
@@ -489,7 +490,7 @@ def _write_issues(ws: Worksheet, fmts: _Formats,
             ws.write_string(r, 6, clean_text(str(issue.value)), fmts.wrap)
         for col, k in enumerate(messages, start=7):
             ws.write_string(r, col, clean_text(getattr(issue, k)), fmts.wrap)
-        ws.set_row(r, _height(issue.message_en, issue.message_cy, issue.column or ""))
+        ws.set_row(r, _height(issue))
     ws.autofilter(0, 0, max(1, len(located)), len(keys) - 1)
 
 

@@ -95,13 +95,18 @@ SUGGEST_HEADER = 75
 SUGGEST_CODE = 80
 
 
+def _words(text: object) -> str:
+    """Folded words separated by one space: what header suggestions compare."""
+    return " ".join(_WORDS.findall(_fold(text)))
+
+
 @cache
 def _header_choices(sheet_name: str) -> tuple[list[str], list[str]]:
     """Each label and synonym (English and Welsh) of a sheet's fields, folded, and its field."""
     labels, owners = [], []
     for f in std.sheet(sheet_name).fields:
         for label in dict.fromkeys((f.en, f.cy, *f.synonyms)):
-            labels.append(" ".join(_WORDS.findall(_fold(label))))
+            labels.append(_words(label))
             owners.append(f.name)
     return labels, owners
 
@@ -109,7 +114,7 @@ def _header_choices(sheet_name: str) -> tuple[list[str], list[str]]:
 def suggest_fields(sheet_name: str, header: object, limit: int = 3) -> list[str]:
     """The sheet's fields whose label or synonym, in either language, is closest to a header
     that is not recognised, best first (none when nothing is close)."""
-    text = " ".join(_WORDS.findall(_fold(as_text(header))))
+    text = _words(as_text(header))
     if not text:
         return []
     labels, owners = _header_choices(sheet_name)

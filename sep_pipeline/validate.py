@@ -196,10 +196,9 @@ def _not_collected(result: ValidationResult, found: dict[str, RawSheet], out: _I
         if result.about.get(flag.name):
             if rows:
                 about = found[std.ABOUT.name]
-                row = next((i + 1 for i, r in enumerate(about.cells) if r and matching.match_header(
-                    std.ABOUT.name, r[0]) == flag.name), None)
+                row = _about_values(about)[flag.name][0]  # answered Yes, so it is there
                 out.add("error", "about.not_collected_filled", sheet=about.name, row=row,
-                        cell=f"B{row}" if row else None, column=flag.en, value="Yes",
+                        cell=f"B{row}", column=flag.en, value="Yes",
                         rows_en=f"{rows} row" if rows == 1 else f"{rows} rows",
                         rows_cy="1 rhes" if rows == 1 else f"{rows} o resi",
                         topic=topic.name, topic_cy=topic.cy, expected_en=flag.en,
@@ -230,15 +229,21 @@ def _match_sheets(raw: RawWorkbook, out: _Issues) -> dict[str, RawSheet]:
     return found
 
 
-def _read_about(
-    sheet: RawSheet, out: _Issues, expected_body: str | None, today: date
-) -> dict[str, Any]:
+def _about_values(sheet: RawSheet) -> dict[str, tuple[int, object]]:
+    """About's field name -> (Excel row, value in column B), the first row of each key."""
     values: dict[str, tuple[int, object]] = {}
     for i, row in enumerate(sheet.cells):
         cells = list(row) + [None, None]
         name = matching.match_header(std.ABOUT.name, cells[0])
         if name and name not in values:
             values[name] = (i + 1, cells[1])
+    return values
+
+
+def _read_about(
+    sheet: RawSheet, out: _Issues, expected_body: str | None, today: date
+) -> dict[str, Any]:
+    values = _about_values(sheet)
     about: dict[str, Any] = {}
 
     def at(name: str) -> dict[str, Any]:

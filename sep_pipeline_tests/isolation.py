@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from sep_pipeline import warehouse
 from sep_pipeline.config import Settings, settings
 from sep_pipeline.ui import prepare_dagster_home
 
@@ -29,3 +31,9 @@ def isolate(mp: pytest.MonkeyPatch, base: Path, warehouse_url: str | None = None
     else:
         mp.delenv("SEP_WAREHOUSE_URL", raising=False)
     return settings()
+
+
+def rows(cfg: Settings, sql: str) -> list[tuple]:
+    """The rows a query gives on the isolated warehouse."""
+    with warehouse.engine(cfg.warehouse_url).connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text(sql))]

@@ -10,25 +10,19 @@ import shutil
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from sep_pipeline import durable, intake, warehouse
+from sep_pipeline import durable, intake
 from sep_pipeline.cli import app
 from sep_pipeline.runner import run_pending
 from sep_pipeline_tests.faults import SAMPLES, drop
-from sep_pipeline_tests.isolation import isolate
+from sep_pipeline_tests.isolation import isolate, rows
 
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
     return isolate(monkeypatch, tmp_path)
-
-
-def rows(cfg, sql: str) -> list[tuple]:
-    with warehouse.engine(cfg.warehouse_url).connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text(sql))]
 
 
 def archived_bytes(cfg) -> list[bytes]:

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from sep_pipeline import durable, intake, warehouse
@@ -25,18 +24,13 @@ from sep_pipeline_tests.faults import (
     held,
     start_run,
 )
-from sep_pipeline_tests.isolation import isolate
+from sep_pipeline_tests.isolation import isolate, rows
 from sep_pipeline_tests.postgres import throwaway_database
 
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
     return isolate(monkeypatch, tmp_path)
-
-
-def rows(cfg, sql: str) -> list[tuple]:
-    with warehouse.engine(cfg.warehouse_url).connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text(sql))]
 
 
 def sha(path: Path) -> str:

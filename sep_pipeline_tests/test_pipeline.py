@@ -33,7 +33,7 @@ from sep_pipeline.definitions import (
 )
 from sep_pipeline.periods import Period
 from sep_pipeline.runner import run_pending
-from sep_pipeline_tests.isolation import isolate
+from sep_pipeline_tests.isolation import isolate, rows
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data_raw"
@@ -51,11 +51,6 @@ def drop(cfg, body: str, quarter: int, name: str | None = None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(src, target)
     return target
-
-
-def rows(cfg, sql: str) -> list[tuple]:
-    with warehouse.engine(cfg.warehouse_url).connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text(sql))]
 
 
 def statuses(cfg) -> list[tuple]:

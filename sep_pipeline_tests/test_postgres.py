@@ -177,7 +177,8 @@ def test_reader_role_reads_published_tables_but_not_records():
                 conn.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
 
 
-def _ours(marker: str) -> list[str]:
+def _processes(marker: str) -> list[tuple[str, bytes]]:
+    """(command line, environment) of each process whose command or environment holds it."""
     out = []
     for d in Path("/proc").glob("[0-9]*"):
         try:
@@ -186,21 +187,12 @@ def _ours(marker: str) -> list[str]:
         except OSError:
             continue
         if marker.encode() in env or marker in cmd:
-            out.append(cmd)
+            out.append((cmd, env))
     return out
 
 
-def _environs(marker: str) -> list[bytes]:
-    """The environment of each process whose environment holds `marker`."""
-    out = []
-    for d in Path("/proc").glob("[0-9]*"):
-        try:
-            env = (d / "environ").read_bytes()
-        except OSError:
-            continue
-        if marker.encode() in env:
-            out.append(env)
-    return out
+def _ours(marker: str) -> list[str]:
+    return [cmd for cmd, _ in _processes(marker)]
 
 
 def test_daemon_picks_up_a_dropped_file_on_postgres(tmp_path, monkeypatch):
@@ -245,7 +237,7 @@ def test_daemon_picks_up_a_dropped_file_on_postgres(tmp_path, monkeypatch):
                 assert conn.execute(sa.text("select count(*) from workforce")).scalar_one() > 0
             # Every Dagster process started (the code server that evaluates the sensor too) runs
             # gRPC without its fork handlers, which could kill the child that reads a return.
-            envs = _environs(str(home))
+            envs = [env for _, env in _processes(str(home)) if str(home).encode() in env]
             assert len(envs) >= 3 and all(
                 b"GRPC_ENABLE_FORK_SUPPORT=false" in e.split(b"\0") for e in envs)
             # Dagster's own storage is on PostgreSQL: the run is recorded there.
