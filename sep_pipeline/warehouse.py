@@ -189,6 +189,37 @@ published_figures = sa.Table(
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# A quarter's figures are provisional ([p]) until it is finalised (`revisions.finalise`); after,
+# every published figure a later return changes is logged in `revisions` ([r] in the pack).
+# `submissions_through`: the highest submission id of the quarter its figures showed when last
+# published as final, so a republication can name the submissions that revised them.
+finalised_periods = sa.Table(
+    "finalised_periods",
+    metadata,
+    sa.Column("period", sa.String(10), primary_key=True),
+    sa.Column("finalised_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finalised_by", sa.String(40), nullable=False),  # command | schedule | job
+    sa.Column("submissions_through", sa.Integer),
+)
+revisions = sa.Table(
+    "revisions",
+    metadata,
+    sa.Column("revision_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.String(10), nullable=False),
+    sa.Column("table_id", sa.String(8), nullable=False),
+    sa.Column("body_code", sa.String(16), nullable=False),
+    sa.Column("breakdown", sa.String(64), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("measure", sa.String(64), nullable=False),
+    sa.Column("old_value", sa.Float),
+    sa.Column("old_marker", sa.String(8)),
+    sa.Column("new_value", sa.Float),
+    sa.Column("new_marker", sa.String(8)),
+    sa.Column("revised_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.submission_id")),
+    sa.Index("ix_revisions_period", "period"),
+)
+
 # Whether a period's published figures and pack show its current returns. `version` goes up in
 # the transaction that makes a return of the period current (a quarter's, and its year's);
 # `figures_version` is the version the published tables were computed from, `pack_version` the
