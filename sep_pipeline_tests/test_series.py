@@ -1,0 +1,205 @@
+"""Change over time and the direction of travel (methodology.series), worked by hand and checked
+for its invariants with hypothesis."""
+
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sep_pipeline.methodology.polarity import POLARITY, polarity_of
+from sep_pipeline.methodology.series import SERIES_COLUMNS, compared_periods, series_rows
+
+Q4, Q3, Q4_BEFORE = "2025-26 Q4", "2025-26 Q3", "2024-25 Q4"
+
+
+def fig(period, body, table_id, measure, breakdown, category, value=None, marker=None):
+    return {"period": period, "body_code": body, "table_id": table_id, "measure": measure,
+            "breakdown": breakdown, "category": category, "value": value, "marker": marker}
+
+
+def frame(rows):
+    return pd.DataFrame(rows).astype({"value": object, "marker": object})
+
+
+def row(s, period, measure, body="A", category=None):
+    sel = s[(s["period"] == period) & (s["measure"] == measure) & (s["body_code"] == body)]
+    if category is not None:
+        sel = sel[sel["category"] == category]
+    assert len(sel) == 1, sel
+    return sel.iloc[0]
+
+
+def test_compared_periods():
+    assert compared_periods("2025-26 Q1") == ("2024-25 Q4", "2024-25 Q1")
+    assert compared_periods("2025-26 Q3") == ("2025-26 Q2", "2024-25 Q3")
+    assert compared_periods("2025-26") == (None, "2024-25")
+    assert compared_periods("2000-01") == (None, "1999-00")
+
+
+def test_changes_and_directions_worked_by_hand():
+    gap = ("P1", "median_hourly_gap", "sex", "male_vs_female")
+    declared = ("D1", "pct_declared", "ethnicity", "all")
+    likely = ("R1", "appointed_from_shortlisted", "ethnicity", "white_vs_ethnic_minority")
+    parity = ("R1", "shortlisted_from_applied", "ethnicity", "white_vs_ethnic_minority")
+    zero = ("R1", "entering_disciplinary", "sex", "male_vs_female")
+    head = ("W1", "headcount", "all", "all")
+    female = ("C1", "workforce_pct", "sex", "female")
+    census = ("C1", "census_pct", "sex", "female")
+    rows = [
+        # a gap narrowing: 15.0 a year ago, 12.3 last quarter, 10.1 now
+        fig(Q4_BEFORE, "A", *gap, 15.0), fig(Q3, "A", *gap, 12.3), fig(Q4, "A", *gap, 10.1),
+        # the partnership's gap went from -2.0 to 2.0: as far from 0, no change
+        fig(Q3, "ALL", *gap, -2.0), fig(Q4, "ALL", *gap, 2.0),
+        # a declaration rate suppressed last quarter: that change is [c]
+        fig(Q4_BEFORE, "A", *declared, 70.0), fig(Q3, "A", *declared, marker="[c]"),
+        fig(Q4, "A", *declared, 80.0),
+        # likelihoods: 1.60 -> 1.25 is a ratio of 0.78125, published 0.78, nearer parity
+        fig(Q4_BEFORE, "A", *likely, 1.6), fig(Q4, "A", *likely, 1.25),
+        # 1.25 -> 0.80 is as far from parity either way: ratio 0.64, no change
+        fig(Q3, "A", *parity, 1.25), fig(Q4, "A", *parity, 0.8),
+        # a ratio from 0.00 is not applicable
+        fig(Q3, "A", *zero, 0.0), fig(Q4, "A", *zero, 0.5),
+        # counts: a difference in people, no polarity
+        fig(Q3, "A", *head, 100.0), fig(Q4, "A", *head, 105.0),
+        # representation: 57.0% female then 55.0%, Census 51.1%: closer, better
+        fig(Q3, "A", *female, 57.0), fig(Q4, "A", *female, 55.0),
+        fig(Q3, "A", *census, 51.1), fig(Q4, "A", *census, 51.1),
+        # the spread has no series
+        fig(Q4, "MEDIAN", *gap, 9.0),
+    ]
+    s = series_rows(frame(rows), [Q4])
+    assert list(s.columns) == SERIES_COLUMNS
+    assert set(s["period"]) == {Q4} and "MEDIAN" not in set(s["body_code"])
+
+    g = row(s, Q4, "median_hourly_gap")
+    assert (g["change_unit"], g["previous_period"], g["year_earlier_period"]) == ("pp", Q3,
+                                                                                 Q4_BEFORE)
+    assert g["change_previous"] == -2.2 and g["direction_previous"] == "better"
+    assert g["change_year"] == -4.9 and g["direction_year"] == "better"
+    assert g["change_previous_marker"] is None and g["change_year_marker"] is None
+    a = row(s, Q4, "median_hourly_gap", body="ALL")
+    assert a["change_previous"] == 4.0 and a["direction_previous"] == "no_change"
+    # no figures a year earlier: not available, and no direction
+    assert a["change_year"] is None and a["change_year_marker"] == "[x]"
+    assert a["direction_year"] is None
+
+    d = row(s, Q4, "pct_declared")
+    assert d["change_previous"] is None and d["change_previous_marker"] == "[c]"
+    assert d["direction_previous"] is None
+    assert d["change_year"] == 10.0 and d["direction_year"] == "better"
+
+    r = row(s, Q4, "appointed_from_shortlisted")
+    assert r["change_unit"] == "ratio"
+    assert r["change_year"] == 0.78 and r["direction_year"] == "better"
+    assert r["change_previous_marker"] == "[x]"  # no figure last quarter
+    p = row(s, Q4, "shortlisted_from_applied")
+    assert p["change_previous"] == 0.64 and p["direction_previous"] == "no_change"
+    z = row(s, Q4, "entering_disciplinary")
+    assert z["change_previous"] is None and z["change_previous_marker"] == "[z]"
+
+    h = row(s, Q4, "headcount")
+    assert (h["change_unit"], h["change_previous"], h["direction_previous"]) == (
+        "difference", 5.0, "not_applicable")
+    w = row(s, Q4, "workforce_pct")
+    assert w["change_previous"] == -2.0 and w["direction_previous"] == "better"
+    c = row(s, Q4, "census_pct")
+    assert c["change_previous"] == 0.0 and c["direction_previous"] == "not_applicable"
+
+
+def test_a_year_is_compared_with_the_year_before_only():
+    cell = ("D1", "pct_declared", "sex", "all")
+    s = series_rows(frame([fig("2024-25", "A", *cell, 90.0), fig("2025-26", "A", *cell, 89.5),
+                           fig(Q4, "A", *cell, 99.0)]), ["2025-26"])
+    r = row(s, "2025-26", "pct_declared")
+    assert r["previous_period"] is None and r["change_previous_marker"] == "[z]"
+    assert r["year_earlier_period"] == "2024-25"
+    assert r["change_year"] == -0.5 and r["direction_year"] == "worse"
+
+
+def test_an_earlier_period_not_published_gives_x():
+    cell = ("D1", "pct_declared", "sex", "all")
+    figures = frame([fig(Q3, "A", *cell, 90.0), fig(Q4, "A", *cell, 91.0)])
+    s = series_rows(figures, [Q4], published=[Q4])
+    assert row(s, Q4, "pct_declared")["change_previous_marker"] == "[x]"
+
+
+def test_polarity_is_declared_once_per_cell():
+    seen = set()
+    for p in POLARITY:
+        key = (p.table_id, p.measure, p.breakdown, p.category)
+        assert key not in seen, key
+        seen.add(key)
+    assert polarity_of("W1", "headcount", "all", "all") is None  # counts have none
+    assert polarity_of("PR1", "pct_of_contracts", "community_benefits", "yes") == "higher"
+    assert polarity_of("PR1", "pct_of_contracts", "community_benefits", "no") is None
+
+
+# --- Invariants ------------------------------------------------------------------------------
+
+CELLS = [("P1", "mean_hourly_gap", "sex", "male_vs_female"),
+         ("D1", "pct_not_known", "sex", "all"),
+         ("D1", "pct_declared", "sex", "all"),
+         ("R1", "appointed_from_shortlisted", "sex", "male_vs_female"),
+         ("W1", "headcount", "all", "all")]
+MARKERS = ["[c]", "[low]", "[x]", "[z]"]
+
+
+def _end(places: int):
+    number = st.integers(-20000, 20000).map(lambda n: round(n / 10**places, places))
+    return st.one_of(number.map(lambda v: (v, None)),
+                     st.sampled_from(MARKERS).map(lambda m: (None, m)))
+
+
+@st.composite
+def _pairs(draw):
+    out = []
+    for cell in CELLS:
+        places = 2 if cell[0] == "R1" else 0 if cell[1] == "headcount" else 1
+        then, now = draw(_end(places)), draw(_end(places))
+        if cell[0] == "R1":  # likelihoods are never negative
+            then, now = ((abs(v) if v is not None else v, m) for v, m in (then, now))
+        out.append((cell, then, now))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(_pairs())
+def test_change_suppressed_iff_an_end_is_and_direction_follows_polarity(pairs):
+    rows = []
+    for cell, (v0, m0), (v1, m1) in pairs:
+        rows += [fig(Q3, "A", *cell, v0, m0), fig(Q4, "A", *cell, v1, m1)]
+    s = series_rows(frame(rows), [Q4]).set_index("measure")
+    for (table_id, measure, breakdown, category), (v0, m0), (v1, m1) in pairs:
+        r = s.loc[measure]
+        suppressed = m0 is not None or m1 is not None
+        from_zero = table_id == "R1" and not suppressed and v0 == 0
+        assert (r["change_previous"] is None) == (suppressed or from_zero)
+        assert (r["change_previous_marker"] is None) != (r["change_previous"] is None)
+        if suppressed:
+            assert r["change_previous_marker"] in {m0, m1}
+            assert r["direction_previous"] is None
+            continue
+        if from_zero:
+            assert r["change_previous_marker"] == "[z]"
+            continue
+        change, direction = r["change_previous"], r["direction_previous"]
+        kind = polarity_of(table_id, measure, breakdown, category)
+        if table_id == "R1":
+            assert abs(change - v1 / v0) <= 0.005 + 1e-9
+        else:
+            assert abs(change - (v1 - v0)) < 1e-6
+        if kind is None:
+            assert direction == "not_applicable"
+        elif kind == "higher":
+            assert direction == ("better" if v1 > v0 else "worse" if v1 < v0 else "no_change")
+        elif kind == "lower":
+            assert direction == ("better" if v1 < v0 else "worse" if v1 > v0 else "no_change")
+        elif kind == "toward_zero":
+            a, b = abs(v1), abs(v0)
+            assert direction == ("better" if a < b else "worse" if a > b else "no_change")
+        elif kind == "toward_parity":
+            def far(x: float) -> float:
+                return float("inf") if x == 0 else max(x, 1 / x)
+            if abs(far(v1) - far(v0)) > 1e-9:
+                assert direction == ("better" if far(v1) < far(v0) else "worse")
