@@ -32,6 +32,7 @@ from .methodology.tables import (
 )
 from .pause_points import pause
 from .periods import Period
+from .series_store import refresh_series
 
 SNAPSHOT_TABLES = frozenset(TABLE_IDS) - EVENT_TABLES
 BENCHMARK_COLUMNS = ["body_code", "table_id", "measure", "breakdown", "category", "value",
@@ -222,6 +223,7 @@ def write_figures(conn: sa.Connection, period: str, figs: Figures,
     if units is not None and warehouse.published_stamp(conn, period) != based_on:
         written = write(None)
     warehouse.stamp_published(conn, period)
+    refresh_series(conn, period)  # its change over time, and that of the periods compared with it
     return written
 
 

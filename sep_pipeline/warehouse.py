@@ -179,6 +179,24 @@ benchmark_position = sa.Table(
 )
 PUBLISHED_TABLES = {t.name: t for t in (pay_gap, benchmark, benchmark_position)}
 
+# Change over time (methodology.series): each body's and ALL's published figures with their
+# change since the previous quarter and a year earlier. Derived from `benchmark` only
+# (`series_store.refresh_series`), rewritten with every period whose figures it compares.
+series = sa.Table(
+    "series", metadata, *_cell(), *_figure(),
+    sa.Column("change_unit", sa.String(12), nullable=False),  # pp | ratio | difference
+    sa.Column("previous_period", sa.String(10)),  # none for a year
+    sa.Column("change_previous", sa.Float),
+    sa.Column("change_previous_marker", sa.String(8)),
+    sa.Column("direction_previous", sa.String(16)),
+    sa.Column("year_earlier_period", sa.String(10), nullable=False),
+    sa.Column("change_year", sa.Float),
+    sa.Column("change_year_marker", sa.String(8)),
+    sa.Column("direction_year", sa.String(16)),
+    sa.Index("ix_series_period", "period"),
+    sa.Index("ix_series_measure", "table_id", "measure"),
+)
+
 # Which publication of a period's figures the published tables hold: a new stamp with every
 # write, so a copy kept elsewhere (figure_store) can tell whether it is still the current one.
 published_figures = sa.Table(

@@ -203,3 +203,44 @@ def test_change_suppressed_iff_an_end_is_and_direction_follows_polarity(pairs):
                 return float("inf") if x == 0 else max(x, 1 / x)
             if abs(far(v1) - far(v0)) > 1e-9:
                 assert direction == ("better" if far(v1) < far(v0) else "worse")
+
+
+# --- The warehouse's series table ------------------------------------------------------------
+
+
+def _figures(period: str, gap: float, marker: str | None = None):
+    from sep_pipeline.publish import Figures
+
+    bench = frame([fig(period, "A", "P1", "median_hourly_gap", "sex", "male_vs_female",
+                       None if marker else gap, marker),
+                   fig(period, "ALL", "P1", "median_hourly_gap", "sex", "male_vs_female", gap),
+                   fig(period, "MEDIAN", "P1", "median_hourly_gap", "sex", "male_vs_female",
+                       gap)]).drop(columns="period")
+    empty = pd.DataFrame({c: [] for c in ["body_code", "characteristic", "reference_group",
+                                          "comparison_group", "metric", "value", "marker"]})
+    position = bench.iloc[:0].drop(columns=["value", "marker"]).assign(position=[])
+    return Figures(empty, bench, position)
+
+
+def test_publishing_a_period_rewrites_its_series_and_the_later_ones(tmp_path):
+    from sep_pipeline import warehouse
+    from sep_pipeline.publish import write_figures
+    from sep_pipeline.series_store import read_series
+
+    engine = warehouse.create_all(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    for period, gap in ((Q4, 10.1), (Q3, 12.3), (Q4_BEFORE, 15.0)):  # out of order, as a
+        with engine.begin() as conn:  # resubmitted earlier quarter would be
+            write_figures(conn, period, _figures(period, gap))
+    with engine.connect() as conn:
+        s = read_series(conn, [Q3, Q4])
+    assert set(s["body_code"]) == {"A", "ALL"}  # the spread has none
+    a = row(s, Q4, "median_hourly_gap")
+    assert (a["change_previous"], a["change_year"]) == (-2.2, -4.9)
+    assert row(s, Q3, "median_hourly_gap")["change_previous_marker"] == "[x]"
+    with engine.begin() as conn:  # Q3 revised: Q4's change since it follows
+        write_figures(conn, Q3, _figures(Q3, 0, "[c]"))
+    with engine.connect() as conn:
+        a = row(read_series(conn, [Q4], {("P1", "median_hourly_gap", "sex",
+                                          "male_vs_female")}), Q4, "median_hourly_gap")
+    assert a["change_previous"] is None and a["change_previous_marker"] == "[c]"
+    assert a["change_year"] == -4.9

@@ -1,0 +1,78 @@
+"""The warehouse's `series` table (change over time, `methodology.series`), kept in step with
+the published figures, and read back for the pack.
+
+A period's series rows compare its figures with those of the previous quarter and of a year
+earlier, so publishing a period's figures rewrites the series of that period and of the later
+periods compared with it (the next quarter and the same quarter a year on, or the next year),
+when they are published. In the usual round only the latest quarter's rows are written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+import pandas as pd
+import sqlalchemy as sa
+
+from . import warehouse
+from .methodology.series import CELL, SERIES_COLUMNS, compared_periods, is_year, series_rows
+from .periods import Period
+
+
+def published_periods(conn: sa.Connection) -> list[str]:
+    """Every period with published figures."""
+    t = warehouse.published_figures
+    return sorted(conn.execute(sa.select(t.c.period)).scalars().all())
+
+
+def _later(period: str) -> list[str]:
+    """The periods whose changes are measured from `period`."""
+    if is_year(period):
+        start = int(period[:4]) + 1
+        return [f"{start}-{(start + 1) % 100:02d}"]
+    p = Period.parse(period)
+    nxt = Period(p.year, p.quarter + 1) if p.quarter < 4 else Period(p.year + 1, 1)
+    return [nxt.label, Period(p.year + 1, p.quarter).label]
+
+
+def refresh_series(conn: sa.Connection, period: str) -> int:
+    """Rewrite the series rows of `period` and of the published periods compared with it (call
+    inside the transaction that wrote `period`'s figures, after it stamped them). Returns the
+    rows written."""
+    published = set(published_periods(conn)) | {period}
+    targets = [period, *(p for p in _later(period) if p in published)]
+    needed = sorted({p for t in targets for p in (t, *compared_periods(t))
+                     if p is not None and p in published})
+    bench = pd.concat([warehouse.read_table(conn, "benchmark", p) for p in needed],
+                      ignore_index=True)
+    rows = series_rows(bench, targets, published) if len(bench) else \
+        pd.DataFrame(columns=SERIES_COLUMNS)
+    written = 0
+    for t in targets:
+        part = rows[rows["period"] == t]
+        written += warehouse.replace_period(conn, warehouse.series, t, part)
+    return written
+
+
+def read_series(conn: sa.Connection, periods: Sequence[str],
+                cells: Collection[tuple[str, str, str, str]] | None = None) -> pd.DataFrame:
+    """The series rows of `periods`; `cells`: only these (table_id, measure, breakdown,
+    category), for every body."""
+    t = warehouse.series
+    q = sa.select(*(t.c[c] for c in SERIES_COLUMNS)).where(t.c.period.in_(list(periods)))
+    if cells is not None:
+        measures = sorted({(c[0], c[1]) for c in cells})
+        q = q.where(sa.tuple_(t.c.table_id, t.c.measure).in_(measures)) if measures else \
+            q.where(sa.false())
+    df = pd.read_sql(q, conn)
+    if cells is not None and len(df):
+        wanted = pd.MultiIndex.from_tuples(list(cells))
+        at = pd.MultiIndex.from_frame(df[["table_id", "measure", "breakdown", "category"]])
+        df = df[at.isin(wanted)]
+    df = df.astype(object).where(df.notna(), None)
+    return df.sort_values(["period", *CELL], kind="stable").reset_index(drop=True)
+
+
+def periods_like(period: str, published: Sequence[str]) -> list[str]:
+    """The published periods of `period`'s kind (quarters, or years) up to it, oldest first."""
+    return sorted(p for p in published if is_year(p) == is_year(period) and p <= period)
