@@ -17,7 +17,7 @@ and the writing style of another (`style`); its contracts and feedback cases per
 with its staff; and the workbook is written in xlsxwriter's constant_memory mode (each row
 streamed to disk as it is finished, strings written inline rather than in a shared-strings table).
 
-Besides one return per body (`intake/<BODY>/<BODY>_2025-26_Q1.xlsx`), two bodies get a
+Besides one return per body (`intake/<BODY>/<BODY>_2024-25_Q1.xlsx`), two bodies get a
 resubmission of the same quarter (`resubmit/<BODY>/..._resubmitted.xlsx`: a correction, one
 employee in 50 with a 1 % higher hourly pay, and a new note on the About sheet): the median-sized
 body and the largest (at the smoke size only the largest). A registry of the bodies
@@ -58,7 +58,7 @@ from sep_pipeline.periods import Period
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(__file__).resolve().parent / ".cache"
 DEFAULT_SEED = 2026
-PERIOD: Period = samples.PERIODS[0]  # 2025-26 Q1: every body's return is for this quarter
+PERIOD: Period = samples.PERIODS[0]  # the samples' first quarter: every body's return is for it
 SIZES = ("full", "small", "smoke")
 
 
@@ -178,7 +178,7 @@ def _sheets(b: samples.Body, nb: NationalBody, seed: int) -> dict[str, list[dict
     """The quarter's rows per sheet, as `samples._body_returns` makes them for its first quarter."""
     rngs = samples._rngs(seed, b)
     wf = samples.Workforce(b, rngs["workforce"], 1.0)
-    wf.simulate()
+    wf.simulate(quarters=1)  # the first quarter only: its rows are those of a full run
     people = wf.rows[0]
     starters = sum(1 for p, _ in people if p.start >= PERIOD.start)
     rows = [r for _, r in people]

@@ -1,10 +1,14 @@
-"""Synthetic sample returns: six fictional Welsh public bodies, four quarters of 2025-26.
+"""Synthetic sample returns: six fictional Welsh public bodies, eight quarters (2024-25, 2025-26).
 
 Everything here is SYNTHETIC: the bodies, the people and the figures are invented (one body's
 action plan text is Blaenau Gwent CBC's published SEP 2024-28, with fictional progress). The
-samples exercise the whole pipeline — pay gaps, quartiles, recruitment likelihoods, declaration
-rates, representation against Census 2021 Wales — and the reading rules (one body writes Welsh
-sheet names, headers and values, shuffled columns, title rows, text dates and "£" amounts).
+same people move through the eight quarters (starters, leavers, promotions, pay awards and
+increments), with drifts a trend should show: the gender pay gap narrows at one body (CSEN) and
+widens at another (BMCHT), declaration rates rise as staff update their records, and action plans
+advance. The samples exercise the whole pipeline — pay gaps, quartiles, recruitment likelihoods,
+declaration rates, representation against Census 2021 Wales — and the reading rules (one body
+writes Welsh sheet names, headers and values, shuffled columns, title rows, text dates and "£"
+amounts).
 
 `generate_samples(Path("data_raw"))` writes `data_raw/<BODY>/<BODY>_<year>_Q<n>.xlsx`. The output
 is reproducible byte for byte: one random stream per body and sheet (seeded from the seed and the
@@ -30,10 +34,14 @@ import xlsxwriter
 from sep_pipeline import standard as std
 from sep_pipeline.periods import Period
 
-YEAR = 2025  # the financial year 2025-26
-PERIODS: tuple[Period, ...] = tuple(Period(YEAR, q) for q in (1, 2, 3, 4))
+YEARS = (2024, 2025)  # the financial years 2024-25 and 2025-26
+PERIODS: tuple[Period, ...] = tuple(Period(y, q) for y in YEARS for q in (1, 2, 3, 4))
 DEFAULT_SEED = 2026
-PAY_AWARD = 1.032  # uplift applied from Q2 (paid by the 30 September snapshot)
+PAY_AWARD = 1.032  # each year's award, paid from Q2 (by the 30 September snapshot)
+INCREMENT = (0.04, 0.12)  # each April, staff below the top of their range move up it by this
+# Characteristics staff can update on self-service (sex and age are always recorded).
+DECLARABLE = ("gender_identity", "disability", "ethnicity", "sexual_orientation", "religion",
+              "marital_status", "welsh_language")
 OPTIONAL_SHEETS = tuple(s.name for s in std.SHEETS if not s.required)
 BG_ACTIONS_FILE = "blaenau_gwent_sep_2024_28_actions.csv"
 # Blaenau Gwent's six objectives -> the partnership's five (reference/README.md).
@@ -101,8 +109,14 @@ class Body:
     service_areas: tuple[str, ...]
     ref_format: str  # staff_ref format with {n}
     ref_start: int
+    # Drifts over the quarters. pay_drift: each quarter, women's position in their pay range
+    # rises by this (> 0, an equal pay review: the gap narrows) or men's by its size (< 0, market
+    # supplements in male-dominated roles: the gap widens). declare: each quarter, the chance
+    # that someone whose characteristic is not known records it (prefer not to say: a third).
+    pay_drift: float = 0.0
+    declare: float = 0.04
     sheets: tuple[str, ...] = OPTIONAL_SHEETS  # optional sheets submitted
-    empty: dict[str, tuple[int, ...]] = field(default_factory=dict)  # sheet -> quarters empty
+    empty: dict[str, tuple[int, ...]] = field(default_factory=dict)  # sheet -> Qn empty each year
     extra_column: tuple[str, tuple[str, ...]] | None = None  # unknown column, its values
     style: Style = Style()
     notes: str = ""  # added to the About notes
@@ -146,7 +160,7 @@ BODIES: tuple[Body, ...] = (
                       sexual_orientation=0.13, religion=0.12, marital_status=0.07,
                       welsh_language=0.10),
         prefer_not=0.03, bonus=(0.0, 0, 0), apps_per_vacancy=8, engagement=10, procurement=30,
-        feedback=60,
+        feedback=60, pay_drift=0.035, declare=0.08,
         grades={
             "apprentice_or_trainee": ("Apprentice",),
             "operational": ("Grade 2", "Grade 3", "Grade 4", "Grade 5"),
@@ -168,7 +182,9 @@ BODIES: tuple[Body, ...] = (
                 "Actions: the 44 actions of Blaenau Gwent CBC's SEP 2024-28 as published "
                 "(\"Priority 1\", \"Race focus 24/25\"), fictional progress. An extra "
                 "`Directorate` column (warning: unknown column dropped). Engagement Q2 has a "
-                "\"you said, we did\" starting with \"-\".",
+                "\"you said, we did\" starting with \"-\". An equal pay review: its gender "
+                "pay gap narrows quarter by quarter; a records campaign: declaration rates rise "
+                "fastest here.",
     ),
     Body(
         "BMCHT", "Bro Morwyn Community Health Trust", "Ymddiriedolaeth Iechyd Cymunedol Bro Morwyn",
@@ -184,7 +200,7 @@ BODIES: tuple[Body, ...] = (
                       sexual_orientation=0.24, religion=0.17, marital_status=0.05,
                       welsh_language=0.14),
         prefer_not=0.04, bonus=(0.02, 1500, 12000), apps_per_vacancy=6, engagement=8,
-        procurement=25, feedback=45,
+        procurement=25, feedback=45, pay_drift=-0.035, declare=0.02,
         grades={
             "apprentice_or_trainee": ("Band 2 (trainee)", "Apprentice HCSW"),
             "operational": ("Band 2", "Band 3", "Band 4"),
@@ -199,7 +215,9 @@ BODIES: tuple[Body, ...] = (
         ref_format="BM-{n:06d}", ref_start=200000,
         style=Style(headers="name", variation=0.04),
         summary="Headers are the standard's field names. More ethnically diverse workforce; a "
-                "few bonuses. Sexual orientation is Not known for over 20% of staff (warning).",
+                "few bonuses. Sexual orientation is Not known for over 20% of staff (warning). "
+                "Market supplements for senior roles held mostly by men: its gender pay gap "
+                "widens.",
     ),
     Body(
         "TCG", "Cwm Gwyrdd Housing", "Tai Cwm Gwyrdd", "housing", 1200, 0.58,
@@ -471,14 +489,16 @@ def _weekday_in(rng: np.random.Generator, p: Period) -> date:
     return days[int(rng.integers(len(days)))]
 
 
-def _pay(b: Body, level: str, pos: float, q: int) -> float:
+def _pay(b: Body, level: str, pos: float, period: Period) -> float:
+    """Hourly pay: the level's range (2024-25 Q1 rates) at `pos`, with the awards paid since."""
     lo, hi = b.pay.get(level, PAY[level])
-    award = PAY_AWARD if q >= 1 else 1.0
-    return round((lo + (hi - lo) * pos) * award, 2)
+    awards = sum(period >= Period(y, 2) for y in YEARS)
+    return round((lo + (hi - lo) * pos) * PAY_AWARD ** awards, 2)
 
 
 class Workforce:
-    """Simulates one body's staff through the four quarters: leavers, starters, events."""
+    """Simulates one body's staff through the quarters: leavers, starters, events, promotions,
+    pay increments and the body's drifts (pay positions, records updated)."""
 
     def __init__(self, b: Body, rng: np.random.Generator, scale: float):
         self.b, self.rng = b, rng
@@ -545,9 +565,10 @@ class Workforce:
             start = _weekday_in(rng, period)
         else:
             years = min(float(rng.exponential(9.0)), 40.0)
-            start = date(YEAR, 3, 31) - timedelta(days=int(years * 365.25) + int(rng.integers(30)))
+            first = PERIODS[0]
+            start = first.start - timedelta(days=1 + int(years * 365.25) + int(rng.integers(30)))
             band_lo = int(chars["age_band"].rstrip("+").split("-")[0])
-            earliest = date(YEAR - max(1, band_lo - 16), 9, 1)  # joined at 16 at the earliest
+            earliest = date(first.year - max(1, band_lo - 16), 9, 1)  # joined at 16 at the earliest
             start = max(start, earliest)
         maternity = None
         if chars["sex"] == "female" and not starter and chars["age_band"] in ("20-29", "30-39"):
@@ -569,9 +590,31 @@ class Workforce:
                            "redundancy": 0.04, "transfer_tupe": 0.02, "death_in_service": 0.01,
                            "other": 0.10})
 
-    def simulate(self) -> None:
+    def _between_quarters(self, period: Period) -> None:
+        """What changes for the staff in post as `period` starts: records updated, the drift
+        in pay positions, and each April an increment for those below the top of their range."""
+        b, rng = self.b, self.rng
+        for p in self.in_post:
+            unknown = [c for c in DECLARABLE if p.chars[c] == "not_known"
+                       and rng.random() < b.declare]
+            unknown += [c for c in DECLARABLE if p.chars[c] == "prefer_not_to_say"
+                        and rng.random() < b.declare / 3]
+            if unknown:
+                fresh = draw_characteristics(rng, b, ages=STAFF_AGE, female=b.female,
+                                             minority=b.minority, nk_factor=0.0, prefer_not=0.0)
+                for c in unknown:
+                    p.chars = {**p.chars, c: fresh[c]}
+            if (b.pay_drift > 0 and p.sex == "female") or (b.pay_drift < 0 and p.sex == "male"):
+                p.pay_pos = min(1.0, p.pay_pos + abs(b.pay_drift))
+            if period.quarter == 1:
+                p.pay_pos = min(1.0, p.pay_pos + float(rng.uniform(*INCREMENT)))
+
+    def simulate(self, quarters: int = len(PERIODS)) -> None:
+        """Rows for the first `quarters` of PERIODS (self.rows[qi])."""
         rng = self.rng
-        for qi, period in enumerate(PERIODS):
+        for qi, period in enumerate(PERIODS[:quarters]):
+            if qi:
+                self._between_quarters(period)
             base = list(self.in_post)
             leavers = []
             days = _quarter_days(period)
@@ -618,7 +661,7 @@ class Workforce:
         grievance_subject = rng.random() < (0.006 if male else 0.003)
         disciplinary = rng.random() < 0.005 * (1.4 if male else 1.0) * (1.7 if minority else 1.0)
         reduced_pay = (on_maternity and spell in (1, 2)) or rng.random() < 0.006
-        pay: float | None = _pay(b, level, p.pay_pos, qi)
+        pay: float | None = _pay(b, level, p.pay_pos, period)
         if not in_post and (b.kind != "council" or rng.random() < 0.3):
             pay = None  # leavers' pay is often left out
         row = {
@@ -650,10 +693,23 @@ class Workforce:
         if p.extra is not None:
             row["_extra"] = p.extra
         if moved and in_post and level != LEVELS[-1]:  # promoted from next quarter
-            p.level = LEVELS[LEVELS.index(level) + 1]
-            p.grade = _choose(rng, b.grades[p.level])
-            p.pay_pos = float(rng.beta(1.5, 3))
+            self._promote(p)
         return row
+
+    def _promote(self, p: Person) -> None:
+        """Up to the next level whose range pays more than the person has now (a team leader's
+        range starts below a senior professional's pay), never on less pay than before."""
+        lo, hi = self.b.pay.get(p.level, PAY[p.level])
+        now = lo + (hi - lo) * p.pay_pos
+        for level in LEVELS[LEVELS.index(p.level) + 1:]:
+            lo, hi = self.b.pay.get(level, PAY[level])
+            if hi > now:
+                break
+        else:
+            return
+        p.level = level
+        p.grade = _choose(self.rng, self.b.grades[level])
+        p.pay_pos = max(float(self.rng.beta(1.5, 3)), min(1.0, (now - lo) / (hi - lo) + 0.05))
 
 
 def _choose(rng: np.random.Generator, options: Sequence[Any]) -> Any:
@@ -665,12 +721,12 @@ def _choose(rng: np.random.Generator, options: Sequence[Any]) -> Any:
 
 def recruitment_rows(b: Body, rng: np.random.Generator, qi: int, starters: int) -> list[dict]:
     period = PERIODS[qi]
-    if qi + 1 in b.empty.get("Recruitment", ()):
+    if period.quarter in b.empty.get("Recruitment", ()):
         return []
     vacancies = max(1, round(starters * float(rng.uniform(1.0, 1.25))))
     rows: list[dict[str, Any]] = []
     fy = f"{period.year % 100:02d}{(period.year + 1) % 100:02d}"
-    vac_base = int(rng.integers(10, 40)) + qi * 200
+    vac_base = int(rng.integers(10, 40)) + (period.quarter - 1) * 200
     for v in range(vacancies):
         vacancy_ref = f"{b.code}-V{fy}-{vac_base + v:03d}"
         n_apps = max(1, int(rng.poisson(b.apps_per_vacancy)))
@@ -719,7 +775,7 @@ ACTIVITIES: dict[str, tuple[Activity, ...]] = {
         ("Library access walk-through with the Disability Forum", "focus_group", 5, True,
          "- fewer steps to the library entrance: a ramp and automatic door were fitted at the "
          "central library."),
-        ("Budget consultation 2026-27", "consultation", 3, False,
+        ("Annual budget consultation", "consultation", 3, False,
          "You said protect school transport; we kept the post-16 travel scheme in the budget."),
         ("Youth Forum: safe places in town centres", "engagement_event", 3, True,
          "You said bus shelters felt unsafe at night; we added lighting at six shelters."),
@@ -834,9 +890,9 @@ def engagement_rows(b: Body, rng: np.random.Generator, qi: int, scale: float
     n = max(1, min(len(pool), round(b.engagement * min(1.0, scale * 4))
                    + int(rng.integers(-1, 2))))
     chosen = sorted(rng.choice(len(pool), size=n, replace=False).tolist())
-    if b.kind == "council" and 0 not in chosen and qi == 1:
+    if b.kind == "council" and 0 not in chosen and period.quarter == 2:
         chosen[0] = 0  # the "- fewer steps" answer, for formula-injection handling
-    if b.kind == "park" and 0 not in chosen and qi == 2:
+    if b.kind == "park" and 0 not in chosen and period.quarter == 3:
         chosen[0] = 0
     activities, profile = [], []
     for i, k in enumerate(chosen, start=1):
@@ -876,7 +932,7 @@ def engagement_rows(b: Body, rng: np.random.Generator, qi: int, scale: float
 
 def procurement_rows(b: Body, rng: np.random.Generator, qi: int, scale: float) -> list[dict]:
     period = PERIODS[qi]
-    if qi + 1 in b.empty.get("Procurement", ()):
+    if period.quarter in b.empty.get("Procurement", ()):
         return []
     n = max(1, round(int(rng.poisson(b.procurement)) * min(1.0, scale * 4)))
     rows = []
@@ -1098,16 +1154,18 @@ def _lead(key_involvement: str) -> str:
 def action_rows(b: Body, rng: np.random.Generator) -> dict[int, list[dict]]:
     """Each action's status, RAG and progress note in each quarter (progress is fictional)."""
     specs = blaenau_gwent_actions() if b.code == "CSEN" else list(INVENTED_ACTIONS[b.code])
-    out: dict[int, list[dict]] = {qi: [] for qi in range(4)}
+    out: dict[int, list[dict]] = {qi: [] for qi in range(len(PERIODS))}
+    n = len(PERIODS)
     for ref, objective, pobj, action, involvement, priority, chars in specs:
         level = int("".join(ch for ch in priority if ch.isdigit()) or "2")
-        # Quarter the work starts (-1: before the year) and, perhaps, completes or is deferred.
-        start = {1: int(rng.choice([-1, -1, 0, 1])), 2: int(rng.choice([0, 1, 2, 3, 4])),
-                 3: int(rng.choice([2, 3, 4, 4, 4]))}[level]
-        done = start + int(rng.integers(2, 6)) if rng.random() < 0.45 else 99
+        # Quarter index the work starts (-1: under way before the first quarter; n: after the
+        # last) and, perhaps, completes or is deferred: the plans advance over the quarters.
+        start = {1: int(rng.choice([-1, -1, 0, 1])), 2: int(rng.choice([0, 1, 2, 3, 4, 5])),
+                 3: int(rng.choice([3, 4, 5, n, n]))}[level]
+        done = start + int(rng.integers(2, 7)) if rng.random() < 0.7 else 99
         deferred = 99
         if rng.random() < 0.06:
-            deferred = max(start + 1, 2)
+            deferred = max(start + 1, 3)
             done = 99
         rag_bias = float(rng.random())
         lead = _lead(involvement)
@@ -1122,8 +1180,8 @@ def action_rows(b: Body, rng: np.random.Generator) -> dict[int, list[dict]]:
             month = MONTHS[(period.end.month - 1 - int(rng.integers(0, 3))) % 12]
             if qi >= deferred:
                 status, rag = "deferred", "amber" if rag_bias < 0.6 else "red"
-                note = ("Deferred to 2026-27 because of capacity; agreed at the Equality "
-                        "Working Group in " + month + ".")
+                note = (f"Deferred to {period.year + 1}-{(period.year + 2) % 100:02d} because "
+                        "of capacity; agreed at the Equality Working Group in " + month + ".")
             elif qi >= done:
                 status, rag = "complete", "green"
                 note = (f"Completed in {month}; outcome to be reported in the annual equality "
@@ -1402,10 +1460,18 @@ def readme_text(bodies: Iterable[Body] = BODIES) -> str:
         "and invented figures, made by `sep-pipeline samples` (`sep_pipeline.samples."
         "generate_samples`,",
         f"seed {DEFAULT_SEED}). Regenerating gives byte-identical files. One folder per body",
-        "code (the intake folder), one return per quarter of 2025-26:",
-        "`<BODY>/<BODY>_2025-26_Q<n>.xlsx`.",
+        "code (the intake folder), one return per quarter of "
+        + " and ".join(f"{y}-{(y + 1) % 100:02d}" for y in YEARS) + f" ({len(PERIODS)} quarters):",
+        "`<BODY>/<BODY>_<year>_Q<n>.xlsx`.",
         "The CSEN Actions sheet carries the action plan text of Blaenau Gwent CBC's published",
         "Strategic Equality Plan 2024-28; its progress (status, RAG, notes) is fictional.",
+        "",
+        "The same people move through the quarters: a staff reference is one person throughout,",
+        "with leavers, starters (new references), promotions, a pay award each year (from Q2) and",
+        "an increment each April. Drifts a trend should show: CSEN's gender pay gap narrows (an",
+        "equal pay review) and BMCHT's widens (market supplements); every body's declaration rates",
+        "rise as staff record characteristics that were not known (fastest at CSEN); the action",
+        "plans advance, more actions complete each quarter.",
         "",
         "| code | body (fictional) | staff | optional sheets not submitted | what it exercises |",
         "|---|---|---|---|---|",

@@ -1,4 +1,5 @@
-"""The synthetic sample returns: reproducible, consistent across quarters, realistic enough."""
+"""The synthetic sample returns: reproducible, consistent across quarters, realistic enough, and
+with the drifts over two years a trend should show (read back from the workbooks)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ from sep_pipeline import matching
 from sep_pipeline import standard as std
 from sep_pipeline.cli import app
 from sep_pipeline.periods import Period
-from sep_pipeline.samples import BODIES, PERIODS, generate_samples, return_path
+from sep_pipeline.samples import BODIES, DECLARABLE, PERIODS, generate_samples, return_path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_RAW = ROOT / "data_raw"
 MESSY = "TCG"
+FIRST, LAST = PERIODS[0], PERIODS[-1]
+NARROWING, WIDENING = "CSEN", "BMCHT"  # the gender pay gap at these moves one way each
+NON_ANSWERS = ("not_known", "prefer_not_to_say")
 
 
 # --- Reading a return back (independently of the pipeline's own reader) ----------------------
@@ -106,11 +110,11 @@ def read_return(path: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def committed() -> dict[tuple[str, int], dict[str, Any]]:
-    """The committed data_raw samples, read back: (body, quarter) -> return."""
+def committed() -> dict[tuple[str, Period], dict[str, Any]]:
+    """The committed data_raw samples, read back: (body, period) -> return."""
     assert (DATA_RAW / "CSEN").is_dir(), "data_raw samples missing: run `make samples`"
     return {
-        (b.code, p.quarter): read_return(return_path(DATA_RAW, b, p))
+        (b.code, p): read_return(return_path(DATA_RAW, b, p))
         for b in BODIES
         for p in PERIODS
     }
@@ -128,7 +132,10 @@ def test_committed_samples_equal_a_fresh_generation(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["samples", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     paths = sorted(tmp_path.glob("*/*.xlsx"))
-    assert len(paths) == 4 * len(BODIES)
+    # two financial years, quarter after quarter
+    assert [p.label for p in PERIODS] == [f"{y} Q{q}" for y in ("2024-25", "2025-26")
+                                         for q in (1, 2, 3, 4)]
+    assert len(paths) == len(PERIODS) * len(BODIES)
     for p in paths:
         committed_file = DATA_RAW / p.relative_to(tmp_path)
         assert committed_file.is_file(), committed_file
@@ -151,8 +158,9 @@ def test_same_seed_gives_identical_files_and_another_seed_does_not(tmp_path: Pat
 def test_a_body_does_not_depend_on_the_others(tmp_path: Path) -> None:
     alone = generate_samples(tmp_path / "alone", bodies=["CLCT"])
     with_other = generate_samples(tmp_path / "both", bodies=["MGNPA", "CLCT"], scale=0.2)
-    assert [p.name for p in alone] == [p.name for p in with_other[4:]]
-    assert [_sha(p) for p in alone] != [_sha(p) for p in with_other[4:]]  # scale applies
+    n = len(PERIODS)
+    assert [p.name for p in alone] == [p.name for p in with_other[n:]]
+    assert [_sha(p) for p in alone] != [_sha(p) for p in with_other[n:]]  # scale applies
     again = generate_samples(tmp_path / "both", bodies=["CLCT"])
     assert [_sha(p) for p in alone] == [_sha(p) for p in again]
     assert not (tmp_path / "alone" / "README.md").exists()  # only the full set writes it
@@ -168,7 +176,7 @@ def test_layout_and_about(committed: dict) -> None:
     for b in BODIES:
         assert re.fullmatch(r"[A-Z]{2,6}", b.code)
         for p in PERIODS:
-            r = committed[(b.code, p.quarter)]
+            r = committed[(b.code, p)]
             about = r["About"]
             assert about["body_code"] == b.code
             assert Period.parse(about["period"]) == p
@@ -176,13 +184,13 @@ def test_layout_and_about(committed: dict) -> None:
             assert about["contact_email"] == f"equality@{b.code.lower()}.example"
             assert "SYNTHETIC" in about["notes"] and "fictional" in about["notes"]
             assert "Workforce" in r
-    sizes = sorted(len(committed[(b.code, 1)]["Workforce"]) for b in BODIES)
+    sizes = sorted(len(committed[(b.code, FIRST)]["Workforce"]) for b in BODIES)
     assert sizes[0] >= 25 and sizes[-1] <= 3300
 
 
 def test_optional_sheets_missing_and_empty(committed: dict) -> None:
     missing = {
-        b.code for b in BODIES for s in std.DATA_SHEETS if s.name not in committed[(b.code, 1)]
+        b.code for b in BODIES for s in std.DATA_SHEETS if s.name not in committed[(b.code, FIRST)]
     }
     assert missing, "some body must omit an optional sheet (not submitted)"
     empty = [
@@ -192,8 +200,8 @@ def test_optional_sheets_missing_and_empty(committed: dict) -> None:
         if s.name in r and r[s.name] == []
     ]
     assert empty, "some body must send an optional sheet with headers and no rows"
-    for (code, q), name in empty:
-        header, _ = committed[(code, q)]["_raw"][name]
+    for key, name in empty:
+        header, _ = committed[key]["_raw"][name]
         assert any(header)
 
 
@@ -208,7 +216,7 @@ def test_workforce_is_consistent_across_quarters(committed: dict) -> None:
     for b in BODIES:
         people: dict[str, dict] = {}
         for p in PERIODS:
-            rows = committed[(b.code, p.quarter)]["Workforce"]
+            rows = committed[(b.code, p)]["Workforce"]
             refs = [x["staff_ref"] for x in rows]
             assert len(refs) == len(set(refs)), f"{b.code} Q{p.quarter}: duplicate staff_ref"
             for x in rows:
@@ -224,28 +232,34 @@ def test_workforce_is_consistent_across_quarters(committed: dict) -> None:
                 if x["training_approved"]:
                     assert x["applied_for_training"]
                 assert (x["working_pattern"] == "full_time") == (x["fte"] >= 1)
+                # fixed for a person; a characteristic not known (or not given) may be recorded
+                # later, and once recorded it stays
                 fixed = {k: x[k] for k in ("start_date", *std.CHARACTERISTICS)}
-                assert people.setdefault(x["staff_ref"], fixed) == fixed, x["staff_ref"]
+                before = people.setdefault(x["staff_ref"], fixed)
+                for k, v in fixed.items():
+                    assert v == before[k] or (k in DECLARABLE and before[k] in NON_ANSWERS
+                                              and v not in NON_ANSWERS), (x["staff_ref"], k)
+                people[x["staff_ref"]] = fixed
         for p in PERIODS[1:]:
-            prev = committed[(b.code, p.quarter - 1)]
-            cur = committed[(b.code, p.quarter)]["Workforce"]
+            prev = committed[(b.code, p.previous())]
+            cur = committed[(b.code, p)]["Workforce"]
             leavers = {x["staff_ref"] for x in cur if not x["in_post_at_snapshot"]}
             starters = {x["staff_ref"] for x in cur if x["start_date"] >= p.start}
             assert (
-                _in_post(committed[(b.code, p.quarter)]) == (_in_post(prev) - leavers) | starters
-            ), f"{b.code} Q{p.quarter}"
+                _in_post(committed[(b.code, p)]) == (_in_post(prev) - leavers) | starters
+            ), f"{b.code} {p}"
             assert {x["staff_ref"] for x in cur} == _in_post(prev) | starters
             n_prev = len(_in_post(prev))
-            assert abs(len(_in_post(committed[(b.code, p.quarter)])) - n_prev) <= 0.2 * n_prev
+            assert abs(len(_in_post(committed[(b.code, p)])) - n_prev) <= 0.2 * n_prev
             if n_prev > 500:
                 assert 0.01 < len(leavers) / n_prev < 0.06
 
 
-def _pooled(committed: dict, quarter: int = 4) -> list[dict]:
+def _pooled(committed: dict, period: Period = LAST) -> list[dict]:
     return [
         x
         for b in BODIES
-        for x in committed[(b.code, quarter)]["Workforce"]
+        for x in committed[(b.code, period)]["Workforce"]
         if x["in_post_at_snapshot"]
     ]
 
@@ -262,13 +276,14 @@ def test_distributions_look_like_wales(committed: dict) -> None:
     assert 0.06 <= declared.count("disabled") / len(declared) <= 0.16
     female = sum(x["sex"] == "female" for x in staff) / len(staff)
     assert 0.55 <= female <= 0.75
-    fire = [x for x in committed[("AAFRS", 4)]["Workforce"] if x["in_post_at_snapshot"]]
+    fire = [x for x in committed[("AAFRS", LAST)]["Workforce"] if x["in_post_at_snapshot"]]
     assert sum(x["sex"] == "male" for x in fire) / len(fire) > 0.6
     assert {x["welsh_language"] for x in staff} == set(std.WELSH_LANGUAGE.values)
-    # Not known over 20% for one characteristic of one body (a warning), under it elsewhere.
+    # Not known over 20% for one characteristic of one body (a warning), under it elsewhere
+    # (in the first quarter: records are updated over the quarters).
     over = set()
     for b in BODIES:
-        rows = committed[(b.code, 4)]["Workforce"]
+        rows = committed[(b.code, FIRST)]["Workforce"]
         for c in std.CHARACTERISTICS:
             if sum(x[c] == "not_known" for x in rows) / len(rows) > std.NOT_KNOWN_WARN_SHARE:
                 over.add((b.code, c))
@@ -276,16 +291,14 @@ def test_distributions_look_like_wales(committed: dict) -> None:
 
 
 def test_men_are_paid_more_on_average(committed: dict) -> None:
-    for q in (1, 4):
-        pop = [x for x in _pooled(committed, q) if x["full_pay_relevant"]]
+    for p in (FIRST, LAST):
+        pop = [x for x in _pooled(committed, p) if x["full_pay_relevant"]]
         men = [x["hourly_pay"] for x in pop if x["sex"] == "male"]
         women = [x["hourly_pay"] for x in pop if x["sex"] == "female"]
         gap = (statistics.mean(men) - statistics.mean(women)) / statistics.mean(men)
         assert 0.03 < gap < 0.2
     for b in BODIES:
-        pay = [
-            x["hourly_pay"] for x in committed[(b.code, 4)]["Workforce"] if x["in_post_at_snapshot"]
-        ]
+        pay = [x["hourly_pay"] for x in _staff(committed, b.code, LAST).values()]
         median = statistics.median(pay)
         assert all(
             median / std.PAY_OUTLIER_FACTOR < v < median * std.PAY_OUTLIER_FACTOR for v in pay
@@ -293,12 +306,125 @@ def test_men_are_paid_more_on_average(committed: dict) -> None:
         assert all(round(v, 2) == v for v in pay)
 
 
+# --- Two years: the same people, and the drifts a trend should show ---------------------------
+
+
+def _staff(committed: dict, code: str, period: Period) -> dict[str, dict]:
+    return {x["staff_ref"]: x for x in committed[(code, period)]["Workforce"]
+            if x["in_post_at_snapshot"]}
+
+
+LARGE = [b.code for b in BODIES if b.staff >= 500]  # where a drift is not lost in the noise
+
+
+def test_the_same_people_through_two_years(committed: dict) -> None:
+    for b in BODIES:
+        seen: set[str] = set()
+        gone: set[str] = set()
+        for p in PERIODS:
+            rows = committed[(b.code, p)]["Workforce"]
+            refs = {x["staff_ref"] for x in rows}
+            assert not refs & gone, f"{b.code} {p}: a leaver's reference is back"
+            new = {x["staff_ref"] for x in rows if x["start_date"] >= p.start}
+            assert not new & seen, f"{b.code} {p}: a starter has an old reference"
+            seen |= refs
+            gone |= {x["staff_ref"] for x in rows if not x["in_post_at_snapshot"]}
+        if b.code not in LARGE:
+            continue
+        first, last = _staff(committed, b.code, FIRST), _staff(committed, b.code, LAST)
+        stayed = len(first.keys() & last.keys()) / len(first)
+        joined = len(last.keys() - first.keys()) / len(last)
+        assert 0.6 < stayed < 0.95, (b.code, stayed)  # two years of turnover
+        assert 0.05 < joined < 0.4, (b.code, joined)
+        for p in PERIODS:
+            rows = committed[(b.code, p)]["Workforce"]
+            n = len(rows)
+            leavers = sum(not x["in_post_at_snapshot"] for x in rows)
+            starters = sum(x["start_date"] >= p.start for x in rows)
+            assert 0.005 < leavers / n < 0.08 and 0.005 < starters / n < 0.08, (b.code, str(p))
+
+
+def test_promotions_and_pay_rises(committed: dict) -> None:
+    levels = std.JOB_LEVEL.values
+    for b in BODIES:
+        promoted = stayed = 0
+        for prev, cur in zip(PERIODS, PERIODS[1:], strict=False):
+            before, after = _staff(committed, b.code, prev), _staff(committed, b.code, cur)
+            for ref in before.keys() & after.keys():
+                x, y = before[ref], after[ref]
+                rank = levels.index(y["job_level"]) - levels.index(x["job_level"])
+                assert rank >= 0, (b.code, str(cur), ref)  # nobody moves down a level
+                assert y["hourly_pay"] >= x["hourly_pay"], (b.code, str(cur), ref)  # paid less
+                promoted += rank > 0
+        first, last = _staff(committed, b.code, FIRST), _staff(committed, b.code, LAST)
+        both = first.keys() & last.keys()
+        stayed = len(both)
+        # two pay awards, and increments on top for most of those below the top of their range
+        award = 1.03 ** 2
+        rises = [last[r]["hourly_pay"] / first[r]["hourly_pay"] for r in both]
+        assert min(rises) >= award - 0.01, b.code
+        assert sum(x > award + 0.01 for x in rises) > 0.3 * stayed, b.code
+        if b.code in LARGE:
+            assert 0.01 * stayed < promoted < 0.2 * stayed, (b.code, promoted)
+
+
+def _gaps(committed: dict, code: str, period: Period) -> tuple[float, float]:
+    """The mean and median gender pay gap (%), full-pay relevant staff in post."""
+    pay = [x for x in _staff(committed, code, period).values() if x["full_pay_relevant"]]
+    men = [x["hourly_pay"] for x in pay if x["sex"] == "male"]
+    women = [x["hourly_pay"] for x in pay if x["sex"] == "female"]
+    return (100 * (1 - statistics.mean(women) / statistics.mean(men)),
+            100 * (1 - statistics.median(women) / statistics.median(men)))
+
+
+def test_the_pay_gap_narrows_at_one_body_and_widens_at_another(committed: dict) -> None:
+    for code, sign in ((NARROWING, -1), (WIDENING, 1)):
+        series = [_gaps(committed, code, p) for p in PERIODS]
+        for k, name in enumerate(("mean", "median")):
+            first, last = series[0][k], series[-1][k]
+            assert sign * (last - first) > 2, (code, name, first, last)  # points
+            # a trend, not two lucky quarters: each year's average moves the same way
+            years = [statistics.mean(g[k] for g in series[:4]),
+                     statistics.mean(g[k] for g in series[4:])]
+            assert sign * (years[1] - years[0]) > 0, (code, name, years)
+        assert all(g[0] > 0 for g in series), code  # men are still paid more
+
+
+def _declared(staff: list[dict], characteristic: str) -> float:
+    return sum(x[characteristic] not in NON_ANSWERS for x in staff) / len(staff)
+
+
+def test_declaration_rates_rise(committed: dict) -> None:
+    for c in DECLARABLE:
+        rates = [_declared(_pooled(committed, p), c) for p in PERIODS]
+        assert rates[-1] > rates[0], c
+        assert statistics.mean(rates[4:]) > statistics.mean(rates[:4]), c
+        for code in LARGE:
+            first = _declared(list(_staff(committed, code, FIRST).values()), c)
+            last = _declared(list(_staff(committed, code, LAST).values()), c)
+            assert last > first, (code, c, first, last)
+
+
+def test_action_plans_advance(committed: dict) -> None:
+    order = {s: i for i, s in enumerate(("not_started", "in_progress", "complete"))}
+    for b in BODIES:
+        plans = [committed[(b.code, p)]["Actions"] for p in PERIODS]
+        assert len({tuple(x["action_ref"] for x in plan) for plan in plans}) == 1, b.code
+        complete = [sum(x["status"] == "complete" for x in plan) for plan in plans]
+        assert complete == sorted(complete) and complete[-1] > complete[0], b.code
+        started = [sum(x["status"] != "not_started" for x in plan) for plan in plans]
+        assert started[-1] > started[0], b.code
+        for a, c in zip(plans, plans[1:], strict=False):
+            for x, y in zip(a, c, strict=True):
+                if x["status"] in order and y["status"] in order:
+                    assert order[y["status"]] >= order[x["status"]], (b.code, x["action_ref"])
+
+
 # --- Other sheets -----------------------------------------------------------------------------
 
 
 def test_event_sheets(committed: dict) -> None:
-    for (_, q), r in committed.items():
-        p = Period(2025, q)
+    for (_, p), r in committed.items():
         if "Recruitment" in r:
             refs = [x["application_ref"] for x in r["Recruitment"]]
             assert len(refs) == len(set(refs))
@@ -339,7 +465,7 @@ def test_recruitment_likelihoods_differ(committed: dict) -> None:
 
 
 def test_messy_body_writes_like_a_welsh_partner(committed: dict) -> None:
-    r = committed[(MESSY, 2)]
+    r = committed[(MESSY, PERIODS[1])]
     assert r["_sheet_name"]["Workforce"] == std.WORKFORCE.cy
     assert r["_sheet_name"]["About"] == std.ABOUT.cy
     for name in r["_header_row"]:
@@ -359,7 +485,7 @@ def test_messy_body_writes_like_a_welsh_partner(committed: dict) -> None:
     money = [
         v
         for q in PERIODS
-        for v in committed[(MESSY, q.quarter)]["_raw"]["Procurement"][1]
+        for v in committed[(MESSY, q)]["_raw"]["Procurement"][1]
         for v in v
         if isinstance(v, str) and v.startswith("£")
     ]
@@ -368,7 +494,7 @@ def test_messy_body_writes_like_a_welsh_partner(committed: dict) -> None:
         v
         for q in PERIODS
         for s in ("Workforce", "Recruitment")
-        for row in committed[(MESSY, q.quarter)]["_raw"][s][1]
+        for row in committed[(MESSY, q)]["_raw"][s][1]
         for v in row
         if isinstance(v, str) and v != v.strip()
     ]
@@ -376,10 +502,10 @@ def test_messy_body_writes_like_a_welsh_partner(committed: dict) -> None:
 
 
 def test_blaenau_gwent_action_plan(committed: dict) -> None:
-    plans = [committed[("CSEN", q.quarter)]["Actions"] for q in PERIODS]
+    plans = [committed[("CSEN", q)]["Actions"] for q in PERIODS]
     assert all(len(p) == 44 for p in plans)
     assert plans[0][0]["priority"] == "1"
-    raw_header, raw_rows = committed[("CSEN", 1)]["_raw"]["Actions"]
+    raw_header, raw_rows = committed[("CSEN", FIRST)]["_raw"]["Actions"]
     chars = raw_rows[0][raw_header.index(std.ACTIONS.field("characteristics").en)]
     assert chars == "Intersectionality; Race focus 24/25"
     objectives = {x["action_ref"]: x["partnership_objective"] for x in plans[0]}
@@ -394,7 +520,7 @@ def test_blaenau_gwent_action_plan(committed: dict) -> None:
 
 
 def test_dates_are_real_excel_dates_for_the_tidy_bodies(committed: dict) -> None:
-    header, rows = committed[("CSEN", 1)]["_raw"]["Workforce"]
+    header, rows = committed[("CSEN", FIRST)]["_raw"]["Workforce"]
     i = header.index(std.WORKFORCE.field("start_date").en)
     assert all(isinstance(row[i], date) for row in rows)
     assert timedelta(0) < PERIODS[0].end - rows[0][i]
@@ -418,12 +544,12 @@ def test_every_committed_sample_is_accepted_by_the_validator(committed: dict) ->
             ]
             # a topic with nothing this quarter (its sheet sent with headers only) is told it
             # will be published as zero, and is the only such warning
-            sent = committed[(b.code, p.quarter)]
+            sent = committed[(b.code, p)]
             empty = {t.name for t in std.TOPICS if t.name in sent and not sent[t.name]}
             zero = [i for i in result.warnings if i.code == "sheet.headers_only"]
             assert {std.sheet(matching.match_sheet(i.sheet)).name for i in zero} == empty
             warned[b.code] |= {str(i.column) for i in result.warnings if i not in zero}
-            previous = len(_in_post(committed[(b.code, p.quarter)]))
+            previous = len(_in_post(committed[(b.code, p)]))
     # The intended warnings, and no others: an unknown column dropped (CSEN), "Race focus
     # 24/25" kept as a note (CSEN Actions), sexual orientation over 20% Not known (BMCHT).
     assert "Directorate" in warned["CSEN"]
