@@ -53,7 +53,16 @@ def known_periods(today: date | None = None) -> list[str]:
     return out
 
 
-PERIODS = dg.StaticPartitionsDefinition(known_periods())
+def known_years(today: date | None = None) -> list[str]:
+    """The financial years of `known_periods`: the annual partitions."""
+    return list(dict.fromkeys(Period.parse(p).year_label for p in known_periods(today)))
+
+
+# Quarters and years are dynamic partitions kept equal to the calendar by `partition_requests`
+# (the intake sensor on every tick, `sep-pipeline run` before it runs anything): a static list
+# would stop at the quarter the definitions were loaded in.
+PERIODS = dg.DynamicPartitionsDefinition(name="period")
+YEARS = dg.DynamicPartitionsDefinition(name="year")
 BODIES = dg.DynamicPartitionsDefinition(name="body")
 RETURNS = dg.MultiPartitionsDefinition({"period": PERIODS, "body": BODIES})
 # Beta in name only for our use (stable since Dagster 1.5); keep the logs readable.
@@ -83,9 +92,56 @@ class SepConfig(dg.ConfigurableResource):
         return warehouse.create_all(self.settings().warehouse_url)
 
 
+def _open_period(key: str) -> str:
+    """The partition's quarter or year; a run for one the calendar has not reached, or a typo
+    added in the UI ("Add a partition"), fails saying so before anything is written."""
+    if refused := steps.unknown_period(key, known_periods() if " Q" in key else known_years()):
+        raise dg.Failure(description=refused, allow_retries=False)
+    return key
+
+
 def _keys(context: dg.AssetExecutionContext) -> tuple[str, str]:
     keys = context.partition_key.keys_by_dimension  # type: ignore[union-attr]
-    return keys["body"], keys["period"]
+    return keys["body"], _open_period(keys["period"])
+
+
+def partition_requests(instance: dg.DagsterInstance, today: date | None = None) -> list:
+    """The requests that make the dynamic partitions what they should be: bodies the registry's,
+    quarters and years the calendar's (see `known_periods`). A key typed into the UI that is
+    neither is deleted; a past quarter stays when the registry's first quarter moves later."""
+    add, drop = steps.body_partitions(instance.get_dynamic_partitions(BODIES.name))
+    out = [*([BODIES.build_add_request(add)] if add else []),
+           *([BODIES.build_delete_request(drop)] if drop else [])]
+    for parts, known in ((PERIODS, known_periods(today)), (YEARS, known_years(today))):
+        have = instance.get_dynamic_partitions(parts.name)
+        if missing := [k for k in known if k not in have]:
+            out.append(parts.build_add_request(missing))
+        if stray := [k for k in have if k not in known and not _past(k, known)]:
+            out.append(parts.build_delete_request(stray))
+    return out
+
+
+def _past(key: str, known: list[str]) -> bool:
+    """A quarter or year before the first known one, written as the pipeline writes them."""
+    quarter = " Q" in key
+    try:
+        p = Period.parse(key if quarter else f"{key} Q1")
+    except ValueError:
+        return False
+    return (p.label if quarter else p.year_label) == key and key < known[0]
+
+
+def apply_partition_requests(instance: dg.DagsterInstance, requests: list | None = None) -> None:
+    """Apply `requests` (by default `partition_requests` of today) as the sensor daemon applies
+    a tick's: for runs started outside the sensor."""
+    for req in partition_requests(instance) if requests is None else requests:
+        if isinstance(req, dg.AddDynamicPartitionsRequest):
+            instance.add_dynamic_partitions(req.partitions_def_name, list(req.partition_keys))
+        else:
+            for key in req.partition_keys:
+                instance.delete_dynamic_partition(req.partitions_def_name, key)
+
+
 
 
 # --- Assets: one body x quarter ----------------------------------------------------------------
@@ -289,7 +345,7 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
     "body x quarter grid is fine.",
 )
 def quarter_submissions(context: dg.AssetExecutionContext, sep: SepConfig) -> dg.MaterializeResult:
-    period = Period.parse(context.partition_key)
+    period = Period.parse(_open_period(context.partition_key))
     cfg = sep.settings()
     with sep.engine().connect() as conn:
         state = status.period_status(conn, period, cfg)
@@ -319,10 +375,9 @@ def quarter_submissions(context: dg.AssetExecutionContext, sep: SepConfig) -> dg
 
 # --- Assets: published figures (methodology) --------------------------------------------------
 
-YEARS = dg.StaticPartitionsDefinition(sorted({Period.parse(p).year_label for p in PERIODS
-                                              .get_partition_keys()}))
-QUARTER_TO_YEAR = dg.StaticPartitionMapping(
-    {p: Period.parse(p).year_label for p in PERIODS.get_partition_keys()})
+# A year reads its quarters from the warehouse. Dagster maps keys between dynamic partitions only
+# one to one or all to all, so each year is drawn from every quarter in the lineage.
+QUARTER_TO_YEAR = dg.AllPartitionMapping()
 
 
 def _figure_checks(figs: publish.Figures, bodies: list[str], asset: str):
@@ -401,7 +456,7 @@ def _figure_metadata(figs: publish.Figures, written: dict[str, int]) -> dict[str
     "and disclosure control.",
 )
 def quarter_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
-    period = context.partition_key
+    period = _open_period(context.partition_key)
     engine = sep.engine()
     with writer_lock(sep.settings()):
         done = publish.publish_quarter(engine, period,
@@ -442,7 +497,7 @@ def quarter_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
 )
 def annual_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
     with writer_lock(sep.settings()):
-        done = publish.publish_year(sep.engine(), context.partition_key)
+        done = publish.publish_year(sep.engine(), _open_period(context.partition_key))
     yield dg.MaterializeResult(metadata=_figure_metadata(done.figures, done.written))
     yield from _figure_checks(done.figures, done.returns.bodies, "annual_benchmarks")
 
@@ -465,7 +520,7 @@ partnership_job = dg.define_asset_job(
 def _pack(context: dg.AssetExecutionContext, sep: SepConfig, bodies: bool) -> dg.MaterializeResult:
     from .pack import pack_dir, publish_pack
 
-    key = context.partition_key
+    key = _open_period(context.partition_key)
     folder = pack_dir(sep.settings().outputs_dir, key)
     with writer_lock(sep.settings()):
         paths = publish_pack(sep.engine(), key, folder, bodies)
@@ -530,7 +585,7 @@ def reject_unroutable_return(context: dg.OpExecutionContext, sep: SepConfig) -> 
     with engine.connect() as conn:
         received = steps.Received.of(warehouse.receipt(conn, context.op_config["receipt"]))
     outcome = steps.validate(received, settings_, engine)
-    steps.refuse_closed_period(outcome, PERIODS.get_partition_keys())
+    steps.refuse_closed_period(outcome, known_periods())
     steps.record(outcome, settings_, engine)
     _tag_outcome(context, outcome)
     context.log.info(f"{received.file_name}: rejected with {outcome.errors} errors")
@@ -623,15 +678,15 @@ def intake_sensor(context: dg.SensorEvaluationContext, sep: SepConfig) -> dg.Sen
     engine = sep.engine()
     instance = context.instance
     runs: list[dg.RunRequest] = []
-    # The body partitions are the registry's: added from it, never from a folder or a file.
-    add, drop = steps.body_partitions(instance.get_dynamic_partitions(BODIES.name))
+    # The partitions are the registry's and the calendar's, never a folder's or a file's.
+    partitions = partition_requests(instance)
     with writer_lock(cfg, wait=False) as free:
         if not free:
             return dg.SensorResult(skip_reason="Another run is writing: the intake folder is "
                                    "looked at again on the next tick.", cursor=context.cursor)
         steps.take_in_ready(ready, engine, cfg, not_taken)
         steps.tell_not_taken(not_taken, cfg)
-        known = set(PERIODS.get_partition_keys())
+        known = set(known_periods())
         with engine.connect() as conn:
             pending = [(r, steps.action(r, conn, known))
                        for r in warehouse.pending_receipts(conn)]
@@ -672,9 +727,7 @@ def intake_sensor(context: dg.SensorEvaluationContext, sep: SepConfig) -> dg.Sen
                                           tags={FEEDBACK_TAG: "owed"}))
     return dg.SensorResult(
         run_requests=runs,
-        dynamic_partitions_requests=[
-            *([BODIES.build_add_request(add)] if add else []),
-            *([BODIES.build_delete_request(drop)] if drop else [])],
+        dynamic_partitions_requests=partitions,
         cursor=cursor,
     )
 

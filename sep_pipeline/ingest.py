@@ -109,6 +109,16 @@ def unknown_body(body: str) -> str | None:
             "SEP_BODY_REGISTRY names); the intake sensor adds its partition on its next tick.")
 
 
+def unknown_period(key: str, known: list[str]) -> str | None:
+    """Why a run for the period (or year) `key` is refused (None: one the pipeline takes, from
+    the first quarter a registry body is expected to the current one)."""
+    if key in known:
+        return None
+    return (f"'{key}' is not a period the pipeline takes ({known[0]} to {known[-1]}), so nothing "
+            "was run or written for it. The periods follow the calendar and the registry: the "
+            "intake sensor adds each quarter when it starts.")
+
+
 def body_partitions(existing: list[str]) -> tuple[list[str], list[str]]:
     """The `body` partitions to add (registry bodies without one) and to delete (partitions that
     are no registry body, e.g. a typo added in the UI) so they equal the registry's bodies."""

@@ -111,7 +111,7 @@ def run_pending(
     (its traceback in the log file) and the run goes on."""
     import dagster as dg
 
-    from .definitions import FILE_TAG, PERIODS, PUBLISH_TAG, RECEIPT_TAG, SHA_TAG
+    from .definitions import FILE_TAG, PUBLISH_TAG, RECEIPT_TAG, SHA_TAG, known_periods
 
     cfg = settings()
     failures.check_writable(cfg)
@@ -133,7 +133,7 @@ def run_pending(
         if period:
             pending = [r for r in pending if r.period == period]
         on_start(len(pending))
-        known = set(PERIODS.get_partition_keys())
+        known = set(known_periods())
         results: list[FileResult] = []
         for r in pending:
             with engine.connect() as conn:
@@ -143,7 +143,6 @@ def run_pending(
                 if what == "duplicate":
                     steps.record_duplicate(engine, r, cfg)
                 elif what == "ingest":
-                    instance.add_dynamic_partitions("body", [r.body_code])
                     execute("ingest_return", tags=tags, partition_key=dg.MultiPartitionKey(
                         {"period": r.period, "body": r.body_code}))
                 else:
@@ -171,8 +170,9 @@ def _executor(instance) -> Callable[..., None]:  # noqa: ANN001
     """Run a job of the definitions in this process. Step failures raise (the caller tells them
     once, plainly); their tracebacks go to the log file and Dagster's event log, not the
     terminal."""
-    from .definitions import defs
+    from .definitions import apply_partition_requests, defs
 
+    apply_partition_requests(instance)  # as the sensor keeps them: today's quarters, the bodies
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
     def execute(job: str, **kw: object) -> None:

@@ -16,7 +16,7 @@ import dagster as dg
 from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
 from dagster._core.utils import make_new_backfill_id
 
-from sep_pipeline.definitions import RETURNS, defs
+from sep_pipeline.definitions import RETURNS, apply_partition_requests, defs
 from sep_pipeline.runner import run_pending
 from sep_pipeline_tests.isolation import isolate
 
@@ -32,7 +32,7 @@ def test_a_backfill_over_a_partition_with_nothing_submitted_is_a_success(tmp_pat
     assert [r.status for r in run_pending()] == ["accepted"]
 
     instance = dg.DagsterInstance.get()
-    instance.add_dynamic_partitions("body", ["TCG"])  # as the registry sync adds every body
+    apply_partition_requests(instance)  # as the sensor keeps them (run_pending did too)
     graph = defs.resolve_asset_graph()
     selection = [k for k in graph.get_all_asset_keys()
                  if graph.get(k).partitions_def == RETURNS]

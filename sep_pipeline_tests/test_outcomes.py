@@ -4,6 +4,7 @@ the registry only: the real Dagster definitions materialised in-process on a rea
 from __future__ import annotations
 
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -12,7 +13,15 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from sep_pipeline import ingest, warehouse
-from sep_pipeline.definitions import FILE_TAG, OUTCOME_TAG, RECEIPT_TAG, SepConfig, defs
+from sep_pipeline.definitions import (
+    FILE_TAG,
+    OUTCOME_TAG,
+    RECEIPT_TAG,
+    SepConfig,
+    apply_partition_requests,
+    defs,
+)
+from sep_pipeline.periods import Period
 from sep_pipeline.runner import run_pending
 from sep_pipeline_tests.isolation import isolate
 from sep_pipeline_tests.postgres import throwaway_database
@@ -129,7 +138,7 @@ def test_the_same_bytes_under_another_name_run_as_a_duplicate(env):
                                   definitions=defs)
     ctx.update_cursor(intake_sensor(ctx).cursor)
     result = intake_sensor(ctx)
-    instance.add_dynamic_partitions("body", result.dynamic_partitions_requests[0].partition_keys)
+    apply_partition_requests(instance, result.dynamic_partitions_requests)  # as the daemon does
     outcomes, before = [], None
     for req in result.run_requests:
         before = snapshot(env)
@@ -272,21 +281,74 @@ def test_a_body_not_in_the_registry_is_refused_and_nothing_is_written(env):
     assert OUTCOME_TAG not in instance.get_run_by_id(result.run_id).tags
 
 
-def test_the_sensor_keeps_the_body_partitions_equal_to_the_registry(env):
-    from sep_pipeline.definitions import intake_sensor
+def test_the_sensor_keeps_the_partitions_equal_to_the_registry_and_the_calendar(env):
+    """Bodies are the registry's; quarters and years run from the registry's first quarter to
+    today's, one more as each starts, without reloading the definitions. Keys typed into the
+    UI that are neither are deleted; a quarter before the registry's first stays (its history)."""
+    from sep_pipeline.definitions import intake_sensor, known_periods, partition_requests
     from sep_pipeline.registry import load
 
+    today = date.today()
+    first = Period.parse(known_periods(today)[0])
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("body", ["CLCT", "CLTC"])
+    instance.add_dynamic_partitions("period", ["2025-26 Q5", first.previous().label,
+                                               first.label, "Q1 2025-26"])
+    instance.add_dynamic_partitions("year", [f"{today.year + 5}-{(today.year + 6) % 100:02d}"])
     ctx = dg.build_sensor_context(instance=instance, resources={"sep": SepConfig()},
                                   definitions=defs)
     result = intake_sensor(ctx)
-    add, delete = result.dynamic_partitions_requests
-    assert add.partition_keys == sorted(set(load()) - {"CLCT"})
-    assert delete.partition_keys == ["CLTC"]
-    instance.add_dynamic_partitions("body", add.partition_keys)
-    instance.delete_dynamic_partition("body", "CLTC")
+    asked = {(r.partitions_def_name, type(r).__name__[:3]): list(r.partition_keys)
+             for r in result.dynamic_partitions_requests}
+    quarters, years = [], []
+    p = first
+    while p.start <= today:
+        quarters.append(p.label)
+        years += [p.year_label] if p.year_label not in years else []
+        p = p.next()
+    assert asked == {
+        ("body", "Add"): sorted(set(load()) - {"CLCT"}), ("body", "Del"): ["CLTC"],
+        ("period", "Add"): quarters[1:], ("period", "Del"): ["2025-26 Q5", "Q1 2025-26"],
+        ("year", "Add"): years, ("year", "Del"): [f"{today.year + 5}-{(today.year + 6) % 100:02d}"],
+    }
+    apply_partition_requests(instance, result.dynamic_partitions_requests)
     assert intake_sensor(ctx).dynamic_partitions_requests == []
+    # The calendar moves on: the next quarter (and, at a Q1, its year) is added the day it starts.
+    nxt = Period.parse(quarters[-1]).next()
+    assert partition_requests(instance, nxt.start - timedelta(days=1)) == []
+    grown = {(r.partitions_def_name, type(r).__name__[:3]): list(r.partition_keys)
+             for r in partition_requests(instance, nxt.start)}
+    assert grown == {("period", "Add"): [nxt.label],
+                     **({("year", "Add"): [nxt.year_label]} if nxt.quarter == 1 else {})}
+
+
+def test_a_period_the_pipeline_does_not_take_is_refused_and_nothing_is_written(env):
+    """A quarter typed into the UI ("Add a partition") that has not started: every asset of it
+    fails saying why, before anything is written."""
+    from sep_pipeline.definitions import known_periods, known_years
+
+    drop(env, "CLCT")
+    run_pending()
+    instance = dg.DagsterInstance.get()
+    future = Period.parse(known_periods()[-1]).next()
+    next_year = Period(future.year + 1, 1).year_label
+    instance.add_dynamic_partitions("period", [future.label])
+    instance.add_dynamic_partitions("year", [next_year])
+    before = snapshot(env)
+    runs = [(rerun(instance, "CLCT", period=future.label), future.label, known_periods())]
+    for job, key, known in (("partnership_quarter", future.label, known_periods()),
+                            ("partnership_year", next_year, known_years())):
+        runs.append((defs.resolve_job_def(job).execute_in_process(
+            instance=instance, partition_key=key, raise_on_error=False), key, known))
+    for result, key, known in runs:
+        assert not result.success
+        failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+        assert failures[0].event_specific_data.user_failure_data.description == (
+            f"'{key}' is not a period the pipeline takes ({known[0]} to {known[-1]}), so "
+            "nothing was run or written for it. The periods follow the calendar and the "
+            "registry: the intake sensor adds each quarter when it starts.")
+    assert snapshot(env) == before
+    assert not (env.outputs_dir / future.label).exists()
 
 
 def test_first_errors_are_located_as_the_partner_sees_them():

@@ -44,43 +44,56 @@ def test_label_round_trip_and_quarters_tile_the_year(year, quarter):
     assert p.next().previous() == p
 
 
+def _registry(tmp_path, monkeypatch, **expected_from: str) -> None:
+    """The committed registry with some bodies' first expected quarter changed."""
+    import csv
+
+    from sep_pipeline import registry
+
+    with registry.path().open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        row["expected_from"] = expected_from.get(row["body_code"], row["expected_from"])
+    path = tmp_path / "bodies.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    monkeypatch.setenv("SEP_BODY_REGISTRY", str(path))
+
+
 def test_the_period_partitions_start_at_the_first_quarter_a_body_is_expected(tmp_path,
                                                                              monkeypatch):
     """Not at the standard's first quarter (2020-21 Q1): the picker would open on twenty empty
     quarters. They end at the current quarter, one more as each quarter starts."""
     from sep_pipeline import registry
-    from sep_pipeline.definitions import known_periods
+    from sep_pipeline.definitions import known_periods, known_years
 
     first = min(b.expected_from for b in registry.load().values())
     got = known_periods(date(2026, 12, 6))
-    assert got[0] == first.label == "2025-26 Q1" and got[-1] == "2026-27 Q3"
+    assert got[0] == first.label and first > FIRST and got[-1] == "2026-27 Q3"
     assert known_periods(date(2027, 1, 1))[-1] == "2026-27 Q4"
+    assert known_years(date(2027, 4, 1))[-2:] == ["2026-27", "2027-28"]
     # a body expected earlier moves the start back
-    earlier = tmp_path / "bodies.csv"
-    text = registry.path().read_text(encoding="utf-8").splitlines()
-    text[1] = text[1].replace("2025-26 Q1", "2024-25 Q3", 1)
-    earlier.write_text("\n".join(text) + "\n", encoding="utf-8")
-    monkeypatch.setenv("SEP_BODY_REGISTRY", str(earlier))
-    assert known_periods(date(2026, 12, 6))[0] == "2024-25 Q3"
+    _registry(tmp_path, monkeypatch, CLCT=first.previous().previous().label)
+    assert known_periods(date(2026, 12, 6))[0] == first.previous().previous().label
 
 
-def test_a_return_for_a_quarter_the_partitions_do_not_hold_is_rejected_saying_why(
+def test_a_return_for_a_quarter_the_pipeline_does_not_take_is_rejected_saying_why(
         tmp_path, monkeypatch):
-    """A deployment whose partitions lack a quarter (loaded before it, or a quarter no body is
-    expected for): a valid return for it is rejected with the reason. It was recorded as
-    rejected with no error at all."""
+    """A quarter before any body is expected (or not yet started): a valid return for it is
+    rejected with the reason. It was recorded as rejected with no error at all."""
     import shutil
 
-    import dagster as dg
     import sqlalchemy as sa
 
-    from sep_pipeline import definitions, warehouse
+    from sep_pipeline import registry, warehouse
+    from sep_pipeline.definitions import known_periods
     from sep_pipeline.runner import run_pending
     from sep_pipeline_tests.isolation import isolate
 
     cfg = isolate(monkeypatch, tmp_path)
-    monkeypatch.setattr(definitions, "PERIODS", dg.StaticPartitionsDefinition(
-        ["2025-26 Q2", "2025-26 Q3"]))
+    _registry(tmp_path, monkeypatch, **{b: "2025-26 Q2" for b in registry.load()})
     (cfg.intake_dir / "CLCT").mkdir(parents=True)
     shutil.copyfile("data_raw/CLCT/CLCT_2025-26_Q1.xlsx",
                     cfg.intake_dir / "CLCT" / "CLCT_2025-26_Q1.xlsx")
@@ -94,6 +107,6 @@ def test_a_return_for_a_quarter_the_partitions_do_not_hold_is_rejected_saying_wh
                                                       ("warning", "sheet.headers_only")]
     assert issues[0].message.startswith(
         "This return is for 2025-26 Q1, a quarter the pipeline does not take returns for yet "
-        "(it takes 2025-26 Q2 to 2025-26 Q3)")
+        f"(it takes 2025-26 Q2 to {known_periods()[-1]})")
     assert "Mae'r ffurflen hon ar gyfer 2025-26 Q1" in issues[0].message_cy
     assert loaded == 0

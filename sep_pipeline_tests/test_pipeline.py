@@ -26,6 +26,7 @@ from sep_pipeline.definitions import (
     SHA_TAG,
     SepConfig,
     annual_after_q4_deadline,
+    apply_partition_requests,
     defs,
     due_period,
     intake_sensor,
@@ -378,7 +379,7 @@ def test_backfill_re_reads_the_archive(env):
     assert instance.get_run_by_id(result.run_id).tags[OUTCOME_TAG] == "unchanged"
     assert_consistent(env)
     # A quarter with nothing submitted succeeds and loads nothing.
-    instance.add_dynamic_partitions("body", ["MGNPA"])
+    # (run_pending added every registry body's partition and every quarter's so far)
     empty = defs.resolve_job_def("ingest_return").execute_in_process(
         instance=instance,
         partition_key=dg.MultiPartitionKey({"period": "2025-26 Q2", "body": "MGNPA"}),
@@ -445,7 +446,7 @@ def test_sensor_run_request_executes(env):
     cursor = sensor_tick(instance).cursor
     result = sensor_tick(instance, cursor)
     (req,) = result.run_requests
-    instance.add_dynamic_partitions("body", result.dynamic_partitions_requests[0].partition_keys)
+    apply_partition_requests(instance, result.dynamic_partitions_requests)  # as the daemon does
     done = defs.resolve_job_def(req.job_name).execute_in_process(
         instance=instance, partition_key=req.partition_key, tags=req.tags)
     assert done.success

@@ -120,8 +120,10 @@ def test_two_bodies_load_at_the_same_time(pg_url, tmp_path, monkeypatch):
     paths = {b: _drop(cfg, b, 1) for b in ("CSEN", "BMCHT")}  # the two largest bodies
     # Create the SQLite Dagster instance once: two processes creating its tables at the same
     # moment race ("table secondary_indexes already exists"); the warehouse is what is under test.
+    from sep_pipeline.definitions import apply_partition_requests
+
     with dg.DagsterInstance.get() as instance:
-        instance.add_dynamic_partitions("body", list(paths))
+        apply_partition_requests(instance)
     env = os.environ.copy()
     procs = [_ingest_subprocess(env, b, "2025-26 Q1", p) for b, p in paths.items()]
     for proc in procs:
