@@ -388,6 +388,52 @@ def report(
     console.print(f"{len(paths)} files written to [bold]{folder}[/bold]")
 
 
+@app.command()
+def finalise(
+    period: Annotated[str, typer.Option(help="The quarter, e.g. '2025-26 Q4'.")],
+) -> None:
+    """Make a quarter's figures final: until then they are provisional ([p]); after, a return
+    accepted for it revises them ([r], logged in the warehouse's revisions table). The figures
+    are brought up to date first and the packs rewritten. A final quarter is left as it is."""
+    from .config import settings
+    from .pack import pack_dir
+    from .periods import Period
+    from .runner import finalise as finalise_quarter
+    from .runner import prepare_environment
+
+    try:
+        label = Period.parse(period).label
+    except ValueError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    cfg = _or_fail(settings(), "sep-pipeline finalise", prepare_environment)
+
+    def work():  # noqa: ANN202
+        try:
+            return finalise_quarter(label, on_wait=lambda holder: console.print(
+                "Waiting for another run to finish" + (f" ({holder})" if holder else "")))
+        except ValueError as e:
+            console.print(f"[red]{e}[/red]")
+            raise typer.Exit(1) from None
+
+    done, paths = _or_fail(cfg, "sep-pipeline finalise", work)
+    bodies = f"{done.inside} of {done.expected} expected bodies are in the figures"
+    if not done.done:
+        console.print(f"[red]{label} is not finalised: {done.why}.[/red] {bodies}.")
+        raise typer.Exit(1)
+    when = f"{done.state.finalised_at:%d/%m/%Y %H:%M} UTC"
+    if not done.newly:
+        console.print(f"{label} is already final (since {when}, by {done.state.finalised_by}): "
+                      "nothing changed.")
+        return
+    console.print(f"[green]{label} finalised[/green] ({when}); {bodies}. A return accepted for "
+                  "it from now on revises its figures: each changed figure is logged in the "
+                  "warehouse's [bold]revisions[/bold] table and marked \\[r] in the pack.")
+    if paths:
+        console.print(f"Pack rewritten without \\[p]: {len(paths)} files under "
+                      f"[bold]{pack_dir(cfg.outputs_dir, label)}[/bold]")
+
+
 serve_app = typer.Typer(help="The shared deployment: webserver and daemon as separate processes.")
 app.add_typer(serve_app, name="serve")
 RUN_DIR_HELP = "Where the pid and log files go."

@@ -19,7 +19,17 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from . import dagster_sqlite, figure_store, intake, publish, registry, remind, status, warehouse
+from . import (
+    dagster_sqlite,
+    figure_store,
+    intake,
+    publish,
+    registry,
+    remind,
+    revisions,
+    status,
+    warehouse,
+)
 from . import ingest as steps
 from . import standard as std
 from .config import Settings, settings
@@ -140,8 +150,6 @@ def apply_partition_requests(instance: dg.DagsterInstance, requests: list | None
         else:
             for key in req.partition_keys:
                 instance.delete_dynamic_partition(req.partitions_def_name, key)
-
-
 
 
 # --- Assets: one body x quarter ----------------------------------------------------------------
@@ -473,13 +481,12 @@ def quarter_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
     with engine.connect() as conn:
         inside, expected = status.coverage(
             status.period_status(conn, Period.parse(period), sep.settings()))
-    share = inside / expected if expected else 1.0
-    minimum = float(os.environ.get("SEP_MIN_COVERAGE", "0.75"))
+    cover = status.Coverage(inside, expected, status.min_coverage())
     yield dg.AssetCheckResult(
         asset_key="quarter_benchmarks", check_name="enough_bodies_in_the_figures",
-        passed=share >= minimum, severity=dg.AssetCheckSeverity.WARN,
-        metadata={"in_figures": inside, "expected": expected, "share": round(share, 3),
-                  "minimum": minimum},
+        passed=cover.met, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"in_figures": inside, "expected": expected, "share": round(cover.share, 3),
+                  "minimum": cover.minimum},
     )
 
 
@@ -523,11 +530,13 @@ def _pack(context: dg.AssetExecutionContext, sep: SepConfig, bodies: bool) -> dg
     key = _open_period(context.partition_key)
     folder = pack_dir(sep.settings().outputs_dir, key)
     with writer_lock(sep.settings()):
+        finalised = None if bodies else _finalise_if_asked(context, sep)
         paths = publish_pack(sep.engine(), key, folder, bodies)
     listed = [p for p in paths if p.suffix == ".xlsx" and (bodies or p.parent == folder)]
     return dg.MaterializeResult(metadata={
         "folder": dg.MetadataValue.path(str(folder / "bodies" if bodies else folder)),
         "files": len(paths),
+        **({"finalised": finalised} if finalised else {}),
         "workbooks": dg.MetadataValue.md("\n".join(
             f"- `{p.relative_to(folder)}`" for p in listed[:20])
             + (f"\n- ... and {len(listed) - 20} more" if len(listed) > 20 else "")),
@@ -566,6 +575,34 @@ quarter_pack, quarter_body_packs = _pack_assets(PERIODS, "quarter", "quarter_ben
                                                 "quarter's")
 annual_pack, annual_body_packs = _pack_assets(YEARS, "annual", "annual_benchmarks",
                                               "year's (reg. 9 / reg. 11 tables)")
+
+
+FINALISE_TAG = "sep/finalise"  # who asks a run to finalise its quarter (revisions.BY_*)
+
+
+def _finalise_if_asked(context: dg.AssetExecutionContext, sep: SepConfig) -> str | None:
+    """Finalise the run's quarter before its pack is written, when the run is tagged so (the
+    schedule's only when coverage is met); what happened, for the pack's metadata."""
+    by = context.run.tags.get(FINALISE_TAG)
+    if not by or not revisions.is_quarter(context.partition_key):
+        return None
+    with sep.engine().begin() as conn:
+        done = revisions.finalise(conn, context.partition_key, sep.settings(), by)
+    said = ("finalised" if done.newly else f"not finalised: {done.why}" if not done.done
+            else f"final since {done.state.finalised_at:%Y-%m-%d %H:%M} UTC")
+    context.log.info(f"{context.partition_key}: {said}")
+    return said
+
+
+finalise_job = dg.define_asset_job(
+    "finalise_quarter",
+    selection=dg.AssetSelection.assets("quarter_benchmarks", "quarter_pack",
+                                       "quarter_body_packs"),
+    tags={FINALISE_TAG: revisions.BY_JOB},
+    description="Finalise a quarter: its figures brought up to date and made final (a return "
+    "accepted later revises them, each changed figure logged in `revisions` and marked [r]), "
+    "its packs rewritten without [p]. Finalising a final quarter changes nothing.",
+)
 
 
 annual_job = dg.define_asset_job(
@@ -754,13 +791,15 @@ def _due(context: dg.ScheduleEvaluationContext, sep: SepConfig) -> tuple[date, P
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Each morning: if a quarter's submission deadline passed yesterday (six weeks "
     "after the quarter ends unless SEP_DEADLINE_WEEKS or SEP_DEADLINE_OVERRIDES say otherwise), "
-    "build that quarter's partnership figures.",
+    "build that quarter's partnership figures, and finalise them when SEP_MIN_COVERAGE of the "
+    "expected bodies are in them.",
 )
 def quarterly_after_deadline(context: dg.ScheduleEvaluationContext, sep: SepConfig):
     today, period = _due(context, sep)
     if period is None:
         return dg.SkipReason(f"No submission deadline passed yesterday ({today - timedelta(1)}).")
-    return dg.RunRequest(run_key=f"after-deadline|{period.label}", partition_key=period.label)
+    return dg.RunRequest(run_key=f"after-deadline|{period.label}", partition_key=period.label,
+                         tags={FINALISE_TAG: revisions.BY_SCHEDULE})
 
 
 @dg.schedule(
@@ -833,7 +872,7 @@ defs = dg.Definitions(
             quarter_benchmarks, annual_benchmarks, quarter_pack, quarter_body_packs, annual_pack,
             annual_body_packs],
     jobs=[ingest_job, partnership_job, annual_job, unroutable_return, deliver_feedback,
-          reminders_job],
+          reminders_job, finalise_job],
     sensors=[intake_sensor],
     schedules=[quarterly_after_deadline, annual_after_q4_deadline,
                reminders_before_and_after_deadline],

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from . import figure_store, warehouse
+from . import figure_store, revisions, warehouse
 from .methodology.counts import CountBook, Counts, StaleCounts
 from .methodology.pay_gaps import pay_gap_rows
 from .methodology.rounding import ALL
@@ -290,8 +290,11 @@ def publish_quarter(engine: sa.Engine, period: str, store: Path) -> Publication:
     if keep and engine.dialect.name == "sqlite":
         units = (set(submissions) | set(last.submissions)) - keep | {ALL, *SPREAD_CODES}
     with engine.begin() as conn:
+        before = revisions.published_before(conn, period)  # a final quarter's: to log changes
         written = write_figures(conn, period, figs, units,
                                 based_on=last.stamp if last is not None else None)
+        if before is not None:
+            revisions.log_revisions(conn, period, before, figs.benchmark)
         stamp = _written(conn, period, version)
     figure_store.save_published(store, period,
                                figure_store.KeptFigures(stamp, submissions, figs))

@@ -3,6 +3,7 @@ Dagster jobs the sensor starts (no second code path)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from . import failures, intake, warehouse
+from . import failures, intake, revisions, warehouse
 from . import ingest as steps
 from .config import Settings, settings
 from .writer_lock import writer_lock
@@ -235,3 +236,42 @@ def out_of_date_body_packs(cfg: Settings) -> list[Path]:
     from .pack import OUT_OF_DATE
 
     return sorted(p.parent for p in (cfg.outputs_dir / "packs").glob(f"*/bodies/{OUT_OF_DATE}"))
+
+
+def finalise(period: str, on_wait: Callable[[str], None] = lambda holder: None
+             ) -> tuple[revisions.Finalised, list[Path]]:
+    """`sep-pipeline finalise`: run the `finalise_quarter` job on `period` (its figures brought
+    up to date first if they are not, its packs rewritten without [p]); a final quarter is left
+    as it is. Returns what was done and the pack files written (none when nothing changed).
+    ValueError when the quarter has no returns to finalise."""
+    import dagster as dg
+
+    from .definitions import FINALISE_TAG, defs
+    from .pack import pack_dir
+
+    cfg = settings()
+    failures.check_writable(cfg)
+    engine = warehouse.create_all(cfg.warehouse_url)
+    folder = pack_dir(cfg.outputs_dir, period)
+    with writer_lock(cfg, on_wait=on_wait):
+        with engine.connect() as conn:
+            state = warehouse.publication(conn, period)
+            already = revisions.finalisation(conn, period)
+        if state is None:
+            raise ValueError(f"{period} has no accepted return: there is nothing to finalise")
+        if already is not None:
+            with engine.begin() as conn:  # says so, writing nothing
+                return revisions.finalise(conn, period, cfg, revisions.BY_COMMAND), []
+        keys = defs.resolve_job_def("finalise_quarter").asset_layer.executable_asset_keys
+        if state.figures_current:  # nothing to recompute: the figures are as published
+            keys = {k for k in keys if k != dg.AssetKey("quarter_benchmarks")}
+        _executor(dg.DagsterInstance.get())(
+            "finalise_quarter", partition_key=period, asset_selection=sorted(
+                keys, key=lambda k: k.to_user_string()),
+            tags={FINALISE_TAG: revisions.BY_COMMAND})
+        with engine.begin() as conn:  # final now (by the job's pack step), unless refused
+            done = revisions.finalise(conn, period, cfg, revisions.BY_COMMAND)
+        done = dataclasses.replace(done, newly=done.done)
+    written = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix != ".txt"
+                     and not p.name.startswith("."))
+    return done, written if done.done else []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -91,6 +93,32 @@ def coverage(status: pd.DataFrame) -> tuple[int, int]:
     """(bodies in the figures, bodies expected)."""
     expected = status[status["state"] != "not_expected"]
     return int(expected["in_figures"].sum()), len(expected)
+
+
+def min_coverage() -> float:
+    """The share of expected bodies the figures need (SEP_MIN_COVERAGE, default 75%): below it
+    the figures' asset check warns and the after-deadline schedule does not finalise them."""
+    return float(os.environ.get("SEP_MIN_COVERAGE", "0.75"))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    inside: int
+    expected: int
+    minimum: float
+
+    @property
+    def share(self) -> float:
+        return self.inside / self.expected if self.expected else 1.0
+
+    @property
+    def met(self) -> bool:
+        return self.share >= self.minimum
+
+
+def coverage_of(status: pd.DataFrame) -> Coverage:
+    """How many expected bodies are in the figures, against `min_coverage()`."""
+    return Coverage(*coverage(status), min_coverage())
 
 
 def to_chase(status: pd.DataFrame) -> list[str]:

@@ -10,6 +10,7 @@ other's figure out from the median) the spread and the position are shown as `[c
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -21,6 +22,7 @@ from ..feedback_report import clean_text
 from ..methodology.rounding import C
 from ..methodology.tables import EVENT_TABLES, TABLE_IDS
 from . import labels as L
+from .revisions_sheet import status_lines
 from .workbook import (
     SPREAD,
     SUMMARY,
@@ -207,14 +209,14 @@ def write_body_pack(data: PackData, body: str, path: Path, lang: str = "en",
                            "language": lang})
         w = _Writer(wb, lang)
         cover = w.sheet(L.text("cover", lang))
-        _cover(w, cover, data.period, body, title, tables, lang)
+        _cover(w, cover, data.period, body, title, tables, lang, status_lines(data, lang))
         for t in tables:
             _table_sheet(w, w.sheet(t), rows, body, t, data.period, lang, cover.name)
     return path
 
 
 def _cover(w: _Writer, ws: Sheet, period: str, body: str, title: str,
-           tables: list[str], lang: str) -> None:
+           tables: list[str], lang: str, status: Sequence[tuple[str, str]] = ()) -> None:
     ws.set_column(0, 0, 24)
     ws.set_column(1, 1, 110)
     ws.hide_gridlines(2)
@@ -224,7 +226,7 @@ def _cover(w: _Writer, ws: Sheet, period: str, body: str, title: str,
     rows = [(L.text("body", lang), body),
             (L.text("period", lang), L.period_label(period, lang)),
             ("", L.period_text(period, True, lang)), ("", L.period_text(period, False, lang)),
-            (L.text("produced", lang), L.long_date(date.today(), lang)),
+            (L.text("produced", lang), L.long_date(date.today(), lang)), *status,
             (L.text("notes", lang), L.text("body_how_to_read", lang, n=MIN_BODIES)),
             ("", L.text("rounding", lang)), ("", L.text("source", lang))]
     row = 3

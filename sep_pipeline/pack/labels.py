@@ -161,6 +161,63 @@ MARKERS: dict[str, Pair] = {
     Z: ("not applicable", "amherthnasol"),
 }
 
+# Markers that stand beside a value (revisions.py): never in place of one.
+STATUS_MARKERS: dict[str, Pair] = {
+    "[p]": ("provisional: the quarter is not finalised, so the figure may still change",
+            "dros dro: nid yw'r chwarter wedi'i gwblhau, felly gall y ffigur newid o hyd"),
+    "[r]": ("revised: the figure changed after the quarter was finalised (see Revisions)",
+            "diwygiedig: newidiodd y ffigur ar ôl cwblhau'r chwarter (gweler Diwygiadau)"),
+}
+
+TEXT.update({  # provisional, final and revised figures
+    "revisions": ("Revisions", "Diwygiadau"),
+    "revisions_title": ("Figures revised after the quarter was finalised",
+                        "Ffigurau a ddiwygiwyd ar ôl cwblhau'r chwarter"),
+    "status": ("Status", "Statws"),
+    "provisional": (
+        "Provisional [p]: the quarter is not finalised yet, so these figures may still change "
+        "when a body's return is accepted or corrected. In the CSV every figure is marked [p].",
+        "Dros dro [p]: nid yw'r chwarter wedi'i gwblhau eto, felly gall y ffigurau hyn newid o "
+        "hyd pan dderbynnir neu pan gywirir ffurflen corff. Yn y CSV mae pob ffigur wedi'i "
+        "farcio [p]."),
+    "final": (
+        "Final since {date}. A return accepted later revises the figures it changes: they are "
+        "marked [r] and listed, old and new, on the Revisions sheet ({n} so far).",
+        "Terfynol ers {date}. Mae ffurflen a dderbynnir yn ddiweddarach yn diwygio'r ffigurau y "
+        "mae'n eu newid: fe'u marcir [r] a'u rhestru, hen a newydd, ar y daflen Diwygiadau "
+        "({n} hyd yma)."),
+    "table_provisional": (
+        "[p] Provisional: the quarter is not finalised, so every figure here may still change.",
+        "[p] Dros dro: nid yw'r chwarter wedi'i gwblhau, felly gall pob ffigur yma newid o hyd."),
+    "table_revised": (
+        "[r] Revised: {n} figure(s) here changed after the quarter was finalised ({bodies}); "
+        "the old and new values are on the Revisions sheet.",
+        "[r] Diwygiedig: newidiodd {n} ffigur yma ar ôl cwblhau'r chwarter ({bodies}); mae'r "
+        "hen werthoedd a'r rhai newydd ar y daflen Diwygiadau."),
+    "revisions_note": (
+        "Every published figure of this quarter that a return accepted after the quarter was "
+        "finalised changed, with its value and marker before and after, when, and the "
+        "submission that caused it. A figure with neither a value nor a marker was not "
+        "published on that side (a body's first return, or one withdrawn).",
+        "Pob ffigur cyhoeddedig o'r chwarter hwn a newidiwyd gan ffurflen a dderbyniwyd ar ôl "
+        "cwblhau'r chwarter, gyda'i werth a'i farciwr cyn ac ar ôl, pryd, a'r cyflwyniad a "
+        "achosodd y newid. Ni chyhoeddwyd ffigur heb werth na marciwr ar yr ochr honno "
+        "(ffurflen gyntaf corff, neu un a dynnwyd yn ôl)."),
+    "no_revisions_provisional": (
+        "None: the quarter is provisional. Its figures are revised only after it is finalised.",
+        "Dim: mae'r chwarter dros dro. Dim ond ar ôl ei gwblhau y caiff ei ffigurau eu "
+        "diwygio."),
+    "no_revisions": ("None: no figure has changed since the quarter was finalised on {date}.",
+                     "Dim: nid oes ffigur wedi newid ers cwblhau'r chwarter ar {date}."),
+    "old_value": ("Old value", "Hen werth"),
+    "old_marker": ("Old marker", "Hen farciwr"),
+    "new_value": ("New value", "Gwerth newydd"),
+    "new_marker": ("New marker", "Marciwr newydd"),
+    "revised_on": ("Revised", "Diwygiwyd"),
+    "cause": ("Caused by", "Achoswyd gan"),
+    "submission_of": ("submission {id} ({file})", "cyflwyniad {id} ({file})"),
+})
+
 POSITION_LABELS: dict[str, Pair] = dict(zip(POSITIONS, (
     ("Lowest quarter", "Chwarter isaf"), ("Second quarter", "Ail chwarter"),
     ("Third quarter", "Trydydd chwarter"), ("Highest quarter", "Chwarter uchaf")), strict=True))

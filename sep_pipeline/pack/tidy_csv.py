@@ -23,6 +23,7 @@ from ..methodology.pay_gaps import COMPARISONS, HEADLINE_GROUPS
 from ..methodology.rounding import MARKERS
 from ..methodology.spread import POSITIONS
 from ..methodology.tables import TABLE_IDS
+from ..revisions import PROVISIONAL, REVISED, pay_gap_keys, revision_markers
 from .workbook import PackData, places
 from .xlsx import paused_gc
 
@@ -190,6 +191,22 @@ _MARKER = _string("marker", "[c] confidential; [low] too few people for a reliab
                   "not available (not submitted); [z] not applicable. Empty when a value is "
                   "published.", required=False, enum=list(MARKERS))
 
+# Beside the value and its marker, never in place of either (METHODOLOGY.md, "Markers").
+_REVISION_MARKER = _string(
+    "revision_marker", "[p] provisional: the quarter is not finalised, so the figure may still "
+    "change; [r] revised: the figure changed after the quarter was finalised (old and new "
+    "values in the workbook's Revisions sheet and the warehouse's revisions table). Empty "
+    "when the figure is final and unrevised, and for a year's tables.", required=False,
+    enum=[PROVISIONAL, REVISED])
+
+
+def with_revision_marker(df: pd.DataFrame, keys: pd.DataFrame, data: PackData) -> pd.DataFrame:
+    """`df` with its `revision_marker` column (`keys`: its rows' revisions.KEY columns)."""
+    state = data.state
+    if state.revisions is None:  # a year's tables: no status of their own
+        return df.assign(revision_marker="")
+    return df.assign(revision_marker=revision_markers(keys, state.provisional, state.revised))
+
 
 def _tidy_schema(table_id: str, measures: Sequence[str]) -> dict[str, object]:
     return {"fields": [
@@ -199,7 +216,7 @@ def _tidy_schema(table_id: str, measures: Sequence[str]) -> dict[str, object]:
         _string("breakdown", "The characteristic or dimension; 'all' for totals; two-way "
                 "tables 'dim1/dim2'."),
         _string("category", "The standard's code; 'all' for a total; two-way 'code1/code2'."),
-        _VALUE, _MARKER],
+        _VALUE, _MARKER, _REVISION_MARKER],
         "missingValues": [""],
         "primaryKey": ["period", "body_code", "measure", "breakdown", "category"]}
 
@@ -214,7 +231,7 @@ def _pay_gap_schema() -> dict[str, object]:
                 enum=sorted({c.comparison_group for c in COMPARISONS})),
         _string("metric", "Gap = (A - B) / A x 100; qN_pct_* are pay quartiles (q1 lowest "
                 f"paid), for {', '.join(HEADLINE_GROUPS)} only."),
-        _VALUE, _MARKER],
+        _VALUE, _MARKER, _REVISION_MARKER],
         "missingValues": [""],
         "primaryKey": ["period", "body_code", "characteristic", "comparison_group", "metric"]}
 
@@ -261,12 +278,14 @@ def _write_tidy_csv(data: PackData, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     frames: list[tuple[str, pd.DataFrame, str, dict[str, object]]] = [
-        (t, df, f"Benchmark table {t}", _tidy_schema(t, df["measure"].tolist()))
+        (t, with_revision_marker(df, df, data), f"Benchmark table {t}",
+         _tidy_schema(t, df["measure"].tolist()))
         for t, df in tidy_tables(data.benchmark, data.period).items()]
     position = data.position.assign(period=data.period)[POSITION_COLUMNS]
     frames += [
-        ("pay_gap", pay_gap_table(data.pay_gap, data.period), "Pay gaps (reg. 11)",
-         _pay_gap_schema()),
+        ("pay_gap", with_revision_marker(pay_gap_table(data.pay_gap, data.period),
+                                         pay_gap_keys(data.pay_gap), data),
+         "Pay gaps (reg. 11)", _pay_gap_schema()),
         ("benchmark_position", position, "Each body's position in the spread",
          _position_schema()),
         ("partner_text", partner_text_table(data.actions, data.engagement),

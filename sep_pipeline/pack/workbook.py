@@ -37,7 +37,9 @@ from .. import warehouse
 from ..feedback_report import clean_text
 from ..methodology.pay_gaps import COMPARISONS
 from ..methodology.tables import EVENT_TABLES, TABLE_IDS, measure_places
+from ..revisions import PackState, pack_state
 from . import labels as L
+from .revisions_sheet import revisions_sheet, status_lines, table_status_lines
 from .xlsx import Sheet, paused_gc, workbook
 
 SPREAD = ("MEDIAN", "LQ", "UQ")
@@ -69,6 +71,8 @@ class PackData:
     engagement: pd.DataFrame
     # Every registry body's state for the (last) quarter: who is in the figures, who is [x].
     submissions: pd.DataFrame | None = None
+    # Provisional or final, and the revisions logged since (revisions.PackState).
+    state: PackState = field(default_factory=PackState)
 
     @property
     def bodies(self) -> list[str]:
@@ -96,7 +100,8 @@ def load_pack_data(conn: sa.Connection, period: str,
                            ignore_index=True)
     return PackData(period, bench, published["pay_gap"], published["benchmark_position"],
                     warehouse.read_table(conn, "actions", quarters[-1]), engagement,
-                    period_status(conn, L.quarters_of(period)[-1], settings()))
+                    period_status(conn, L.quarters_of(period)[-1], settings()),
+                    pack_state(conn, period))
 
 
 # --- Shaping (pure) -------------------------------------------------------------------------
@@ -685,7 +690,7 @@ def sheet_names(lang: str) -> dict[str, str]:
     """Sheet key -> sheet name: cover, contents, each table id, partner_text."""
     return {"cover": L.text("cover", lang), "contents": L.text("contents", lang),
             **{t: t for t in TABLE_IDS}, "partner_text": L.text("partner_text", lang),
-            "submissions": L.text("submissions", lang)}
+            "submissions": L.text("submissions", lang), "revisions": L.text("revisions", lang)}
 
 
 def partnership_file_name(period: str, lang: str) -> str:
@@ -740,13 +745,16 @@ def write_partnership_workbook(data: PackData, path: Path, lang: str = "en",
         cover, contents = (w.sheet(names[k]) for k in ("cover", "contents"))
         _cover(w, cover, data, lang, names,
                data.bodies if shaped.bodies is None else shaped.bodies)
-        _contents(w, contents, tables, charts, data.period, lang, names)
+        _contents(w, contents, tables, charts, data.period, lang, names,
+                  data.state.revisions is not None)
         for t in tables:
             _table_sheet(w, w.sheet(names[t]), data, shaped.panels[t], t, charts[t], lang,
                          names["contents"])
         _partner_sheet(w, w.sheet(names["partner_text"]), data, lang, names["contents"])
         if data.submissions is not None:
             _submissions_sheet(w, w.sheet(names["submissions"]), data, lang, names["contents"])
+        if data.state.revisions is not None:
+            revisions_sheet(w, w.sheet(names["revisions"]), data, lang, names["contents"])
     return path
 
 
@@ -765,6 +773,7 @@ def _cover(w: _Writer, ws: Sheet, data: PackData, lang: str, names: dict[str, st
         ("", L.period_text(data.period, False, lang)),
         (L.text("produced", lang), L.long_date(date.today(), lang)),
         (L.text("bodies", lang), ", ".join(bodies)),
+        *status_lines(data, lang),
         (L.text("contents", lang), None),
     ]
     row = 3
@@ -791,7 +800,7 @@ def _cover(w: _Writer, ws: Sheet, data: PackData, lang: str, names: dict[str, st
 
 def _contents(w: _Writer, ws: Sheet, tables: Sequence[str],
               charts: dict[str, list[ChartSpec]], period: str, lang: str,
-              names: dict[str, str]) -> None:
+              names: dict[str, str], revisions: bool = False) -> None:
     ws.set_column(0, 0, 27)
     ws.set_column(1, 1, 70)
     ws.set_column(2, 2, 45)
@@ -806,6 +815,8 @@ def _contents(w: _Writer, ws: Sheet, tables: Sequence[str],
                  L.period_text(period, False, lang), 0))
     rows.append((names["submissions"], L.text("submissions_title", lang),
                  L.period_text(period, True, lang), 0))
+    if revisions:
+        rows.append((names["revisions"], L.text("revisions_title", lang), "", 0))
     for r, (sheet, *_) in enumerate(rows, start=3):
         ws.write_url(r, 0, f"internal:'{sheet}'!A1", w.link, string=sheet)
     w.text_column(ws, 3, 1, [r[1] for r in rows], w.wrap)
@@ -824,7 +835,8 @@ def _table_sheet(w: _Writer, ws: Sheet, data: PackData, panels: list[Panel], tab
     lines = [f"{L.text('period', lang)}: {L.period_label(data.period, lang)}. "
              f"{L.period_text(data.period, table_id not in EVENT_TABLES, lang)}.",
              source, f"{L.text('notes', lang)}: {L.table_note(table_id, lang)}",
-             f"{L.text('markers', lang)}: {L.marker_key(lang)}"]
+             f"{L.text('markers', lang)}: {L.marker_key(lang)}",
+             *table_status_lines(data, table_id, lang)]
     row = w.heading(ws, f"{table_id}: {L.table_title(table_id, lang)}", lines, last_col, contents)
     anchors, row = chart_layout(specs, row)
     if specs:
