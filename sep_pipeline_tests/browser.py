@@ -4,7 +4,6 @@ instance: the UI looked at as an analyst looks at it."""
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,9 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 from sep_pipeline import ui
+from sep_pipeline_tests.commands import required
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 90
@@ -27,27 +25,22 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 def chromium() -> str:
-    """Debian's Chromium; without it the test skips, and fails in CI (which installs it:
-    .ci/run, Debian's chromium)."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    why = "Chromium is not installed: apt-get install chromium"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{why} (CI must run this test)")
-    pytest.skip(why)
+    """Debian's Chromium (skips without it; fails in CI)."""
+    return required(("chromium", "chromium-browser"),
+                    "Chromium is not installed: apt-get install chromium")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _answers(port: int) -> bool:
+def answers(port: int) -> bool:
+    """Whether a Dagster webserver answers on `port`."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as r:
-            return r.status == 200
+            return r.status == 200 and b"dagster_webserver_version" in r.read()
     except OSError:
         return False
 
@@ -56,7 +49,7 @@ def _answers(port: int) -> bool:
 def dagster_webserver(log: Path) -> Iterator[str]:
     """The Dagster UI (webserver only: no daemon, so nothing runs behind the test's back) on the
     instance and settings of this process's environment; yields its address."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **ui.dagster_env(Path(os.environ["DAGSTER_HOME"]))}
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -66,7 +59,7 @@ def dagster_webserver(log: Path) -> Iterator[str]:
             start_new_session=True)
         try:
             deadline = time.monotonic() + START_TIMEOUT_S
-            while not _answers(port):
+            while not answers(port):
                 assert proc.poll() is None, "webserver exited:\n" + log.read_text()
                 assert time.monotonic() < deadline, "no answer:\n" + log.read_text()
                 time.sleep(0.5)

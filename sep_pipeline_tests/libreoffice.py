@@ -3,25 +3,18 @@ saved again (as a partner's file may be), or recalculated (the template's formul
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
-import pytest
+from sep_pipeline_tests.commands import required
 
 
 def soffice() -> str:
-    """The LibreOffice command; without it the test skips, and fails in CI (which installs it:
-    .ci/run, Debian's libreoffice-calc-nogui)."""
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found:
-        return found
-    why = "LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{why} (CI must run this test)")
-    pytest.skip(why)
+    """The LibreOffice command (Debian's libreoffice-calc-nogui)."""
+    return required(("soffice", "libreoffice"), "LibreOffice (soffice) is not installed: "
+                    "apt-get install libreoffice-calc-nogui")
 
 
 def saved_again(files: list[Path], out: Path) -> list[Path]:

@@ -8,22 +8,16 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from sep_pipeline import ui
+from sep_pipeline_tests.browser import answers, free_port
 
 ROOT = Path(__file__).parents[1]
 START_TIMEOUT_S = 90  # `dagster dev` imports the definitions twice before it answers
 STOP_TIMEOUT_S = 30
 SIGINT_BIT = 1 << (signal.SIGINT - 1)
 SIGTERM_BIT = 1 << (signal.SIGTERM - 1)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _processes() -> dict[int, str]:
@@ -53,14 +47,6 @@ def _ignored(pid: int) -> int:
     return 0
 
 
-def _answers(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as r:
-            return r.status == 200 and b"dagster_webserver_version" in r.read()
-    except OSError:
-        return False
-
-
 def _ignore_sigint() -> None:
     # As in a background job of a script (`cmd &`): the case where `dagster dev` would inherit
     # "ignore SIGINT", map SIGTERM to it too, and never stop.
@@ -68,7 +54,7 @@ def _ignore_sigint() -> None:
 
 
 def test_ui_starts_webserver_and_daemon_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     home = tmp_path / "dagster_home"
     intake = tmp_path / "intake"
     intake.mkdir()
@@ -89,7 +75,7 @@ def test_ui_starts_webserver_and_daemon_and_ctrl_c_stops_everything(tmp_path: Pa
     )
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
-        while not _answers(port):
+        while not answers(port):
             assert proc.poll() is None, "ui exited early:\n" + (tmp_path / "ui.log").read_text()
             assert time.monotonic() < deadline, "no answer:\n" + (tmp_path / "ui.log").read_text()
             time.sleep(0.5)
@@ -151,4 +137,4 @@ def test_serve_refuses_a_port_in_use(tmp_path: Path) -> None:
         port = s.getsockname()[1]
         rc = ui.serve(ROOT / "workspace.yaml", tmp_path / "home", port=port)
     assert rc == 1
-    assert ui.serve(tmp_path / "missing.yaml", tmp_path / "home", port=_free_port()) == 2
+    assert ui.serve(tmp_path / "missing.yaml", tmp_path / "home", port=free_port()) == 2
