@@ -109,7 +109,7 @@ def test_every_sheet_and_its_charts(pack, lang):
     wb = _book(pack, lang)
     names = sheet_names(lang)
     assert wb.sheetnames == [names["cover"], names["contents"], *TABLE_IDS, names["partner_text"],
-                             names["submissions"]]
+                             names["submissions"], names["revisions"]]
     # Which bodies are in the figures: every registry body expected this quarter, by state.
     subs = [[c.value for c in r] for r in wb[names["submissions"]].iter_rows()]
     codes = {r[0] for r in subs if r and r[0]}
@@ -173,10 +173,11 @@ def test_csv_validates_against_its_own_datapackage(pack):
     for f in csv.glob("*.csv"):
         assert f.read_bytes().startswith(b"\xef\xbb\xbf"), f.name  # BOM: Excel reads UTF-8
     p1 = pd.read_csv(csv / "P1.csv", encoding="utf-8-sig", keep_default_na=False, dtype=str)
-    assert list(p1.columns) == TIDY_COLUMNS and set(p1["table_id"]) == {"P1"}
+    assert list(p1.columns) == [*TIDY_COLUMNS, "revision_marker"]
+    assert set(p1["table_id"]) == {"P1"} and set(p1["revision_marker"]) == {"[p]"}  # provisional
     assert not ((p1["value"] != "") & (p1["marker"] != "")).any()  # a value or a marker
     pay = pd.read_csv(csv / "pay_gap.csv", encoding="utf-8-sig", dtype=str)
-    assert list(pay.columns) == PAY_GAP_COLUMNS
+    assert list(pay.columns) == [*PAY_GAP_COLUMNS, "revision_marker"]
     text = (csv / "partner_text.csv").read_text(encoding="utf-8-sig")
     for hostile in (HOSTILE_ACTION, HOSTILE_NOTE, HOSTILE_SAID, SAMPLE_EQUALS):
         assert "'" + hostile in text
