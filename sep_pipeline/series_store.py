@@ -76,3 +76,36 @@ def read_series(conn: sa.Connection, periods: Sequence[str],
 def periods_like(period: str, published: Sequence[str]) -> list[str]:
     """The published periods of `period`'s kind (quarters, or years) up to it, oldest first."""
     return sorted(p for p in published if is_year(p) == is_year(period) and p <= period)
+
+
+def revision_markers(conn: sa.Connection, rows: pd.DataFrame) -> list[str]:
+    """`[p]` beside every figure of a quarter not yet finalised, `[r]` beside a figure of a
+    finalised quarter that the `revisions` log has changed, '' otherwise and for a year's
+    figures: the status that stands beside each series value (METHODOLOGY.md, "Markers")."""
+    if rows.empty:
+        return []
+    final = set(conn.execute(sa.select(warehouse.finalised_periods.c.period)).scalars().all())
+    r = warehouse.revisions
+    quarters = sorted({p for p in rows["period"].unique() if not is_year(p)})
+    revised = set() if not quarters else {tuple(x) for x in conn.execute(sa.select(
+        r.c.period, r.c.body_code, r.c.table_id, r.c.measure, r.c.breakdown, r.c.category)
+        .where(r.c.period.in_(quarters))).all()}
+    out = []
+    for key in zip(*(rows[c].tolist() for c in ["period", *CELL]), strict=True):
+        period = key[0]
+        out.append("" if is_year(period) else "[p]" if period not in final
+                   else "[r]" if key in revised else "")
+    return out
+
+
+def pack_series(conn: sa.Connection, period: str) -> pd.DataFrame:
+    """Every series row of the published periods of `period`'s kind up to it, with the
+    `revision_marker` beside each value: what the pack's Trends and Outcomes sheets and
+    series.csv show."""
+    periods = periods_like(period, published_periods(conn))
+    parts = [warehouse.read_table(conn, "series", p) for p in periods]
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=SERIES_COLUMNS)
+    rows = rows[SERIES_COLUMNS].astype(object)
+    rows = rows.where(rows.notna(), None)
+    return rows.assign(revision_marker=revision_markers(conn, rows))

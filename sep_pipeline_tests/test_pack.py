@@ -15,12 +15,14 @@ from openpyxl import load_workbook
 
 from sep_pipeline import warehouse
 from sep_pipeline.feedback_report import clean_text
+from sep_pipeline.methodology.objectives import OBJECTIVES
 from sep_pipeline.methodology.rounding import MARKERS
 from sep_pipeline.methodology.tables import TABLE_IDS
 from sep_pipeline.pack import labels as L
 from sep_pipeline.pack import write_pack
 from sep_pipeline.pack.body_pack import MIN_BODIES, body_view
 from sep_pipeline.pack.tidy_csv import PAY_GAP_COLUMNS, TIDY_COLUMNS, escape_text
+from sep_pipeline.pack.trends import TREND_GROUPS
 from sep_pipeline.pack.workbook import (
     chart_specs,
     load_pack_data,
@@ -99,7 +101,7 @@ def test_files_of_the_pack(pack):
                  for b in BODIES for lg in ("en", "cy")}
     expected |= {out / "csv" / f"{t}.csv" for t in TABLE_IDS}
     expected |= {out / "csv" / f for f in ("pay_gap.csv", "benchmark_position.csv",
-                                           "partner_text.csv", "datapackage.json")}
+                                           "partner_text.csv", "series.csv", "datapackage.json")}
     assert set(pack["paths"]) == expected
     assert all(p.exists() for p in expected)
 
@@ -108,7 +110,8 @@ def test_files_of_the_pack(pack):
 def test_every_sheet_and_its_charts(pack, lang):
     wb = _book(pack, lang)
     names = sheet_names(lang)
-    assert wb.sheetnames == [names["cover"], names["contents"], *TABLE_IDS, names["partner_text"],
+    assert wb.sheetnames == [names["cover"], names["contents"], names["trends"],
+                             names["outcomes"], *TABLE_IDS, names["partner_text"],
                              names["submissions"], names["revisions"]]
     # Which bodies are in the figures: every registry body expected this quarter, by state.
     subs = [[c.value for c in r] for r in wb[names["submissions"]].iter_rows()]
@@ -125,6 +128,9 @@ def test_every_sheet_and_its_charts(pack, lang):
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
     assert not wb[names["cover"]]._charts
+    # change over time: every headline's line chart, every objective's bar chart
+    assert len(wb[names["trends"]]._charts) == len(TREND_GROUPS)
+    assert len(wb[names["outcomes"]]._charts) == len(OBJECTIVES)
 
 
 def test_marker_cells_are_strings_and_values_match_the_warehouse(pack):
@@ -191,7 +197,8 @@ def test_body_pack_holds_no_other_body(pack):
             path = pack["out"] / "bodies" / f"{body}_benchmark_{PERIOD.replace(' ', '_')}_" \
                                             f"{lang}.xlsx"
             wb = load_workbook(path)
-            assert wb.sheetnames[1:] == list(TABLE_IDS)
+            assert wb.sheetnames[1:] == [L.text("trends", lang), L.text("outcomes", lang),
+                                         *TABLE_IDS]
             found_self = False
             for _ws, cell in _cells(wb):
                 text = str(cell.value)

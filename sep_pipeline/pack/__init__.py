@@ -5,7 +5,8 @@ Data Package, and one workbook per body with its position against the partnershi
 
 Layout of `out_dir`:
     sep_benchmark_<period>_<lang>.xlsx        the partnership pack, one per language
-    csv/<table id>.csv, pay_gap.csv, benchmark_position.csv, partner_text.csv, datapackage.json
+    csv/<table id>.csv, pay_gap.csv, benchmark_position.csv, partner_text.csv, series.csv,
+        datapackage.json
     bodies/<BODY>_benchmark_<period>_<lang>.xlsx   one per body and language
 (`<period>` with its space as `_`: `2025-26_Q4`; a year is `2025-26`.)
 """

@@ -22,7 +22,9 @@ from ..feedback_report import clean_text
 from ..methodology.rounding import C
 from ..methodology.tables import EVENT_TABLES, TABLE_IDS
 from . import labels as L
+from .outcomes import outcomes_sheet
 from .revisions_sheet import status_lines
+from .trends import trends_sheet
 from .workbook import (
     SPREAD,
     SUMMARY,
@@ -210,6 +212,8 @@ def write_body_pack(data: PackData, body: str, path: Path, lang: str = "en",
         w = _Writer(wb, lang)
         cover = w.sheet(L.text("cover", lang))
         _cover(w, cover, data.period, body, title, tables, lang, status_lines(data, lang))
+        trends_sheet(w, w.sheet(L.text("trends", lang)), data, lang, cover.name, body)
+        outcomes_sheet(w, w.sheet(L.text("outcomes", lang)), data, lang, cover.name, body)
         for t in tables:
             _table_sheet(w, w.sheet(t), rows, body, t, data.period, lang, cover.name)
     return path

@@ -550,3 +550,55 @@ def period_text(period: str, snapshot: bool, lang: str) -> str:
 def period_label(period: str, lang: str) -> str:
     """`2025-26 Q4` in Welsh is `2025-26 Ch4` (chwarter)."""
     return re.sub(r"Q([1-4])$", r"Ch\1", period) if lang == "cy" else period
+
+
+TEXT.update({  # change over time: the Trends and Outcomes sheets (pack/trends.py, outcomes.py)
+    "partnership_short": ("Partnership", "Y bartneriaeth"),
+    "all_actions": ("All actions", "Pob cam gweithredu"),
+    "trends": ("Trends", "Tueddiadau"),
+    "trends_title": ("Trends in the headline measures", "Tueddiadau yn y prif fesurau"),
+    "trends_note": (
+        "Each line joins the published figures of {kind}. A suppressed or missing figure is a "
+        "gap in its line. Percentages and pay gaps in %; every figure as published, with its "
+        "change and direction of travel in series.csv.",
+        "Mae pob llinell yn cysylltu ffigurau cyhoeddedig {kind}. Mae ffigur wedi'i atal neu "
+        "ar goll yn fwlch yn ei linell. Canrannau a bylchau cyflog mewn %; pob ffigur fel y'i "
+        "cyhoeddwyd, gyda'i newid a'i gyfeiriad teithio yn series.csv."),
+    "trend_quarters": ("every quarter published", "pob chwarter a gyhoeddwyd"),
+    "trend_years": ("every year published", "pob blwyddyn a gyhoeddwyd"),
+    "trend_median_gap": ("Median hourly pay gap (%)", "Bwlch cyflog canolrifol yr awr (%)"),
+    "trend_mean_gap": ("Mean hourly pay gap (%)", "Bwlch cyflog cymedrig yr awr (%)"),
+    "trend_representation": ("Workforce share (%)", "Cyfran o'r gweithlu (%)"),
+    "trend_declaration": ("Declaration rate (% declared)", "Cyfradd datgan (% a ddatganodd)"),
+    "trend_actions": ("Action plan: % of actions complete",
+                      "Cynllun gweithredu: % o'r camau wedi'u cwblhau"),
+    "outcomes": ("Outcomes", "Deilliannau"),
+    "outcomes_title": ("The partnership's objectives: outcome measures",
+                       "Amcanion y bartneriaeth: mesurau deilliant"),
+    "outcomes_note": (
+        "For each shared objective, its outcome measures in {period} beside {year}, the change "
+        "(percentage points for percentages and gaps, the ratio for likelihoods) and the "
+        "direction of travel. A change is not shown when either figure is suppressed or missing "
+        "(its marker stands instead); its direction is then left blank. Which way is better "
+        "for each measure is set out in the methodology (docs/methodology.md).",
+        "Ar gyfer pob amcan a rennir, ei fesurau deilliant yn {period} wrth ochr {year}, y "
+        "newid (pwyntiau canran ar gyfer canrannau a bylchau, y gymhareb ar gyfer "
+        "tebygolrwydd) a'r cyfeiriad teithio. Ni ddangosir newid pan fo'r naill ffigur neu'r "
+        "llall wedi'i atal neu ar goll (mae ei farciwr yn ei le); gadewir ei gyfeiriad yn wag "
+        "bryd hynny. Nodir ym methodoleg y bartneriaeth pa ffordd sy'n well ar gyfer pob mesur."),
+    "outcome_measure": ("Outcome measure", "Mesur deilliant"),
+    "outcome_chart": ("{objective}: latest and a year earlier",
+                      "{objective}: diweddaraf a blwyddyn ynghynt"),
+    "latest": ("Latest", "Diweddaraf"),
+    "year_earlier": ("A year earlier", "Blwyddyn ynghynt"),
+    "change": ("Change", "Newid"),
+    "unit": ("Change in", "Newid mewn"),
+    "direction": ("Direction", "Cyfeiriad"),
+    "direction_better": ("Better", "Gwell"),
+    "direction_worse": ("Worse", "Gwaeth"),
+    "direction_no_change": ("No change", "Dim newid"),
+    "direction_not_applicable": ("Not applicable", "Amherthnasol"),
+    "unit_pp": ("percentage points", "pwyntiau canran"),
+    "unit_ratio": ("ratio", "cymhareb"),
+    "unit_difference": ("difference", "gwahaniaeth"),
+})

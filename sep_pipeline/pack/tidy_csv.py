@@ -298,6 +298,11 @@ def _write_tidy_csv(data: PackData, out_dir: Path) -> list[Path]:
         write_csv(df, path, escape=[c for c in df.columns if c != "value"])
         paths.append(path)
         resources.append(_resource(name.lower(), path.name, title, schema))
+    from .series_csv import write_series_csv  # it reads this module's helpers
+
+    path, resource = write_series_csv(data, out_dir)
+    paths.append(path)
+    resources.append(resource)
     package = {
         "name": "sep-benchmark-" + data.period.lower().replace(" ", "-"),
         "title": f"Wales Public Bodies Equality Partnership: benchmark tables {data.period} / "

@@ -38,6 +38,7 @@ from ..feedback_report import clean_text
 from ..methodology.pay_gaps import COMPARISONS
 from ..methodology.tables import EVENT_TABLES, TABLE_IDS, measure_places
 from ..revisions import PackState, pack_state
+from ..series_store import pack_series
 from . import labels as L
 from .revisions_sheet import revisions_sheet, status_lines, table_status_lines
 from .xlsx import Sheet, paused_gc, workbook
@@ -73,6 +74,9 @@ class PackData:
     submissions: pd.DataFrame | None = None
     # Provisional or final, and the revisions logged since (revisions.PackState).
     state: PackState = field(default_factory=PackState)
+    # The series of every published period of its kind (series_store.pack_series): Trends,
+    # Outcomes and series.csv.
+    series: pd.DataFrame | None = None
 
     @property
     def bodies(self) -> list[str]:
@@ -101,7 +105,8 @@ def load_pack_data(conn: sa.Connection, period: str,
     return PackData(period, bench, published["pay_gap"], published["benchmark_position"],
                     warehouse.read_table(conn, "actions", quarters[-1]), engagement,
                     period_status(conn, L.quarters_of(period)[-1], settings()),
-                    pack_state(conn, period))
+                    pack_state(conn, period),
+                    series=pack_series(conn, period))
 
 
 # --- Shaping (pure) -------------------------------------------------------------------------
@@ -689,6 +694,7 @@ def page_breaks(units: Sequence[Sequence[int]], heights: dict[int, float],
 def sheet_names(lang: str) -> dict[str, str]:
     """Sheet key -> sheet name: cover, contents, each table id, partner_text."""
     return {"cover": L.text("cover", lang), "contents": L.text("contents", lang),
+            "trends": L.text("trends", lang), "outcomes": L.text("outcomes", lang),
             **{t: t for t in TABLE_IDS}, "partner_text": L.text("partner_text", lang),
             "submissions": L.text("submissions", lang), "revisions": L.text("revisions", lang)}
 
@@ -747,6 +753,11 @@ def write_partnership_workbook(data: PackData, path: Path, lang: str = "en",
                data.bodies if shaped.bodies is None else shaped.bodies)
         _contents(w, contents, tables, charts, data.period, lang, names,
                   data.state.revisions is not None)
+        from .outcomes import outcomes_sheet
+        from .trends import trends_sheet
+
+        trends_sheet(w, w.sheet(names["trends"]), data, lang, names["contents"])
+        outcomes_sheet(w, w.sheet(names["outcomes"]), data, lang, names["contents"])
         for t in tables:
             _table_sheet(w, w.sheet(names[t]), data, shaped.panels[t], t, charts[t], lang,
                          names["contents"])
@@ -811,6 +822,9 @@ def _contents(w: _Writer, ws: Sheet, tables: Sequence[str],
     ws.set_row(2, 18)
     rows = [(names[t], f"{t}: {L.table_title(t, lang)}",
              L.period_text(period, t not in EVENT_TABLES, lang), len(charts[t])) for t in tables]
+    from .trends import series_contents
+
+    rows[:0] = series_contents(period, lang, names)
     rows.append((names["partner_text"], L.text("partner_text_title", lang),
                  L.period_text(period, False, lang), 0))
     rows.append((names["submissions"], L.text("submissions_title", lang),
