@@ -516,12 +516,18 @@ def docs(
         "docs/standard.md"
     ),
 ) -> None:
-    """Regenerate the standard's reference page from the standard module."""
-    from .docs_gen import standard_markdown
+    """Regenerate the standard's reference page from the standard module, and the generated
+    tables of methodology.md beside it (polarity, outcome measures) from the methodology."""
+    from .docs_gen import refresh_methodology, standard_markdown
 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(standard_markdown(), encoding="utf-8")
     console.print(f"Reference page written to [bold]{out}[/bold]")
+    methodology = out.parent / "methodology.md"
+    if methodology.exists():
+        text = methodology.read_text(encoding="utf-8")
+        methodology.write_text(refresh_methodology(text), encoding="utf-8")
+        console.print(f"Generated tables of [bold]{methodology}[/bold] rewritten")
 
 
 def _write_report(result, path: Path, lang: str) -> None:  # noqa: ANN001

@@ -118,3 +118,52 @@ def standard_markdown() -> str:
         "",
     ]
     return "\n".join(out)
+
+
+# --- docs/methodology.md: the generated tables of "Change over time" ---------------------------
+
+POLARITY_START, POLARITY_END = "<!-- polarity:start -->", "<!-- polarity:end -->"
+OUTCOMES_START, OUTCOMES_END = "<!-- outcomes:start -->", "<!-- outcomes:end -->"
+_KIND_WORDS = {"higher": "higher is better", "lower": "lower is better",
+               "toward_zero": "nearer 0 is better, either way",
+               "toward_parity": "nearer 1.00 (parity) is better, either way, as a ratio",
+               "toward_census": "nearer the Census 2021 Wales share is better"}
+
+
+def polarity_markdown() -> str:
+    """The polarity table of docs/methodology.md, from `methodology.polarity.POLARITY`."""
+    from .methodology.polarity import ANY, POLARITY
+
+    out = ["| table | measure | where | which way is better | why |", "|---|---|---|---|---|"]
+    for p in POLARITY:
+        where = "every cell" if p.breakdown == ANY else f"`{p.breakdown}` = `{p.category}`"
+        out.append(f"| {p.table_id} | `{p.measure}` | {where} | {_KIND_WORDS[p.kind]} | "
+                   f"{_esc(p.why[0])} |")
+    return "\n".join(out)
+
+
+def outcomes_markdown() -> str:
+    """The outcome measures of each objective, from `methodology.objectives.OUTCOMES`."""
+    from .methodology.objectives import OBJECTIVES, outcomes_of
+    from .methodology.polarity import polarity_of
+
+    out = []
+    for obj in OBJECTIVES:
+        label = std.PARTNERSHIP_OBJECTIVE.label(obj, "en")
+        out += [f"**{obj}. {label}**", "", "| table | measure | breakdown | category | "
+                "which way is better |", "|---|---|---|---|---|"]
+        for o in outcomes_of(obj):
+            kind = polarity_of(*o.cell)
+            out.append(f"| {o.table_id} | `{o.measure}` | `{o.breakdown}` | `{o.category}` | "
+                       f"{_KIND_WORDS[kind] if kind else 'not applicable (no polarity)'} |")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+def refresh_methodology(text: str) -> str:
+    """docs/methodology.md with its generated tables replaced by the current ones."""
+    for start, end, body in ((POLARITY_START, POLARITY_END, polarity_markdown()),
+                             (OUTCOMES_START, OUTCOMES_END, outcomes_markdown())):
+        a, b = text.index(start) + len(start), text.index(end)
+        text = text[:a] + "\n" + body + "\n" + text[b:]
+    return text

@@ -244,3 +244,33 @@ def test_publishing_a_period_rewrites_its_series_and_the_later_ones(tmp_path):
                                           "male_vs_female")}), Q4, "median_hourly_gap")
     assert a["change_previous"] is None and a["change_previous_marker"] == "[c]"
     assert a["change_year"] == -4.9
+
+
+# --- docs/methodology.md ---------------------------------------------------------------------
+
+
+def test_methodology_page_shows_the_polarity_and_outcomes_and_its_examples():
+    from pathlib import Path
+
+    from sep_pipeline.docs_gen import refresh_methodology
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "methodology.md").read_text(
+        encoding="utf-8")
+    assert refresh_methodology(page) == page, "run `sep-pipeline docs` and commit the page"
+    flat = " ".join(page.split())
+    # the worked examples, recomputed
+    gap = ("P1", "median_hourly_gap", "sex", "male_vs_female")
+    likely = ("R1", "appointed_from_shortlisted", "ethnicity", "white_vs_ethnic_minority")
+    declared = ("D1", "pct_declared", "ethnicity", "all")
+    s = series_rows(frame([
+        fig(Q4_BEFORE, "A", *gap, 15.0), fig(Q3, "A", *gap, 12.3), fig(Q4, "A", *gap, 10.1),
+        fig(Q4_BEFORE, "A", *likely, 1.6), fig(Q4, "A", *likely, 1.25),
+        fig(Q4_BEFORE, "A", *declared, 70.0), fig(Q3, "A", *declared, marker="[c]"),
+        fig(Q4, "A", *declared, 80.0)]), [Q4])
+    g, r, d = (row(s, Q4, m) for m in ("median_hourly_gap", "appointed_from_shortlisted",
+                                      "pct_declared"))
+    assert f"**{g['change_previous']:+.1f} percentage points**".replace("-", "−") in flat
+    assert f"**{g['change_year']:+.1f} percentage points**".replace("-", "−") in flat
+    assert f"published as **{r['change_year']:.2f}**" in flat
+    assert f"is **`{d['change_previous_marker']}`** and has no direction" in flat
+    assert f"**{d['change_year']:+.1f} percentage points**, {d['direction_year']}" in flat
