@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -78,34 +79,36 @@ def periods_like(period: str, published: Sequence[str]) -> list[str]:
     return sorted(p for p in published if is_year(p) == is_year(period) and p <= period)
 
 
-def revision_markers(conn: sa.Connection, rows: pd.DataFrame) -> list[str]:
+def revision_markers(conn: sa.Connection, rows: pd.DataFrame) -> np.ndarray:
     """`[p]` beside every figure of a quarter not yet finalised, `[r]` beside a figure of a
     finalised quarter that the `revisions` log has changed, '' otherwise and for a year's
     figures: the status that stands beside each series value (METHODOLOGY.md, "Markers")."""
+    out = np.full(len(rows), "", dtype=object)
     if rows.empty:
-        return []
+        return out
     final = set(conn.execute(sa.select(warehouse.finalised_periods.c.period)).scalars().all())
+    period = rows["period"].to_numpy(dtype=object)
+    quarters = [p for p in pd.unique(period) if not is_year(p)]
+    out[np.isin(period, [p for p in quarters if p not in final])] = "[p]"
     r = warehouse.revisions
-    quarters = sorted({p for p in rows["period"].unique() if not is_year(p)})
-    revised = set() if not quarters else {tuple(x) for x in conn.execute(sa.select(
+    revised = [p for p in quarters if p in final]
+    logged = {tuple(x) for x in conn.execute(sa.select(
         r.c.period, r.c.body_code, r.c.table_id, r.c.measure, r.c.breakdown, r.c.category)
-        .where(r.c.period.in_(quarters))).all()}
-    out = []
-    for key in zip(*(rows[c].tolist() for c in ["period", *CELL]), strict=True):
-        period = key[0]
-        out.append("" if is_year(period) else "[p]" if period not in final
-                   else "[r]" if key in revised else "")
+        .where(r.c.period.in_(revised))).all()} if revised else set()
+    if logged:  # rare: only the rows of finalised quarters are looked at
+        at = np.flatnonzero(np.isin(period, revised))
+        keys = pd.MultiIndex.from_frame(rows.iloc[at][["period", *CELL]].astype(object))
+        out[at[keys.isin(list(logged))]] = "[r]"
     return out
 
 
 def pack_series(conn: sa.Connection, period: str) -> pd.DataFrame:
     """Every series row of the published periods of `period`'s kind up to it, with the
     `revision_marker` beside each value: what the pack's Trends and Outcomes sheets and
-    series.csv show."""
+    series.csv show (a missing value or marker read as NaN or None)."""
     periods = periods_like(period, published_periods(conn))
     parts = [warehouse.read_table(conn, "series", p) for p in periods]
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=SERIES_COLUMNS)
-    rows = rows[SERIES_COLUMNS].astype(object)
-    rows = rows.where(rows.notna(), None)
+    rows = rows[SERIES_COLUMNS]
     return rows.assign(revision_marker=revision_markers(conn, rows))

@@ -587,6 +587,8 @@ TEXT.update({  # change over time: the Trends and Outcomes sheets (pack/trends.p
         "llall wedi'i atal neu ar goll (mae ei farciwr yn ei le); gadewir ei gyfeiriad yn wag "
         "bryd hynny. Nodir ym methodoleg y bartneriaeth pa ffordd sy'n well ar gyfer pob mesur."),
     "outcome_measure": ("Outcome measure", "Mesur deilliant"),
+    "objective_actions": ("% of this objective's actions complete",
+                          "% o gamau'r amcan hwn wedi'u cwblhau"),
     "outcome_chart": ("{objective}: latest and a year earlier",
                       "{objective}: diweddaraf a blwyddyn ynghynt"),
     "latest": ("Latest", "Diweddaraf"),

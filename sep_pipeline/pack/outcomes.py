@@ -17,8 +17,10 @@ from ..methodology.series import compared_periods
 from ..methodology.tables import measure_places
 from . import labels as L
 from .trends import cell_label, headline_figures
-from .workbook import ChartSpec, PackData, _Writer, chart_layout, places
+from .workbook import WIDE_W, ChartSpec, PackData, _Writer, chart_layout, places
 from .xlsx import Sheet
+
+WIDE_CHARS = WIDE_W // 7 + 4  # characters of column width a wide chart spans (about)
 
 
 @dataclass
@@ -86,6 +88,11 @@ def outcome_charts(data: PackData, lang: str, body: str | None = None) -> list[C
 
 
 def _label(o: Outcome, lang: str) -> str:
+    """The measure, and the group or breakdown it is of (a total: the measure alone)."""
+    if o.table_id == "A1" and o.breakdown == "partnership_objective":
+        return L.text("objective_actions", lang)
+    if set(o.category.split("/")) == {"all"} and o.table_id != "D1":
+        return L.measure_label(o.measure, lang)
     return f"{L.measure_label(o.measure, lang)}: {cell_label(o.cell, lang)}"
 
 
@@ -98,7 +105,8 @@ def outcomes_sheet(w: _Writer, ws: Sheet, data: PackData, lang: str, contents: s
     """Write the Outcomes sheet; returns the number of charts."""
     unit = body or "ALL"
     year = compared_periods(data.period)[1]
-    widths = [58, 13, 13, 13, 20, 16] + ([13, 13, 16] if body else [])
+    widths = [60, 14, 14, 14, 20, 16] + ([14, 14, 16] if body else [])
+    widths += [max(0, WIDE_CHARS - sum(widths))]  # the wide charts inside the printed width
     for c, width in enumerate(widths):
         ws.set_column(c, c, width)
     last_col = len(widths) - 1

@@ -85,7 +85,8 @@ def headline_figures(data: PackData) -> dict[tuple, dict]:
         return cached[1]
     cells = pd.MultiIndex.from_tuples(sorted(TREND_CELLS | {o.cell for o in OUTCOMES}))
     at = pd.MultiIndex.from_frame(s[["table_id", "measure", "breakdown", "category"]])
-    rows = s[at.isin(cells)]
+    rows = s[at.isin(cells)].astype(object)
+    rows = rows.where(rows.notna(), None)  # NaN read from the warehouse: None, as computed
     found = {(r["period"], r["body_code"], r["table_id"], r["measure"], r["breakdown"],
               r["category"]): r for r in rows.to_dict("records")}
     _FOUND.clear()  # one pack at a time
@@ -111,12 +112,9 @@ def _nan(v: object) -> bool:
 
 def trend_periods(data: PackData) -> list[str]:
     """The periods the sheet draws: those of the pack's kind with series rows, up to its own."""
-    s = data.series
-    if s is None or s.empty:
-        return [data.period]
-    found = {p for p in s["period"].unique() if is_year(p) == is_year(data.period)
-             and p <= data.period}
-    return sorted(found | {data.period})
+    found = {k[0] for k in headline_figures(data)}
+    return sorted({p for p in found if is_year(p) == is_year(data.period)
+                   and p <= data.period} | {data.period})
 
 
 def trend_charts(data: PackData, lang: str, body: str | None = None) -> list[TrendChart]:
@@ -151,7 +149,7 @@ def trends_sheet(w: _Writer, ws: Sheet, data: PackData, lang: str, contents: str
                  body: str | None = None) -> int:
     """Write the Trends sheet; returns the number of charts."""
     charts = trend_charts(data, lang, body)
-    widths = [22] + [14] * 8
+    widths = [22] + [14] * 10  # two charts side by side fit inside the printed width
     for c, width in enumerate(widths):
         ws.set_column(c, c, width)
     last_col = len(widths) - 1
