@@ -461,7 +461,8 @@ def _figure_metadata(figs: publish.Figures, written: dict[str, int]) -> dict[str
     description="The quarter's published tables (`pay_gap`, `benchmark`, `benchmark_position`): "
     "pay gaps, quartiles and every benchmark table W1-F1 for each body, the partnership (ALL, "
     "from pooled records), the median and quartiles across bodies, with the standard rounding "
-    "and disclosure control.",
+    "and disclosure control; and `series`: each figure's change since the previous quarter and "
+    "a year earlier, with its direction of travel.",
 )
 def quarter_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
     period = _open_period(context.partition_key)
