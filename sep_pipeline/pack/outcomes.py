@@ -83,7 +83,8 @@ def outcome_charts(data: PackData, lang: str, body: str | None = None) -> list[C
         specs.append(ChartSpec(L.text("outcome_chart", lang,
                                       objective=L.code_label("partnership_objective", obj,
                                                              lang)),
-                               pd.DataFrame(columns, index=index), kind="bar", wide=True))
+                               pd.DataFrame(columns, index=index), kind="bar", wide=True,
+                               row_px=16 * len(columns)))  # every category's label shown
     return specs
 
 

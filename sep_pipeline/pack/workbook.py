@@ -271,6 +271,7 @@ class ChartSpec:
     lines: tuple[str, ...] = ()  # series drawn as lines over the bars
     wide: bool = False
     y_max: float | None = None
+    row_px: int = 20  # a bar chart's height per category (more for several series per category)
 
 
 def numbers(bench: pd.DataFrame, table_id: str) -> pd.DataFrame:
@@ -625,7 +626,7 @@ class _Writer:
 
 def chart_height(spec: ChartSpec) -> int:
     """Pixels: a bar chart grows with its categories so their labels stay legible."""
-    return max(CHART_H, 110 + 20 * len(spec.data)) if spec.kind == "bar" else CHART_H
+    return max(CHART_H, 110 + spec.row_px * len(spec.data)) if spec.kind == "bar" else CHART_H
 
 
 def chart_layout(specs: Sequence[ChartSpec], top: int) -> tuple[list[tuple[int, int]], int]:
