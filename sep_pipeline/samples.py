@@ -215,7 +215,8 @@ BODIES: tuple[Body, ...] = (
         ref_format="BM-{n:06d}", ref_start=200000,
         style=Style(headers="name", variation=0.04),
         summary="Headers are the standard's field names. More ethnically diverse workforce; a "
-                "few bonuses. Sexual orientation is Not known for over 20% of staff (warning). "
+                "few bonuses. Sexual orientation is Not known for over 20% of staff in 2024-25 "
+                "(warning), under it from 2025-26 as staff update their records. "
                 "Market supplements for senior roles held mostly by men: its gender pay gap "
                 "widens.",
     ),
