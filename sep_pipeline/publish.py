@@ -223,7 +223,8 @@ def write_figures(conn: sa.Connection, period: str, figs: Figures,
     if units is not None and warehouse.published_stamp(conn, period) != based_on:
         written = write(None)
     warehouse.stamp_published(conn, period)
-    refresh_series(conn, period)  # its change over time, and that of the periods compared with it
+    # its change over time, and that of the periods compared with it
+    refresh_series(conn, period, figs.benchmark)
     return written
 
 

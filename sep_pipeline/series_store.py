@@ -36,15 +36,17 @@ def _later(period: str) -> list[str]:
     return [nxt.label, Period(p.year + 1, p.quarter).label]
 
 
-def refresh_series(conn: sa.Connection, period: str) -> int:
+def refresh_series(conn: sa.Connection, period: str, current: pd.DataFrame | None = None
+                   ) -> int:
     """Rewrite the series rows of `period` and of the published periods compared with it (call
-    inside the transaction that wrote `period`'s figures, after it stamped them). Returns the
-    rows written."""
+    inside the transaction that wrote `period`'s figures, after it stamped them). `current`:
+    `period`'s benchmark rows just written (not read back). Returns the rows written."""
     published = set(published_periods(conn)) | {period}
     targets = [period, *(p for p in _later(period) if p in published)]
     needed = sorted({p for t in targets for p in (t, *compared_periods(t))
                      if p is not None and p in published})
-    bench = pd.concat([warehouse.read_table(conn, "benchmark", p) for p in needed],
+    bench = pd.concat([current.assign(period=period) if current is not None and p == period
+                       else warehouse.read_table(conn, "benchmark", p) for p in needed],
                       ignore_index=True)
     rows = series_rows(bench, targets, published) if len(bench) else \
         pd.DataFrame(columns=SERIES_COLUMNS)
