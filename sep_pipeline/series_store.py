@@ -82,25 +82,23 @@ def periods_like(period: str, published: Sequence[str]) -> list[str]:
 
 
 def revision_markers(conn: sa.Connection, rows: pd.DataFrame) -> np.ndarray:
-    """`[p]` beside every figure of a quarter not yet finalised, `[r]` beside a figure of a
-    finalised quarter that the `revisions` log has changed, '' otherwise and for a year's
-    figures: the status that stands beside each series value (METHODOLOGY.md, "Markers")."""
+    """The `revision_marker` beside each series value, period by period as the pack marks its
+    own figures (`revisions.pack_state`, `revisions.revision_markers`): `[p]` for a quarter not
+    yet finalised, `[r]` for a figure of a finalised quarter the revisions log has changed,
+    '' otherwise and for a year's figures."""
+    from .revisions import pack_state
+    from .revisions import revision_markers as markers_of
+
     out = np.full(len(rows), "", dtype=object)
     if rows.empty:
         return out
-    final = set(conn.execute(sa.select(warehouse.finalised_periods.c.period)).scalars().all())
     period = rows["period"].to_numpy(dtype=object)
-    quarters = [p for p in pd.unique(period) if not is_year(p)]
-    out[np.isin(period, [p for p in quarters if p not in final])] = "[p]"
-    r = warehouse.revisions
-    revised = [p for p in quarters if p in final]
-    logged = {tuple(x) for x in conn.execute(sa.select(
-        r.c.period, r.c.body_code, r.c.table_id, r.c.measure, r.c.breakdown, r.c.category)
-        .where(r.c.period.in_(revised))).all()} if revised else set()
-    if logged:  # rare: only the rows of finalised quarters are looked at
-        at = np.flatnonzero(np.isin(period, revised))
-        keys = pd.MultiIndex.from_frame(rows.iloc[at][["period", *CELL]].astype(object))
-        out[at[keys.isin(list(logged))]] = "[r]"
+    for p in pd.unique(period):
+        state = pack_state(conn, p)
+        if state.revisions is None:  # a year: no status of its own
+            continue
+        at = np.flatnonzero(period == p)
+        out[at] = markers_of(rows.iloc[at], state.provisional, state.revised)
     return out
 
 

@@ -274,3 +274,31 @@ def test_methodology_page_shows_the_polarity_and_outcomes_and_its_examples():
     assert f"published as **{r['change_year']:.2f}**" in flat
     assert f"is **`{d['change_previous_marker']}`** and has no direction" in flat
     assert f"**{d['change_year']:+.1f} percentage points**, {d['direction_year']}" in flat
+
+
+def test_pack_series_marks_provisional_and_revised_figures(tmp_path):
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from sep_pipeline import warehouse
+    from sep_pipeline.publish import write_figures
+    from sep_pipeline.series_store import pack_series
+
+    engine = warehouse.create_all(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    for period, gap in ((Q3, 12.3), (Q4, 10.1)):
+        with engine.begin() as conn:
+            write_figures(conn, period, _figures(period, gap))
+    now = datetime.now(UTC)
+    with engine.begin() as conn:  # Q3 final, and ALL's gap revised after
+        conn.execute(sa.insert(warehouse.finalised_periods).values(
+            period=Q3, finalised_at=now, finalised_by="command"))
+        conn.execute(sa.insert(warehouse.revisions).values(
+            period=Q3, table_id="P1", body_code="ALL", breakdown="sex",
+            category="male_vs_female", measure="median_hourly_gap", old_value=12.0,
+            new_value=12.3, revised_at=now))
+    with engine.connect() as conn:
+        s = pack_series(conn, Q4)
+    keys = zip(s["period"], s["body_code"], strict=True)
+    marks = dict(zip(keys, s["revision_marker"], strict=True))
+    assert marks == {(Q3, "A"): "", (Q3, "ALL"): "[r]", (Q4, "A"): "[p]", (Q4, "ALL"): "[p]"}
