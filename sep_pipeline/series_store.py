@@ -10,6 +10,7 @@ when they are published. In the usual round only the latest quarter's rows are w
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -53,8 +54,32 @@ def refresh_series(conn: sa.Connection, period: str, current: pd.DataFrame | Non
     written = 0
     for t in targets:
         part = rows[rows["period"] == t]
+        if t != period and not _same(warehouse.read_table(conn, "series", t), part):
+            _pack_out_of_date(conn, t)
         written += warehouse.replace_period(conn, warehouse.series, t, part)
     return written
+
+
+def _rows(df: pd.DataFrame) -> list[tuple]:
+    df = df[SERIES_COLUMNS].astype(object)
+    df = df.where(df.notna(), None).sort_values(CELL, kind="stable")
+    return list(map(tuple, df.to_numpy().tolist()))
+
+
+def _same(old: pd.DataFrame, new: pd.DataFrame) -> bool:
+    return len(old) == len(new) and _rows(old) == _rows(new)
+
+
+def _pack_out_of_date(conn: sa.Connection, period: str) -> None:
+    """A later period's changes moved (an earlier period it is compared with was published
+    again): its pack, which shows them, is out of date; its figures are not (if they were
+    current they stay so), so the next run rewrites only its pack."""
+    p = warehouse.publications
+    conn.execute(sa.update(p).where(p.c.period == period).values(
+        version=p.c.version + 1,
+        figures_version=sa.case((p.c.figures_version == p.c.version, p.c.version + 1),
+                                else_=p.c.figures_version),
+        changed_at=datetime.now(UTC)))
 
 
 def read_series(conn: sa.Connection, periods: Sequence[str],

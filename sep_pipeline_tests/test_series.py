@@ -223,6 +223,10 @@ def _figures(period: str, gap: float, marker: str | None = None):
 
 
 def test_publishing_a_period_rewrites_its_series_and_the_later_ones(tmp_path):
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
     from sep_pipeline import warehouse
     from sep_pipeline.publish import write_figures
     from sep_pipeline.series_store import read_series
@@ -237,13 +241,25 @@ def test_publishing_a_period_rewrites_its_series_and_the_later_ones(tmp_path):
     a = row(s, Q4, "median_hourly_gap")
     assert (a["change_previous"], a["change_year"]) == (-2.2, -4.9)
     assert row(s, Q3, "median_hourly_gap")["change_previous_marker"] == "[x]"
+    pubs = warehouse.publications
+    with engine.begin() as conn:  # every pack up to date
+        for period in (Q4_BEFORE, Q3, Q4):
+            conn.execute(sa.insert(pubs).values(period=period, version=1, figures_version=1,
+                                                pack_version=1, changed_at=datetime.now(UTC)))
+    with engine.begin() as conn:  # Q3 again, the same: nothing later moves
+        write_figures(conn, Q3, _figures(Q3, 12.3))
+    with engine.connect() as conn:
+        assert warehouse.out_of_date(conn) == []
     with engine.begin() as conn:  # Q3 revised: Q4's change since it follows
         write_figures(conn, Q3, _figures(Q3, 0, "[c]"))
     with engine.connect() as conn:
         a = row(read_series(conn, [Q4], {("P1", "median_hourly_gap", "sex",
                                           "male_vs_female")}), Q4, "median_hourly_gap")
+        # Q4's pack shows that change: out of date, its figures still current
+        stale = warehouse.out_of_date(conn)
     assert a["change_previous"] is None and a["change_previous_marker"] == "[c]"
     assert a["change_year"] == -4.9
+    assert [(s.period, s.figures_current, s.current) for s in stale] == [(Q4, True, False)]
 
 
 # --- docs/methodology.md ---------------------------------------------------------------------
