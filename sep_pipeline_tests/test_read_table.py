@@ -123,7 +123,7 @@ def test_read_table_is_read_sql_for_every_table(backend, request, monkeypatch):
         assert rows[table, None] > 0, table
         assert rows.get((table, NO_SUCH_PERIOD), 0) == 0
     assert set(fallbacks) == {"submissions", "published_figures", "publications", "receipts",
-                              "pseudonym_key"}
+                              "pseudonym_key", "finalised_periods", "revisions"}
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
