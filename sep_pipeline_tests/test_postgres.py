@@ -51,7 +51,9 @@ def _published(url: str) -> dict[str, pd.DataFrame]:
         for name, keys in (("benchmark", ["period", "body_code", "table_id", "measure",
                                           "breakdown", "category"]),
                            ("pay_gap", ["period", "body_code", "characteristic",
-                                        "comparison_group", "metric"])):
+                                        "comparison_group", "metric"]),
+                           ("series", ["period", "body_code", "table_id", "measure",
+                                       "breakdown", "category"])):
             df = warehouse.read_table(conn, name)
             out[name] = df.sort_values(keys).reset_index(drop=True)
     return out
@@ -73,7 +75,7 @@ def test_same_published_tables_on_postgres_as_on_sqlite(pg_url, tmp_path, monkey
         got = run_pending()
         assert {r.status for r in got} == {"accepted"}
         results[name] = _published(cfg.warehouse_url)
-    for table in ("benchmark", "pay_gap"):
+    for table in ("benchmark", "pay_gap", "series"):
         lite, pg = results["sqlite"][table], results["postgres"][table]
         assert len(lite) > 100
         pd.testing.assert_frame_equal(lite, pg, check_dtype=False)
