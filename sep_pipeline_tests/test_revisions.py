@@ -11,7 +11,6 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
-import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 from typer.testing import CliRunner
@@ -25,7 +24,6 @@ from sep_pipeline.pack.labels import TEXT
 from sep_pipeline.periods import Period
 from sep_pipeline.runner import run_pending
 from sep_pipeline_tests.isolation import isolate
-from sep_pipeline_tests.postgres import throwaway_database
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data_raw"
 Q1 = "2025-26 Q1"
@@ -59,16 +57,6 @@ def test_changes_by_hand():
     keys = {("P1", "ALL", "sex", "male_vs_female", "mean_hourly_gap")}
     assert revisions.revision_markers(after, False, keys).tolist() == ["", "[r]", "", "", ""]
     assert revisions.revision_markers(after, True, keys).tolist() == ["[p]"] * 5
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_env(request, tmp_path, monkeypatch):
-    if request.param == "sqlite":
-        yield isolate(monkeypatch, tmp_path)
-        return
-    with throwaway_database() as url:
-        yield isolate(monkeypatch, tmp_path, url, key="test-key")
-        warehouse.engine(url).dispose()
 
 
 def drop(cfg, body: str, name: str | None = None, raise_pay: float = 0.0) -> Path:
@@ -145,8 +133,15 @@ def finalise_by_command(cfg) -> None:
     assert "by command" in again.output
 
 
-def test_finalise_then_a_late_resubmission_is_logged_and_marked(any_env, monkeypatch):
-    cfg = any_env
+def test_finalise_then_a_late_resubmission_is_logged_and_marked(tmp_path, monkeypatch):
+    """SQLite, finalised by the command (test_revisions_postgres: PostgreSQL, by the schedule,
+    a file of its own so the two run side by side)."""
+    round_trip(isolate(monkeypatch, tmp_path), monkeypatch)
+
+
+def round_trip(cfg, monkeypatch) -> None:
+    """Two bodies' returns published (provisional), the quarter finalised, then a corrected
+    return: what is logged, and what the pack shows before and after."""
     drop(cfg, "CLCT")
     drop(cfg, "MGNPA")
     assert {r.status for r in run_pending()} == {"accepted"}
