@@ -210,6 +210,11 @@ def round_trip(cfg, monkeypatch) -> None:
         wb = workbook(cfg, lang)
         heading = [c.value for c in wb["P1"]["A"][:8] if isinstance(c.value, str)]
         assert any(h.startswith("[r] ") and "MGNPA" in h for h in heading)
+        # Each revised figure shows [r] beside it in its cell, the cell still its number.
+        shown_r = [c.value for r in wb["P1"].iter_rows() for c in r
+                   if '" [r]"' in (c.number_format or "")]
+        p1_new = logged[(logged["table_id"] == "P1") & logged["new_value"].notna()]
+        assert sorted(shown_r) == sorted(p1_new["new_value"].tolist())
         ws = wb[TEXT["revisions"][cy]]
         rows = list(ws.iter_rows(values_only=True))
         header = next(i for i, r in enumerate(rows) if r[0] == TEXT["table"][cy])

@@ -6,6 +6,7 @@ language. The tidy CSV's `revision_marker` column is `revisions.revision_markers
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -46,6 +47,34 @@ def table_status_lines(data: PackData, table_id: str, lang: str) -> list[str]:
     n = len(mine.drop_duplicates(["body_code", "breakdown", "category", "measure"]))
     return [L.text("table_revised", lang, n=n,
                    bodies=", ".join(dict.fromkeys(mine["body_code"].tolist())))]
+
+
+def revised_in(data: PackData, table_id: str) -> set[tuple[str, str, str, str]]:
+    """(body_code, breakdown, category, measure) of the table's figures marked [r]."""
+    return {k[1:] for k in data.state.revised if k[0] == table_id}
+
+
+def revised_cells(panel, block, columns: Sequence[str],  # noqa: ANN001 - workbook's Panel, Block
+                  revised: Collection[tuple]) -> set[tuple[int, int]]:
+    """(row, column) of a block's cells, `columns` of its panel, whose figure is in `revised`
+    (`revised_in`)."""
+    if not revised:
+        return set()
+    out = set()
+    for j, c in enumerate(columns):
+        if block.measure is None:  # the columns are measures; the panel has one category
+            measure, category = c, panel.category
+        else:
+            measure, category = block.measure, c if panel.prefix is None else f"{panel.prefix}/{c}"
+        out |= {(i, j) for i, code in enumerate(block.index)
+                if (code, panel.breakdown, category, measure) in revised}
+    return out
+
+
+def revised_format(num_format: str) -> str:
+    """An Excel number format showing [r] beside the figure (text too: a revised [c]), the
+    cell's value still the number."""
+    return f'{num_format}" [r]";-{num_format}" [r]";{num_format}" [r]";@" [r]"'
 
 
 def _label(f, *args: str) -> str:  # noqa: ANN001 - a labels function

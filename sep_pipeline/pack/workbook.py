@@ -20,7 +20,7 @@ stored as a string (`put_column` or `write_string`), in a workbook opened with
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
@@ -40,7 +40,14 @@ from ..methodology.tables import EVENT_TABLES, TABLE_IDS, measure_places
 from ..revisions import PackState, pack_state
 from ..series_store import pack_series
 from . import labels as L
-from .revisions_sheet import revisions_sheet, status_lines, table_status_lines
+from .revisions_sheet import (
+    revised_cells,
+    revised_format,
+    revised_in,
+    revisions_sheet,
+    status_lines,
+    table_status_lines,
+)
 from .xlsx import Sheet, paused_gc, workbook
 
 SPREAD = ("MEDIAN", "LQ", "UQ")
@@ -458,7 +465,7 @@ class _Writer:
                             "border_color": "#9BB7D4", "text_wrap": True, "valign": "top"})
         self.link = f({"font_color": "blue", "underline": 1})
         self.center = f({"align": "center", "border": 1, "border_color": "#D9D9D9"})
-        self._cells: dict[tuple[str, int], Format] = {}
+        self._cells: dict[tuple[str, int, bool], Format] = {}
         self._labels: dict[str, Format] = {}
         self.row_labels = _RowLabels(lang)
         self.heights: dict[str, dict[int, float]] = {}  # sheet -> row -> points, for page breaks
@@ -470,12 +477,13 @@ class _Writer:
     _KIND = {"body": {}, "ALL": {"bold": True, "bg_color": "#EAF1FA"},
              "spread": {"italic": True, "bg_color": "#F2F2F2", "font_color": "#404040"}}
 
-    def cell(self, kind: str, place: int) -> Format:
-        if (kind, place) not in self._cells:
-            self._cells[kind, place] = self.wb.add_format({
-                **self._KIND[kind], "num_format": _NUM[place], "align": "right",
-                "border": 1, "border_color": "#D9D9D9"})
-        return self._cells[kind, place]
+    def cell(self, kind: str, place: int, revised: bool = False) -> Format:
+        """A figure's format; `revised`: shown with [r] beside it, the cell still a number."""
+        if (kind, place, revised) not in self._cells:
+            self._cells[kind, place, revised] = self.wb.add_format({
+                **self._KIND[kind], "align": "right", "border": 1, "border_color": "#D9D9D9",
+                "num_format": revised_format(_NUM[place]) if revised else _NUM[place]})
+        return self._cells[kind, place, revised]
 
     def label(self, kind: str) -> Format:
         if kind not in self._labels:
@@ -542,21 +550,26 @@ class _Writer:
 
     def grid(self, ws: Sheet, row: int, index: Sequence[str],
              columns: Sequence[Sequence[object]], fmt_places: Sequence[int], lang: str,
-             cache: dict[object, dict] | None = None) -> int:
+             cache: dict[object, dict] | None = None,
+             revised: Collection[tuple[int, int]] = ()) -> int:
         """Rows of one block (`index`: their codes; `columns`: each column's cells), written a
         run of rows of one kind at a time, labels first; `cache`: kept by the caller for these
-        cells, so the other language's workbook reuses their XML (`Sheet.put_grid`)."""
+        cells, so the other language's workbook reuses their XML (`Sheet.put_grid`); `revised`:
+        the (row, column) of figures shown [r] (each of their rows a run of its own)."""
         kinds = ["ALL" if c == "ALL" else "spread" if c in SPREAD else "body" for c in index]
+        flagged = {i: {j for r, j in revised if r == i} for i, _ in revised}
         row_labels = self.row_labels if lang == self.lang else _RowLabels(lang)
         start = 0
         while start < len(kinds):
-            end = start
-            while end < len(kinds) and kinds[end] == kinds[start]:
+            end = start + 1
+            while (end < len(kinds) and kinds[end] == kinds[start] and end not in flagged
+                   and start not in flagged):
                 end += 1
             labels = list(map(row_labels.__getitem__, index[start:end]))
+            marked = flagged.get(start, set())
             ws.put_grid(row + start, 0, [labels, *(col[start:end] for col in columns)],
-                        [self.label(kinds[start]), *(self.cell(kinds[start], p)
-                                                     for p in fmt_places)],
+                        [self.label(kinds[start]), *(self.cell(kinds[start], p, j in marked)
+                                                     for j, p in enumerate(fmt_places))],
                         None if cache is None else cache.setdefault((start, *labels), {}))
             start = end
         return row + len(kinds)
@@ -857,15 +870,16 @@ def _table_sheet(w: _Writer, ws: Sheet, data: PackData, panels: list[Panel], tab
     if specs:
         row += 1
     units: list[list[int]] = []
+    revised = revised_in(data, table_id)
     for panel in panels:
-        row = _panel(w, ws, row, panel, table_id, lang, units)
+        row = _panel(w, ws, row, panel, table_id, lang, units, revised)
     row = w.charts(ws, specs, anchors, row + 1)
     ws.freeze_panes(0, 1)
     w.page(ws, row, last_col, units, widths)
 
 
 def _panel(w: _Writer, ws: Sheet, row: int, panel: Panel, table_id: str, lang: str,
-           units: list[list[int]]) -> int:
+           units: list[list[int]], revised: Collection[tuple] = ()) -> int:
     """Write one panel (in chunks of MAX_COLS columns); each chunk is a unit for page breaks,
     its measure blocks the places it may break when taller than a page."""
     title = panel_title(panel, panel.category, lang)
@@ -889,7 +903,8 @@ def _panel(w: _Writer, ws: Sheet, row: int, panel: Panel, table_id: str, lang: s
                 row += 1
             fmt = [places(table_id, m if by_measure else block.measure or "") for m in cols]
             row = w.grid(ws, row, block.index, block.column_cells[start:start + len(cols)],
-                         fmt, lang, block.xml.setdefault(start, {}))
+                         fmt, lang, block.xml.setdefault(start, {}),
+                         revised_cells(panel, block, cols, revised))
         row += 1
         units.append([*unit, row])
     return row
