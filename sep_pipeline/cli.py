@@ -300,7 +300,23 @@ def status(
                       str(r.submissions), r.last_received)
     console.print(table)
     console.print(closing_line(df, p))
+    console.print(_or_fail(cfg, "sep-pipeline status", lambda: _finality(cfg, p)))
     _print_not_taken(cfg)
+
+
+def _finality(cfg, period) -> str:  # noqa: ANN001
+    """Whether a quarter's figures are provisional or final (and revised since)."""
+    from .revisions import finalisation, revisions_of
+    from .warehouse import create_all
+
+    with create_all(cfg.warehouse_url).connect() as conn:
+        state = finalisation(conn, period.label)
+        revised = len(revisions_of(conn, period.label)) if state is not None else 0
+    if state is None:
+        return (f"Figures: provisional \\[p] until finalised (sep-pipeline finalise --period "
+                f"'{period.label}').")
+    return (f"Figures: final since {state.finalised_at:%d/%m/%Y %H:%M} UTC (by "
+            f"{state.finalised_by}); {revised} figure(s) revised since.")
 
 
 def _print_not_taken(cfg) -> None:  # noqa: ANN001

@@ -122,8 +122,10 @@ def finalise_by_schedule(cfg, monkeypatch) -> None:
 
 
 def finalise_by_command(cfg) -> None:
-    """`sep-pipeline finalise`, twice: the second time nothing changes."""
+    """`sep-pipeline finalise`, twice: the second time nothing changes; `status` says which."""
     cli = CliRunner()
+    status = cli.invoke(app, ["status", "--period", Q1], env={"COLUMNS": "250"})
+    assert "Figures: provisional [p] until finalised" in status.output, status.output
     result = cli.invoke(app, ["finalise", "--period", Q1], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     assert f"{Q1} finalised" in result.output and "2 of 6 expected bodies" in result.output
@@ -131,6 +133,8 @@ def finalise_by_command(cfg) -> None:
     again = cli.invoke(app, ["finalise", "--period", Q1], env={"COLUMNS": "250"})
     assert again.exit_code == 0 and "already final" in again.output, again.output
     assert "by command" in again.output
+    status = cli.invoke(app, ["status", "--period", Q1], env={"COLUMNS": "250"})
+    assert "Figures: final since" in status.output and "0 figure(s) revised" in status.output
 
 
 def test_finalise_then_a_late_resubmission_is_logged_and_marked(tmp_path, monkeypatch):
