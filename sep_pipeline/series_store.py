@@ -17,7 +17,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from . import warehouse
+from .methodology.rounding import ALL
 from .methodology.series import CELL, SERIES_COLUMNS, compared_periods, is_year, series_rows
+from .methodology.tables import TABLE_IDS, lookup
 from .periods import Period
 
 
@@ -97,8 +99,20 @@ def read_series(conn: sa.Connection, periods: Sequence[str],
         wanted = pd.MultiIndex.from_tuples(list(cells))
         at = pd.MultiIndex.from_frame(df[["table_id", "measure", "breakdown", "category"]])
         df = df[at.isin(wanted)]
-    df = df.astype(object).where(df.notna(), None)
-    return df.sort_values(["period", *CELL], kind="stable").reset_index(drop=True)
+    return in_series_order(df.astype(object).where(df.notna(), None))
+
+
+def in_series_order(rows: pd.DataFrame) -> pd.DataFrame:
+    """Series rows in one order, whatever order the warehouse gives them in (PostgreSQL keeps
+    none, and a period's rows rewritten fill the space others freed): by period, the bodies by
+    code then ALL, the tables as numbered, then measure, breakdown and category."""
+    bodies = sorted(set(rows["body_code"]) - {ALL})
+    rank = {**{b: i for i, b in enumerate(bodies)}, ALL: len(bodies)}
+    keyed = rows.assign(_body=lookup(rows["body_code"], rank),
+                        _table=lookup(rows["table_id"], {t: i for i, t in enumerate(TABLE_IDS)}))
+    keyed = keyed.sort_values(["period", "_body", "_table", "measure", "breakdown", "category"],
+                              kind="stable")
+    return keyed.drop(columns=["_body", "_table"]).reset_index(drop=True)
 
 
 def periods_like(period: str, published: Sequence[str]) -> list[str]:
@@ -135,5 +149,5 @@ def pack_series(conn: sa.Connection, period: str) -> pd.DataFrame:
     parts = [warehouse.read_table(conn, "series", p) for p in periods]
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=SERIES_COLUMNS)
-    rows = rows[SERIES_COLUMNS]
+    rows = in_series_order(rows[SERIES_COLUMNS])
     return rows.assign(revision_marker=revision_markers(conn, rows))

@@ -318,3 +318,29 @@ def test_pack_series_marks_provisional_and_revised_figures(tmp_path):
     keys = zip(s["period"], s["body_code"], strict=True)
     marks = dict(zip(keys, s["revision_marker"], strict=True))
     assert marks == {(Q3, "A"): "", (Q3, "ALL"): "[r]", (Q4, "A"): "[p]", (Q4, "ALL"): "[p]"}
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_series_rows_come_in_one_order_whatever_order_the_warehouse_gives(random):
+    """PostgreSQL returns rows in no set order, and a period's rows rewritten fill the space
+    others freed: series.csv was once written in another order after a resumed run."""
+    from sep_pipeline.series_store import in_series_order
+
+    rows = frame([fig(p, b, t, m, "sex", c, 1.0)
+                  for p in ("2025-26 Q1", "2024-25 Q4")
+                  for b in ("ALL", "CLCT", "AAFRS")
+                  for t in ("W10", "W2", "P1")
+                  for m in ("headcount", "fte")
+                  for c in ("male", "female")])
+    order = list(range(len(rows)))
+    random.shuffle(order)
+    got = in_series_order(rows.iloc[order].reset_index(drop=True))
+    assert got.equals(in_series_order(rows))
+    keys = list(zip(got["period"], got["body_code"], got["table_id"], got["measure"],
+                    got["category"], strict=True))
+    assert keys[0] == ("2024-25 Q4", "AAFRS", "W2", "fte", "female")
+    assert keys[-1] == ("2025-26 Q1", "ALL", "P1", "headcount", "male")
+    # the bodies by code then ALL; the tables as numbered (W2 before W10)
+    assert [k[1] for k in keys[::12]] == ["AAFRS", "CLCT", "ALL"] * 2
+    assert [k[2] for k in keys[:12:4]] == ["W2", "W10", "P1"]
