@@ -230,6 +230,29 @@ def round_trip(cfg, monkeypatch) -> None:
             (r.table_id, r.body_code, None if pd.isna(r.old_value) else r.old_value,
              None if pd.isna(r.new_value) else r.new_value) for r in logged.itertuples()]
         assert all("MGNPA_2025-26_Q1_corrected.xlsx" in r[-1] for r in body)
+    # The body's own workbook marks the same figures [r]: its own, the partnership's and the
+    # spread's beside them.
+    from sep_pipeline.pack.body_pack import write_body_pack
+    from sep_pipeline.pack.workbook import SPREAD, load_pack_data
+
+    with engine.connect() as conn:
+        data = load_pack_data(conn, Q1)
+    for lang in ("en", "cy"):
+        ws = load_workbook(write_body_pack(data, "MGNPA", cfg.outputs_dir / f"b_{lang}.xlsx",
+                                           lang))["P1"]
+        heading = [c.value for c in ws["A"][:8] if isinstance(c.value, str)]
+        assert any(h.startswith("[r] ") and "MGNPA" in h for h in heading)
+        marked = [c.value for r in ws.iter_rows() for c in r
+                  if '" [r]"' in (c.number_format or "")]
+        mine = logged[(logged["table_id"] == "P1") & logged["body_code"].isin(["MGNPA", "ALL"])]
+        assert sorted(marked) == sorted(mine["new_value"].tolist())
+        # The spread's revised figures are not shown here: with two bodies this workbook shows
+        # [c] of its own in their place, and that [c] was not revised.
+        spread = logged[(logged["table_id"] == "P1") & logged["body_code"].isin(SPREAD)]
+        assert len(spread) and not [c for r in ws.iter_rows() for c in r[4:7]
+                                    if '" [r]"' in (c.number_format or "")]
+        assert not [c.value for r in ws.iter_rows() for c in r[4:7]
+                    if isinstance(c.value, int | float)]
     # Publishing again with nothing changed logs nothing.
     publish.publish_quarter(engine, Q1, store_dir(cfg.data_dir))
     with engine.connect() as conn:

@@ -23,7 +23,7 @@ from ..methodology.rounding import C
 from ..methodology.tables import EVENT_TABLES, TABLE_IDS
 from . import labels as L
 from .outcomes import outcomes_sheet
-from .revisions_sheet import status_lines
+from .revisions_sheet import revised_in, status_lines, table_status_lines
 from .trends import trends_sheet
 from .workbook import (
     SPREAD,
@@ -215,7 +215,7 @@ def write_body_pack(data: PackData, body: str, path: Path, lang: str = "en",
         trends_sheet(w, w.sheet(L.text("trends", lang)), data, lang, cover.name, body)
         outcomes_sheet(w, w.sheet(L.text("outcomes", lang)), data, lang, cover.name, body)
         for t in tables:
-            _table_sheet(w, w.sheet(t), rows, body, t, data.period, lang, cover.name)
+            _table_sheet(w, w.sheet(t), rows, body, t, data, lang, cover.name)
     return path
 
 
@@ -252,7 +252,10 @@ def _cover(w: _Writer, ws: Sheet, period: str, body: str, title: str,
 
 
 def _table_sheet(w: _Writer, ws: Sheet, b: BodyRows, body: str, table_id: str,
-                 period: str, lang: str, contents: str) -> None:
+                 data: PackData, lang: str, contents: str) -> None:
+    """One table: the body's figures beside the partnership's and the spread's, [p] or [r] as
+    in the partnership's workbook (`revisions_sheet`)."""
+    period = data.period
     widths = [40, 54, 12, 12, 12, 12, 12, 16]
     for c, width in enumerate(widths):
         ws.set_column(c, c, width)
@@ -260,7 +263,8 @@ def _table_sheet(w: _Writer, ws: Sheet, b: BodyRows, body: str, table_id: str,
     lines = [f"{L.text('period', lang)}: {L.period_label(period, lang)}. "
              f"{L.period_text(period, table_id not in EVENT_TABLES, lang)}.",
              f"{L.text('notes', lang)}: {L.table_note(table_id, lang)}",
-             f"{L.text('markers', lang)}: {L.marker_key(lang)}"]
+             f"{L.text('markers', lang)}: {L.marker_key(lang)}",
+             *table_status_lines(data, table_id, lang)]
     row = w.heading(ws, f"{table_id}: {L.table_title(table_id, lang)} — {body}", lines,
                     last_col, contents, chars=sum(widths))
     specs = _chart_specs(b, body, table_id, lang)
@@ -277,6 +281,7 @@ def _table_sheet(w: _Writer, ws: Sheet, b: BodyRows, body: str, table_id: str,
     breakdowns, categories, positions = cols["breakdown"], cols["category"], cols["position"]
     named = {p: L.position_label(p, lang) for p in L.POSITION_LABELS}  # else as it is ([c])
     units: list[list[int]] = []
+    revised = revised_in(data, table_id)
     for measure, first, end in b.runs[table_id]:
         unit = [header if not units else row]  # the heads stay with the first measure
         ws.write_string(row, 0, L.measure_label(measure, lang), w.measure)
@@ -292,6 +297,14 @@ def _table_sheet(w: _Writer, ws: Sheet, b: BodyRows, body: str, table_id: str,
         # The body's own figure stands out; the partnership's and the spread's beside it.
         for c, (col, kind) in enumerate(zip(["value", *SUMMARY], _KINDS, strict=True), start=2):
             ws.put_column(row, c, cols[col][first:end], w.cell(kind, p))
+            code = body if col == "value" else col
+            for i in range(first, end) if revised else ():  # written again, [r] beside it
+                # (a spread's [c] here may be this workbook's own, where too few bodies have
+                # the figure: not the published one that was revised)
+                shown = cols[col][i]
+                if (code, breakdowns[i], categories[i], measure) in revised and not (
+                        col in SPREAD and isinstance(shown, str)):
+                    ws.put_column(row + i - first, c, [shown], w.cell(kind, p, True))
         ws.put_column(row, last_col, [named.get(v, v) for v in positions[first:end]],
                       w.center)  # our own labels (or [c]): never partner text
         row += end - first
