@@ -106,13 +106,13 @@ def in_series_order(rows: pd.DataFrame) -> pd.DataFrame:
     """Series rows in one order, whatever order the warehouse gives them in (PostgreSQL keeps
     none, and a period's rows rewritten fill the space others freed): by period, the bodies by
     code then ALL, the tables as numbered, then measure, breakdown and category."""
-    bodies = sorted(set(rows["body_code"]) - {ALL})
+    bodies = sorted(set(rows["body_code"].unique()) - {ALL})
     rank = {**{b: i for i, b in enumerate(bodies)}, ALL: len(bodies)}
-    keyed = rows.assign(_body=lookup(rows["body_code"], rank),
-                        _table=lookup(rows["table_id"], {t: i for i, t in enumerate(TABLE_IDS)}))
-    keyed = keyed.sort_values(["period", "_body", "_table", "measure", "breakdown", "category"],
-                              kind="stable")
-    return keyed.drop(columns=["_body", "_table"]).reset_index(drop=True)
+    keys = [pd.factorize(rows[c].to_numpy(dtype=object), sort=True)[0]
+            for c in ("category", "breakdown", "measure")]
+    keys += [lookup(rows["table_id"], {t: i for i, t in enumerate(TABLE_IDS)}),
+             lookup(rows["body_code"], rank), pd.factorize(rows["period"], sort=True)[0]]
+    return rows.take(np.lexsort(keys)).reset_index(drop=True)  # the last key sorts first
 
 
 def periods_like(period: str, published: Sequence[str]) -> list[str]:
