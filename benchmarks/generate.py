@@ -1,12 +1,21 @@
 """National-scale SYNTHETIC returns for the benchmarks: 60 fictional Welsh public bodies, a quarter.
 
-    python -m benchmarks.generate --size full|small|smoke [--seed N]
+    python -m benchmarks.generate --size full|small|smoke|x10 [--seed N]
 
 Sizes:
 - full: 60 bodies from 20 to 25,000 staff (health boards, councils, police, fire, national parks,
   sponsored bodies, inspectorates, commissioners): ~330,000 Workforce rows in total;
 - small: the same 60 bodies at a tenth of their staff (~33,000 Workforce rows);
-- smoke: one of them, a council of 3,600 staff: ~5,000 rows (3,754 Workforce), for the test.
+- smoke: one of them, a council of 3,600 staff: ~5,000 rows (3,754 Workforce), for the test;
+- x10: ten times the national size, the size of a UK-wide collection: the 60 bodies and nine
+  more bodies like each of them (the same sector, staff, template and style; codes numbered on
+  by hundreds, HB01 -> HB101 ... HB901), 600 bodies and ~3.3 million Workforce rows. Each
+  body's rows come from random streams seeded by its code, so the copies are distinct bodies
+  with their own people, not repeated files; the first 60 are the full size's bodies. It is
+  generated like the others (~13 minutes on 2 cores, once: then cached).
+
+`--bodies N` (for trying a size quickly) keeps N of its bodies spread over the size
+distribution (`subset`); the cache entry then says so in its name.
 
 The rows come from `sep_pipeline.samples` (its workforce simulation, recruitment, engagement,
 procurement, feedback and action rows, and its `Writer`, which renders a body's writing style:
@@ -59,7 +68,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(__file__).resolve().parent / ".cache"
 DEFAULT_SEED = 2026
 PERIOD: Period = samples.PERIODS[0]  # the samples' first quarter: every body's return is for it
-SIZES = ("full", "small", "smoke")
+SIZES = ("full", "small", "smoke", "x10")
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,13 @@ def _bodies() -> tuple[NationalBody, ...]:
 
 NATIONAL: tuple[NationalBody, ...] = _bodies()
 SMOKE_CODES = ("LA22",)
+X10_COPIES = 10
+
+
+def _copies(bodies: Sequence[NationalBody], n: int) -> list[NationalBody]:
+    """The bodies and n - 1 more like each: copy k of HB01 is HB{k}01 (HB101, ..., HB901)."""
+    return [*bodies, *(dataclasses.replace(nb, code=f"{nb.code[:2]}{k}{nb.code[2:]}")
+                       for k in range(1, n) for nb in bodies)]
 
 
 def size_bodies(size: str) -> tuple[list[NationalBody], float]:
@@ -127,6 +143,8 @@ def size_bodies(size: str) -> tuple[list[NationalBody], float]:
         return list(NATIONAL), 0.1
     if size == "smoke":
         return [b for b in NATIONAL if b.code in SMOKE_CODES], 1.0
+    if size == "x10":
+        return _copies(NATIONAL, X10_COPIES), 1.0
     raise ValueError(f"size must be one of {', '.join(SIZES)}, not {size!r}")
 
 
@@ -306,8 +324,9 @@ def _digest() -> str:
     return h.hexdigest()[:10]
 
 
-def cache_key(size: str, seed: int) -> str:
-    return f"{size}-seed{seed}-{_digest()}"
+def cache_key(size: str, seed: int, bodies: int | None = None) -> str:
+    some = f"-{bodies}bodies" if bodies else ""
+    return f"{size}{some}-seed{seed}-{_digest()}"
 
 
 def _size_band(staff: int) -> str:
@@ -329,10 +348,17 @@ def _write_registry(path: Path, bodies: Sequence[dict[str, Any]]) -> None:
 
 
 def generate(size: str = "full", seed: int = DEFAULT_SEED, cache_dir: Path = CACHE,
-             workers: int | None = None, log: Callable[[str], None] = print) -> Dataset:
-    """The data set of a size, from the cache or generated into it."""
+             workers: int | None = None, log: Callable[[str], None] = print,
+             bodies_limit: int | None = None) -> Dataset:
+    """The data set of a size (only `bodies_limit` of its bodies, spread over the sizes, when
+    given), from the cache or generated into it."""
     bodies, scale = size_bodies(size)
-    root = Path(cache_dir) / cache_key(size, seed)
+    if bodies_limit and bodies_limit < len(bodies):
+        keep = set(subset([(nb.code, nb.staff) for nb in bodies], bodies_limit))
+        bodies = [nb for nb in bodies if nb.code in keep]
+    else:
+        bodies_limit = None
+    root = Path(cache_dir) / cache_key(size, seed, bodies_limit)
     manifest_path = root / "manifest.json"
     if manifest_path.exists():
         return Dataset(root, json.loads(manifest_path.read_text("utf-8")))
@@ -356,7 +382,7 @@ def generate(size: str = "full", seed: int = DEFAULT_SEED, cache_dir: Path = CAC
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             results = list(pool.map(_generate_body, *zip(*args, strict=True)))
-    order = {nb.code: i for i, nb in enumerate(NATIONAL)}
+    order = {nb.code: i for i, nb in enumerate(bodies)}
     results.sort(key=lambda r: order[r["code"]])
     _write_registry(tmp / "bodies.csv", results)
     rows: dict[str, int] = {}
@@ -365,6 +391,7 @@ def generate(size: str = "full", seed: int = DEFAULT_SEED, cache_dir: Path = CAC
             rows[name] = rows.get(name, 0) + n
     manifest = {
         "size": size, "seed": seed, "period": PERIOD.label, "scale": scale,
+        "bodies_limit": bodies_limit,
         "key": root.name, "generated_at": datetime.now().isoformat(timespec="seconds"),
         "generated_seconds": round(time.perf_counter() - started, 1), "workers": workers,
         "writer": "xlsxwriter constant_memory (inline strings)",
@@ -388,8 +415,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--cache", type=Path, default=CACHE)
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--bodies", type=int, default=None,
+                    help="only this many of the size's bodies, spread over the sizes")
     a = ap.parse_args(argv)
-    ds = generate(a.size, a.seed, a.cache, a.workers)
+    ds = generate(a.size, a.seed, a.cache, a.workers, bodies_limit=a.bodies)
     print(ds.root)
     return 0
 
