@@ -34,6 +34,9 @@ class Settings:
     deadline_weeks: int = DEFAULT_DEADLINE_WEEKS
     # Per-quarter overrides of the submission deadline (holidays), e.g. {"2025-26 Q3": date}.
     deadline_overrides: dict[str, date] = field(default_factory=dict)
+    # SEP_WORKERS: processes working side by side (reading returns, writing workbooks); by
+    # default one per core this process may use. 1: everything in the run's own process.
+    workers: int = 1
 
     @property
     def archive_dir(self) -> Path:
@@ -91,6 +94,10 @@ def settings(env: dict[str, str] | None = None) -> Settings:
     weeks = env.get("SEP_DEADLINE_WEEKS", str(DEFAULT_DEADLINE_WEEKS))
     if not weeks.isdigit():
         raise ConfigError(f"SEP_DEADLINE_WEEKS must be a whole number of weeks, not {weeks!r}")
+    workers = env.get("SEP_WORKERS", str(available_cores()))
+    if not workers.isdigit() or int(workers) < 1:
+        raise ConfigError(f"SEP_WORKERS must be a whole number of processes (1 or more), "
+                          f"not {workers!r}")
     return Settings(
         intake_dir=Path(env.get("SEP_INTAKE_DIR", "data_raw")).resolve(),
         data_dir=data_dir,
@@ -98,7 +105,16 @@ def settings(env: dict[str, str] | None = None) -> Settings:
         key=key,
         deadline_weeks=int(weeks),
         deadline_overrides=_overrides(env.get("SEP_DEADLINE_OVERRIDES", "")),
+        workers=int(workers),
     )
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, e.g. a container's share)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def ensure_pseudonym_key(cfg: Settings) -> bool:

@@ -16,10 +16,16 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
+from dagster._core.storage.event_log import ConsolidatedSqliteEventLogStorage
+from dagster._core.storage.runs import SqliteRunStorage
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from dagster._serdes import ConfigurableClassData
 
 _KEEP = 16  # files kept open at once (the instance's own, and the latest runs' event files)
 _keepers: OrderedDict[str, sqlite3.Connection] = OrderedDict()
@@ -69,3 +75,54 @@ def install() -> None:
     if not _installed:
         sa.event.listen(sa.engine.Engine, "connect", _on_connect)
         _installed = True
+
+
+# --- Storage that keeps its connections ------------------------------------------------------
+#
+# Dagster's SQLite storages build a new SQLAlchemy engine, and so a new connection that reads
+# the schema again, for every event and every query (~12,000 in a national quarter's runs).
+# These subclasses keep one engine per database file and process, its connections pooled;
+# everything else (tables, migrations, queries) is Dagster's own. `laptop_dagster_yaml` names
+# them; the shared deployment stores Dagster's state in PostgreSQL and does not use them.
+
+_engines: dict[tuple[int, str], sa.Engine] = {}
+
+
+def _kept_engine(conn_string: str, timeout: float) -> sa.Engine:
+    """The process's engine for a Dagster database file (a forked child makes its own)."""
+    key = (os.getpid(), conn_string)
+    engine = _engines.get(key)
+    if engine is None:
+        # check_same_thread off: the pool hands a connection to whichever thread asks (the
+        # webserver's watchers); Dagster serialises its own use. No overflow limit: a busy
+        # webserver waits on SQLite's lock, never on the pool.
+        engine = sa.create_engine(conn_string, max_overflow=-1, connect_args={
+            "timeout": timeout, "check_same_thread": False})
+        _engines[key] = engine
+    return engine
+
+
+class KeptSqliteRunStorage(SqliteRunStorage):
+    """Dagster's SQLite run storage, its connections kept (see above)."""
+
+    @classmethod
+    def from_config_value(cls, inst_data: ConfigurableClassData | None,
+                          config_value: dict) -> KeptSqliteRunStorage:
+        return cls.from_local(inst_data=inst_data, **config_value)
+
+    @contextmanager
+    def connect(self) -> Iterator[sa.Connection]:
+        with _kept_engine(self._conn_string, SQLITE_BUSY_TIMEOUT_SECONDS).connect() as conn:
+            with conn.begin():
+                yield conn
+
+
+class KeptSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
+    """Dagster's consolidated SQLite event log (every run's events in one file), its
+    connections kept (see above)."""
+
+    @contextmanager
+    def _connect(self) -> Iterator[sa.Connection]:
+        with _kept_engine(self._conn_string, SQLITE_BUSY_TIMEOUT_SECONDS).connect() as conn:
+            with conn.begin():
+                yield conn

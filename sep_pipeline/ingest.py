@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from . import durable, intake, registry, warehouse
+from . import durable, intake, read_ahead, registry, warehouse
 from .config import ConfigError, Settings
 from .feedback_report import write_report
 from .issues import Issue
@@ -28,8 +28,7 @@ from .pause_points import pause
 from .periods import Period
 from .pseudonym import fingerprint
 from .safe_read import FileRefused, read_workbook
-from .standardise import standardise
-from .validate import ValidationResult, validate_file
+from .validate import ValidationResult
 from .writer_lock import writer_lock
 
 
@@ -319,26 +318,18 @@ def check_key(settings: Settings, engine: sa.Engine) -> None:
 
 def validate(received: Received, settings: Settings, engine: sa.Engine) -> Outcome:
     check_key(settings, engine)
-    previous = None
-    if received.period:
-        with engine.connect() as conn:
-            previous = warehouse.headcount(conn, received.body,
-                                           Period.parse(received.period).previous().label)
+    with engine.connect() as conn:
+        key = read_ahead.key_of(conn, received.body, received.period, received.archive_path,
+                                received.sha256)
     _last_read.clear()  # one file's sheets at a time
-    result = validate_file(
-        Path(received.archive_path), expected_body=received.body, previous_headcount=previous
-    )
+    checked = read_ahead.take(key) or read_ahead.check_file(
+        Path(received.archive_path), received.body, key[3], key[4], settings.pseudonym_key)
     pause("validate", received.file_name)
-    if received.body not in registry.load():
-        en, cy = render("intake.unknown_body", value=received.body)
-        result.issues.insert(0, Issue("error", "intake.unknown_body", en, cy, value=received.body))
-    keep_for_feedback(received.sha256, result)
-    tables = {}
-    if result.status == "accepted":
-        tables = standardise(result.tables, body=received.body, key=settings.pseudonym_key)
-    period = result.period.label if result.period else received.period
-    return Outcome(received, result.status, period, result.about.get("template_version"),
-                   result.issues, tables, readable=result.raw is not None)
+    if checked.kept is not None:
+        _last_read[received.sha256] = checked.kept
+    return Outcome(received, checked.status, checked.period or received.period,
+                   checked.template_version, checked.issues, checked.tables,
+                   readable=checked.readable)
 
 
 def unchanged(outcome: Outcome, engine: sa.Engine) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from . import failures, intake, revisions, warehouse
+from . import failures, intake, read_ahead, revisions, warehouse
 from . import ingest as steps
 from .config import Settings, settings
 from .writer_lock import writer_lock
@@ -112,7 +112,7 @@ def run_pending(
     (its traceback in the log file) and the run goes on."""
     import dagster as dg
 
-    from .definitions import FILE_TAG, PUBLISH_TAG, RECEIPT_TAG, SHA_TAG, known_periods
+    from .definitions import PUBLISH_TAG, known_periods
 
     cfg = settings()
     failures.check_writable(cfg)
@@ -136,26 +136,19 @@ def run_pending(
         on_start(len(pending))
         known = set(known_periods())
         results: list[FileResult] = []
-        for r in pending:
+        queue = [read_ahead.Pending(r.body_code, r.period, r.archive_path or "", r.file_sha256)
+                 for r in pending]
+
+        def wanted(j: int) -> bool:  # a return the run will validate (not a duplicate)
             with engine.connect() as conn:
-                what = steps.action(r, conn, known)
-            tags = {RECEIPT_TAG: str(r.receipt_id), FILE_TAG: r.file_name, SHA_TAG: r.file_sha256}
-            try:
-                if what == "duplicate":
-                    steps.record_duplicate(engine, r, cfg)
-                elif what == "ingest":
-                    execute("ingest_return", tags=tags, partition_key=dg.MultiPartitionKey(
-                        {"period": r.period, "body": r.body_code}))
-                else:
-                    execute("unroutable_return", tags=tags, run_config={"ops": {
-                        "reject_unroutable_return": {"config": {"receipt": r.receipt_id}}}})
-            except Exception as exc:
-                if failures.is_environmental(exc, cfg):
-                    raise
-                failures.log(exc, cfg, f"{r.body_code}/{r.file_name}")
-            result = _result(engine, r)
-            results.append(result)
-            on_file(result)
+                return steps.action(pending[j], conn, known) == "ingest"
+
+        ahead = read_ahead.ReadAhead(queue, engine, cfg.pseudonym_key, cfg.workers - 1, wanted)
+        with ahead:
+            for i, r in enumerate(pending):
+                ahead.top_up(i)
+                results.append(_process(r, engine, cfg, known, execute))
+                on_file(results[-1])
         done = {(r.body_code, r.file_name) for r in pending}
         done |= {(n.body, n.path.name) for n in not_taken}
         earlier = [_already(engine, c) for c in ready if (c.body, c.path.name) not in done]
@@ -165,6 +158,32 @@ def run_pending(
         steps.deliver_owed(cfg, engine)
         publish_out_of_date(engine, cfg, execute, PUBLISH_TAG)
     return results
+
+
+def _process(r: warehouse.Receipt, engine: sa.Engine, cfg: Settings, known: set[str],
+             execute: Callable[..., None]) -> FileResult:
+    """One file of the queue through its run (or recorded as a duplicate): what became of it."""
+    import dagster as dg
+
+    from .definitions import FILE_TAG, RECEIPT_TAG, SHA_TAG
+
+    with engine.connect() as conn:
+        what = steps.action(r, conn, known)
+    tags = {RECEIPT_TAG: str(r.receipt_id), FILE_TAG: r.file_name, SHA_TAG: r.file_sha256}
+    try:
+        if what == "duplicate":
+            steps.record_duplicate(engine, r, cfg)
+        elif what == "ingest":
+            execute("ingest_return", tags=tags, partition_key=dg.MultiPartitionKey(
+                {"period": r.period, "body": r.body_code}))
+        else:
+            execute("unroutable_return", tags=tags, run_config={"ops": {
+                "reject_unroutable_return": {"config": {"receipt": r.receipt_id}}}})
+    except Exception as exc:
+        if failures.is_environmental(exc, cfg):
+            raise
+        failures.log(exc, cfg, f"{r.body_code}/{r.file_name}")
+    return _result(engine, r)
 
 
 def _executor(instance) -> Callable[..., None]:  # noqa: ANN001

@@ -37,20 +37,21 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 def laptop_dagster_yaml(home: Path) -> str:
     """Dagster's SQLite storage in `home`, with all events in one file rather than a new
-    database per run: creating that database costs more disk waits than a short run itself."""
+    database per run (creating that database costs more disk waits than a short run itself),
+    through storage classes that keep their connections (`dagster_sqlite`)."""
     return f"""\
 # Written by sep-pipeline because none was here. Dagster keeps its runs, events and schedules in
 # SQLite files in this folder. For a shared deployment use deploy/dagster.yaml (PostgreSQL).
 telemetry:
   enabled: false
 run_storage:
-  module: dagster._core.storage.runs
-  class: SqliteRunStorage
+  module: sep_pipeline.dagster_sqlite
+  class: KeptSqliteRunStorage
   config:
     base_dir: {home / "history"}
 event_log_storage:
-  module: dagster._core.storage.event_log
-  class: ConsolidatedSqliteEventLogStorage
+  module: sep_pipeline.dagster_sqlite
+  class: KeptSqliteEventLogStorage
   config:
     base_dir: {home / "history" / "events"}
 schedule_storage:

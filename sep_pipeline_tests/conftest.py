@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+# make test already runs files side by side, one per core: a run's own worker processes
+# (SEP_WORKERS, one per core by default) would only compete with them. The tests of the
+# parallel paths set SEP_WORKERS themselves (test_workers.py).
+os.environ.setdefault("SEP_WORKERS", "1")
+
 # The longest files first (make test runs files side by side, one worker per core, taking the
 # next file as each finishes): a long file started last would leave the other cores idle.
 LONGEST_FIRST = ["test_kills.py", "test_kills_postgres.py", "test_pipeline.py",

@@ -98,8 +98,9 @@ def start_run(pause_at: str | None, pause_dir: Path, *args: str,
     return Run(["run", *args], env, pause_dir / "output.txt")
 
 
-def held(proc: Run, pause_dir: Path, timeout: float = 180) -> str:
-    """Wait until the child reaches its pause point; returns the point it reports."""
+def held(proc: Run, pause_dir: Path, timeout: float = 180, in_worker: bool = False) -> str:
+    """Wait until the child reaches its pause point; returns the point it reports.
+    `in_worker`: one of its worker processes holds there (SEP_WORKERS), not the run itself."""
     marker = pause_dir / "reached"
     deadline = time.monotonic() + timeout
     while not marker.exists():
@@ -111,7 +112,7 @@ def held(proc: Run, pause_dir: Path, timeout: float = 180) -> str:
             raise AssertionError("the run never reached its pause point")
         time.sleep(0.02)
     pid, point = marker.read_text(encoding="utf-8").split(" ", 1)
-    assert int(pid) == proc.pid
+    assert (int(pid) != proc.pid) if in_worker else (int(pid) == proc.pid)
     return point.strip()
 
 

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from sep_pipeline import ingest, warehouse
+from sep_pipeline import ingest, read_ahead, warehouse
 from sep_pipeline.definitions import (
     FILE_TAG,
     OUTCOME_TAG,
@@ -215,14 +215,14 @@ def test_a_backfill_after_a_methodology_change_reloads_the_archived_file(any_env
     with warehouse.engine(env.warehouse_url).connect() as conn:
         version = warehouse.publication(conn, Q1).version
         staff = conn.execute(sa.text("select count(*) from workforce")).scalar_one()
-    real = ingest.standardise
+    real = read_ahead.standardise
 
     def changed(tables, **kw):
         out = real(tables, **kw)
         out["workforce"] = out["workforce"].iloc[:-1]
         return out
 
-    monkeypatch.setattr(ingest, "standardise", changed)
+    monkeypatch.setattr(read_ahead, "standardise", changed)
     result = rerun(instance, "CLCT")
     assert result.success
     assert instance.get_run_by_id(result.run_id).tags[OUTCOME_TAG] == "accepted"
@@ -245,14 +245,14 @@ def test_a_warning_that_differs_on_a_re_run_is_not_a_change(env, monkeypatch):
     drop(env, "CLCT")
     run_pending()
     before = snapshot(env)
-    real = ingest.validate_file
+    real = read_ahead.validate_file
 
     def with_a_warning(*args, **kw):
         result = real(*args, **kw)
         result.issues.append(Issue("warning", "warn.headcount_change", "Changed.", "-"))
         return result
 
-    monkeypatch.setattr(ingest, "validate_file", with_a_warning)
+    monkeypatch.setattr(read_ahead, "validate_file", with_a_warning)
     instance = dg.DagsterInstance.get()
     result = rerun(instance, "CLCT")
     assert instance.get_run_by_id(result.run_id).tags[OUTCOME_TAG] == "unchanged"

@@ -23,6 +23,7 @@ from .. import durable, warehouse
 from ..config import settings
 from ..figure_store import published_frames, store_dir
 from ..pause_points import pause
+from ..workers import forked_map
 from .body_pack import body_file_name, body_rows, body_view, body_views, write_body_pack
 from .labels import LANGS
 from .tidy_csv import write_tidy_csv
@@ -97,20 +98,24 @@ def write_partnership_pack(engine_or_conn: sa.Engine | sa.Connection, period: st
 
 
 def write_body_packs(engine_or_conn: sa.Engine | sa.Connection, period: str, out_dir: Path,
-                     lang: str = "both", data: PackData | None = None) -> list[Path]:
+                     lang: str = "both", data: PackData | None = None,
+                     workers: int | None = None) -> list[Path]:
     """One workbook per body and language in `out_dir/bodies/`, as they are (`publish_pack`
-    stages them)."""
+    stages them); written by `workers` processes side by side (default: SEP_WORKERS)."""
     langs = languages(lang)
     data = data if data is not None else _load(engine_or_conn, period)
     folder = Path(out_dir) / "bodies"
     rows = body_rows(data.benchmark, data.position)  # every body's view in one pass
-    paths = []
-    for body in data.bodies:
-        for lg in langs:
-            paths.append(write_body_pack(data, body, folder / body_file_name(body, period, lg),
-                                         lg, rows[body]))
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def one_body(body: str) -> list[Path]:
+        paths = [write_body_pack(data, body, folder / body_file_name(body, period, lg), lg,
+                                 rows[body]) for lg in langs]
         pause("pack_file", f"bodies/{body}")
-    return paths
+        return paths
+
+    workers = settings().workers if workers is None else workers
+    return [p for paths in forked_map(one_body, data.bodies, workers) for p in paths]
 
 
 # The figures stamp (`warehouse.published_figures`) the per-body workbooks were written from,

@@ -1,0 +1,165 @@
+"""Checking a return (read, validate, standardise), in the run's process or ahead of it.
+
+`sep-pipeline run` records its returns one at a time, in the order they came, through Dagster
+runs that write the warehouse; what takes the CPU in them is reading and validating each file.
+So while the run records one return, worker processes check the next ones (`ReadAhead`): the
+run's validate step then takes the result (`take`) when it was made from the same archived file,
+the same previous-quarter headcount and the same registry membership, and otherwise checks the
+file itself. Either way the result comes from `check_file`, so a return is judged the same.
+Workers only read: everything written still happens in the run's process, in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from . import registry, warehouse
+from .issues import Issue
+from .messages import render
+from .periods import Period
+from .standardise import standardise
+from .validate import validate_file
+from .workers import pool
+
+
+@dataclass
+class Checked:
+    """What checking a file found: its issues, and for an accepted return its standardised
+    tables. Of the partner's cells, only the sheets its issues name (`kept`, for the feedback
+    workbook); None when the file could not be read at all."""
+
+    status: str  # "accepted" | "rejected"
+    period: str | None  # as its About sheet says
+    template_version: str | None
+    issues: list[Issue] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    kept: dict[str, list[list[object]]] | None = None
+
+    @property
+    def readable(self) -> bool:
+        return self.kept is not None
+
+
+def check_file(path: Path, body: str, previous_headcount: int | None, member: bool,
+               key: str) -> Checked:
+    """Read, validate and (accepted) standardise one return; `member`: whether `body` is in
+    the registry; `key`: the pseudonym key."""
+    result = validate_file(Path(path), expected_body=body, previous_headcount=previous_headcount)
+    if not member:
+        en, cy = render("intake.unknown_body", value=body)
+        result.issues.insert(0, Issue("error", "intake.unknown_body", en, cy, value=body))
+    kept = None
+    if result.raw is not None:
+        named = {i.sheet.casefold() for i in result.issues if i.sheet}
+        kept = {n: sh.rows for n, sh in result.raw.sheets.items() if n.casefold() in named}
+    tables = {}
+    if result.status == "accepted":
+        tables = standardise(result.tables, body=body, key=key)
+    return Checked(result.status, result.period.label if result.period else None,
+                   result.about.get("template_version"), result.issues, tables, kept)
+
+
+# What decides a check besides the file: (archive path, sha256, body, previous headcount, member).
+Key = tuple[str, str, str, "int | None", bool]
+
+
+def previous_headcount(conn: sa.Connection, body: str, period: str | None) -> int | None:
+    """The body's headcount in the quarter before `period` (None: none loaded, or no period)."""
+    if not period:
+        return None
+    return warehouse.headcount(conn, body, Period.parse(period).previous().label)
+
+
+def key_of(conn: sa.Connection, body: str, period: str | None, archive_path: str,
+           sha256: str) -> Key:
+    return (archive_path, sha256, body, previous_headcount(conn, body, period),
+            body in registry.load())
+
+
+_ahead: dict[Key, Future] = {}  # checks started ahead, not yet taken
+taken_ahead = 0  # checks this process took from a worker (the benchmark and tests count them)
+
+
+def take(key: Key) -> Checked | None:
+    """The check made ahead for exactly this key (waiting for it if it is under way); None when
+    there is none or it failed (the caller checks the file itself and meets the failure)."""
+    future = _ahead.pop(key, None)
+    if future is None:
+        return None
+    global taken_ahead
+    try:
+        checked = future.result()
+    except Exception:  # noqa: BLE001 - checked again in the run's process
+        return None
+    taken_ahead += 1
+    return checked
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A return waiting in the run's queue, as the read-ahead needs it."""
+
+    body: str
+    period: str | None
+    archive_path: str
+    sha256: str
+
+
+class ReadAhead:
+    """Checks the queue's next returns in `helpers` worker processes, at most `window` ahead
+    of the one being recorded. A return waits until no return before it in the queue can still
+    change its previous-quarter headcount (the same body's previous quarter)."""
+
+    def __init__(self, queue: Sequence[Pending], engine: sa.Engine, key: str, helpers: int,
+                 wanted: Callable[[int], bool], window: int | None = None) -> None:
+        self.queue, self.engine, self.key, self.wanted = list(queue), engine, key, wanted
+        self.helpers = helpers
+        self.window = window if window is not None else helpers + 1
+        self.started: set[int] = set()
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        _ahead.clear()
+
+    def _blocked(self, j: int, current: int) -> bool:
+        p = self.queue[j]
+        if not p.period:
+            return False
+        previous = Period.parse(p.period).previous().label
+        return any(q.body == p.body and q.period == previous for q in self.queue[current:j])
+
+    def top_up(self, current: int) -> None:
+        """Before the run records `queue[current]`: start checks up to the window ahead."""
+        if self.helpers < 1:
+            return
+        in_flight = len(_ahead)  # started and not yet taken: each holds a return's tables
+        for j in range(current + 1, len(self.queue)):
+            if in_flight >= self.window:
+                return
+            if j in self.started or self._blocked(j, current) or not self.wanted(j):
+                continue
+            p = self.queue[j]
+            with self.engine.connect() as conn:
+                k = key_of(conn, p.body, p.period, p.archive_path, p.sha256)
+            if self.pool is None:
+                self.pool = pool(self.helpers)
+            try:
+                _ahead[k] = self.pool.submit(check_file, Path(p.archive_path), p.body, k[3],
+                                             k[4], self.key)
+            except BrokenProcessPool:  # a worker died (memory?): the run checks the rest itself
+                self.helpers = 0
+                return
+            self.started.add(j)
+            in_flight += 1

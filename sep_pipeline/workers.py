@@ -1,0 +1,79 @@
+"""Worker processes, for work that uses the other cores (reading returns ahead, writing the
+per-body workbooks). Linux lets a worker die with the process that started it, so a killed run
+leaves no worker behind writing or holding files.
+
+- `pool(n)`: started afresh (spawn): the worker imports what it needs and inherits no open
+  database connection, lock or thread of the run. For work that opens files or databases.
+- `forked_map(fn, items, n)`: forked workers that inherit the run's memory (the pack's data is
+  not copied), for pure work on that data that writes only its own files.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a worker: be killed when the process that started it dies (Linux), leave Ctrl-C to
+    that process (it stops the workers), and stop quietly when it does (a forked worker
+    inherits Dagster's handler, which would raise inside the pool's machinery)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` fresh worker processes."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=die_with_parent)
+
+
+_task: Callable[..., object] | None = None  # the forked workers' function (inherited)
+
+
+def _call(item: object) -> object:
+    assert _task is not None
+    return _task(item)
+
+
+def forked_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """`map(fn, items)` over `workers` forked processes, results in order; in this process when
+    `workers` is 1. `fn` and what it reads are inherited, not copied; each item and result is
+    pickled (keep them small: a name, a path)."""
+    items = list(items)
+    workers = min(workers, len(items))
+    if workers <= 1 or sys.platform != "linux":
+        yield from map(fn, items)
+        return
+    global _task
+    _task = fn
+    p = multiprocessing.get_context("fork").Pool(workers, initializer=die_with_parent)
+    try:
+        yield from p.imap(_call, items)  # type: ignore[misc]
+        p.close()
+    except BaseException:
+        p.terminate()
+        raise
+    finally:
+        p.join()
+        _task = None
