@@ -126,3 +126,16 @@ class KeptSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
         with _kept_engine(self._conn_string, SQLITE_BUSY_TIMEOUT_SECONDS).connect() as conn:
             with conn.begin():
                 yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        """Asked before every dynamic-partition lookup (each output of a run): a table, once
+        there, stays, so a yes is remembered."""
+        seen = self.__dict__.setdefault("_sep_tables", set())
+        if table_name in seen:
+            return True
+        engine = _kept_engine(self._conn_string, SQLITE_BUSY_TIMEOUT_SECONDS)
+        with engine.connect() as conn:
+            present = bool(engine.dialect.has_table(conn, table_name))
+        if present:
+            seen.add(table_name)
+        return present

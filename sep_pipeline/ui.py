@@ -82,7 +82,26 @@ def prepare_dagster_home(dagster_home: Path, template: Path | None = None) -> Pa
     if not (home / "dagster.yaml").exists() and not (home / "dagster.yml").exists():
         text = template.read_text(encoding="utf-8") if template else laptop_dagster_yaml(home)
         (home / "dagster.yaml").write_text(text, encoding="utf-8")
+    elif template is None and _earlier_laptop_yaml(home):
+        # one sep-pipeline wrote before its storage kept connections: the same files, read
+        # by the classes that keep them
+        (home / "dagster.yaml").write_text(laptop_dagster_yaml(home), encoding="utf-8")
     return home
+
+
+def _earlier_laptop_yaml(home: Path) -> bool:
+    try:
+        text = (home / "dagster.yaml").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    new = laptop_dagster_yaml(home)
+    for ours, dagsters in (("sep_pipeline.dagster_sqlite\n  class: KeptSqliteRunStorage",
+                            "dagster._core.storage.runs\n  class: SqliteRunStorage"),
+                           ("sep_pipeline.dagster_sqlite\n  class: KeptSqliteEventLogStorage",
+                            "dagster._core.storage.event_log\n  class: "
+                            "ConsolidatedSqliteEventLogStorage")):
+        new = new.replace(ours, dagsters)
+    return text == new
 
 
 def dagster_command() -> list[str]:

@@ -48,3 +48,50 @@ def test_only_dagster_wal_files_are_relaxed_and_kept_open(tmp_path, monkeypatch)
     assert len(dagster_sqlite._keepers) == dagster_sqlite._KEEP
     with sqlite3.connect(home / "history" / "runs" / "run1.db") as c:  # nothing lost
         assert c.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+
+
+def test_the_laptop_storage_keeps_one_engine_per_file_and_runs_see_their_history(tmp_path,
+                                                                                 monkeypatch):
+    """Dagster's storage through the classes that keep their connections: runs and their
+    events are written and read back, and after many events each file has one engine (it had
+    one per event); an earlier sep-pipeline's dagster.yaml is brought to them."""
+    import dagster as dg
+
+    from sep_pipeline.ui import laptop_dagster_yaml, prepare_dagster_home
+
+    home = tmp_path / "dagster_home"
+    old = laptop_dagster_yaml(home.resolve())
+    for ours, theirs in (("sep_pipeline.dagster_sqlite\n  class: KeptSqliteRunStorage",
+                          "dagster._core.storage.runs\n  class: SqliteRunStorage"),
+                         ("sep_pipeline.dagster_sqlite\n  class: KeptSqliteEventLogStorage",
+                          "dagster._core.storage.event_log\n  class: "
+                          "ConsolidatedSqliteEventLogStorage")):
+        old = old.replace(ours, theirs)
+    home.mkdir()
+    (home / "dagster.yaml").write_text(old, encoding="utf-8")
+    prepare_dagster_home(home)
+    assert (home / "dagster.yaml").read_text(encoding="utf-8") == laptop_dagster_yaml(
+        home.resolve())
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setattr(dagster_sqlite, "_engines", {})
+
+    @dg.op
+    def noisy(context) -> int:  # noqa: ANN001
+        for i in range(20):
+            context.log.info(f"event {i}")
+        return 1
+
+    @dg.job
+    def twenty_events():
+        noisy()
+
+    with dg.DagsterInstance.get() as instance:
+        assert isinstance(instance.run_storage, dagster_sqlite.KeptSqliteRunStorage)
+        assert isinstance(instance.event_log_storage, dagster_sqlite.KeptSqliteEventLogStorage)
+        runs = [twenty_events.execute_in_process(instance=instance) for _ in range(3)]
+        assert all(r.success for r in runs)
+        assert len(instance.get_run_ids()) == 3
+        logged = [e for e in instance.all_logs(runs[-1].run_id)
+                  if e.user_message.startswith("event ")]
+        assert len(logged) == 20
+    assert len(dagster_sqlite._engines) == 2  # runs.db and the event log, once each
