@@ -30,9 +30,11 @@ or burden another):
 Memory: each phase reports its process's peak resident set (VmHWM). The runs that use worker
 processes (the cold and resubmission runs, the stages' "as a run does it" pass) also report the
 peak of the SUM of the resident memory (VmRSS) of the process and all its descendants, sampled
-every 20 ms from a background thread (`TreeMemory`); the cold run's is `peak_mb`. Forked
-workers share their parent's pages until they write them; the sum counts those twice, so it
-overstates rather than understates.
+every 20 ms from a background thread (`TreeMemory`), and the memory they hold with a page
+that forked workers share with the run counted once (the run's resident set plus what only
+each worker holds, from smaps_rollup, sampled less often). `peak_mb` is the cold run's
+counted-once peak, never less than the run's own VmHWM; the summed peak is shown beside it
+(it counts every shared page in each process, so it overstates).
 
 The table and the targets of issue 21 go to stdout; the last line is machine-readable:
 `bench: rows=N ingest_vs_floor=x ingest_vs_naive=x e2e_vs_floor=x resubmit_vs_floor=x peak_mb=N
@@ -40,7 +42,8 @@ copy_vs_to_sql=x` (on one line; `n/a` for a ratio whose phase did not run), wher
 ingest_vs_floor = floor seconds ÷ ingest seconds (the same rows: the throughput ratio),
 ingest_vs_naive = naive ingest seconds ÷ ingest seconds, e2e_vs_floor = cold `run_pending`
 seconds ÷ floor seconds, resubmit_vs_floor = the largest body's resubmission ÷ floor seconds,
-peak_mb = the cold run's peak (process + workers), copy_vs_to_sql = `to_sql` ÷ COPY seconds.
+peak_mb = the cold run's peak (run + workers, shared pages once),
+copy_vs_to_sql = `to_sql` ÷ COPY seconds.
 
 `--size x10` is ten times the national size (600 bodies, ~3.3 million Workforce rows;
 generating it takes ~13 minutes on 2 cores, once); it runs floor, stages and e2e by default,
@@ -705,13 +708,21 @@ def summarise(ds: Dataset, res: dict[str, dict[str, Any]], codes: Sequence[str] 
                 s[f"{k}_s"] = e[f"{k}.run_pending"] + e.get(f"{k}.pack", 0.0)
         tree = res["e2e"].get("step_tree_peak_mb", {})
         if "cold.run_pending" in tree:
-            s["peak_mb"] = max(tree["cold.run_pending"], tree.get("cold.pack", 0.0))
+            s["peak_rss_sum_mb"] = max(tree["cold.run_pending"], tree.get("cold.pack", 0.0))
         unique = res["e2e"].get("step_tree_unique_peak_mb", {})
         if "cold.run_pending" in unique:
             s["peak_unique_mb"] = max(unique["cold.run_pending"], unique.get("cold.pack", 0.0))
         hwm = res["e2e"].get("step_peak_mb", {})
         if "cold.run_pending" in hwm:
             s["cold_main_hwm_mb"] = max(hwm["cold.run_pending"], hwm.get("cold.pack", 0.0))
+        # The target's measure: the memory the run and its workers hold, a page forked workers
+        # share with the run counted once (summed RSS counts it in each), and never less than
+        # the run's own peak (the counted-once figure is sampled less often).
+        held = [s[k] for k in ("peak_unique_mb", "cold_main_hwm_mb") if k in s]
+        if held:
+            s["peak_mb"] = max(held)
+        elif "peak_rss_sum_mb" in s:
+            s["peak_mb"] = s["peak_rss_sum_mb"]
     if s.get("ingest_s"):
         if "floor_s" in s:
             s["ingest_vs_floor"] = s["floor_s"] / s["ingest_s"]  # same rows: throughput ratio
@@ -875,16 +886,16 @@ def render(ds: Dataset, res: dict[str, dict[str, Any]], s: dict[str, Any],
             ("ingest_vs_naive", "naive ingest time ÷ ingest time"),
             ("e2e_vs_floor", "cold run_pending time ÷ floor time"),
             ("resubmit_vs_floor", "largest body's resubmission ÷ floor time"),
-            ("peak_mb", "peak memory of the cold run, process + workers (MB)"),
+            ("peak_mb", "peak memory of the cold run and its workers, shared pages once (MB)"),
             ("copy_vs_to_sql", "PostgreSQL: to_sql time ÷ COPY time")):
         op, target = TARGETS[key]
         if key in s:
             r.add_row(label, _number(key, s[key]), f"{op} {target:g}", _met(key, s[key]))
         else:
             r.add_row(label, "n/a", f"{op} {target:g}", "not measured")
-        if key == "peak_mb" and "peak_unique_mb" in s:
-            r.add_row("   the same, pages forked workers share with the run counted once",
-                      _number(key, s["peak_unique_mb"]), "", "")
+        if key == "peak_mb" and "peak_rss_sum_mb" in s:
+            r.add_row("   every process's resident memory summed (shared pages in each)",
+                      _number(key, s["peak_rss_sum_mb"]), "", "")
         if key == "peak_mb" and "cold_main_hwm_mb" in s:
             r.add_row("   the run's own process alone (VmHWM)",
                       _number(key, s["cold_main_hwm_mb"]), "", "")

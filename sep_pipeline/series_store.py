@@ -9,7 +9,7 @@ when they are published. In the usual round only the latest quarter's rows are w
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 
 import numpy as np
@@ -136,13 +136,31 @@ def revision_markers(conn: sa.Connection, rows: pd.DataFrame) -> np.ndarray:
     return out
 
 
+def period_series(conn: sa.Connection, period: str) -> pd.DataFrame:
+    """`period`'s series rows in series order with the `revision_marker` beside each value (a
+    missing value or marker read as NaN or None): one period's part of the pack's series.csv."""
+    rows = in_series_order(warehouse.read_table(conn, "series", period)[SERIES_COLUMNS])
+    return rows.assign(revision_marker=revision_markers(conn, rows))
+
+
+def pack_periods(conn: sa.Connection, period: str) -> list[str]:
+    """The periods `period`'s pack shows the series of: the published ones of its kind up to it."""
+    return periods_like(period, published_periods(conn))
+
+
+def pack_series_parts(conn: sa.Connection, periods: Sequence[str]) -> Iterator[pd.DataFrame]:
+    """`period_series` of each of `periods` (`pack_periods`, oldest first: the series order
+    sorts by period first), read one at a time: series.csv is written from these, so a pack
+    holds one period's rows in memory, not its whole history's."""
+    for p in periods:
+        yield period_series(conn, p)
+
+
 def pack_series(conn: sa.Connection, period: str) -> pd.DataFrame:
     """Every series row of the published periods of `period`'s kind up to it, with the
-    `revision_marker` beside each value: what the pack's Trends and Outcomes sheets and
-    series.csv show (a missing value or marker read as NaN or None)."""
-    periods = periods_like(period, published_periods(conn))
-    parts = [warehouse.read_table(conn, "series", p) for p in periods]
-    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=SERIES_COLUMNS)
-    rows = in_series_order(rows[SERIES_COLUMNS])
-    return rows.assign(revision_marker=revision_markers(conn, rows))
+    `revision_marker` beside each value, as one frame: series.csv's rows (the pack reads them a
+    period at a time, `pack_series_parts`)."""
+    parts = list(pack_series_parts(conn, pack_periods(conn, period)))
+    if not parts:
+        return pd.DataFrame(columns=[*SERIES_COLUMNS, "revision_marker"])
+    return pd.concat(parts, ignore_index=True)

@@ -4,6 +4,7 @@ for its invariants with hypothesis."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -344,3 +345,84 @@ def test_series_rows_come_in_one_order_whatever_order_the_warehouse_gives(random
     # the bodies by code then ALL; the tables as numbered (W2 before W10)
     assert [k[1] for k in keys[::12]] == ["AAFRS", "CLCT", "ALL"] * 2
     assert [k[2] for k in keys[:12:4]] == ["W2", "W10", "P1"]
+
+
+def _series_history() -> pd.DataFrame:
+    """Four quarters' series of three bodies and ALL, some figures suppressed."""
+    import random
+
+    rng = random.Random(21)
+    quarters = ["2024-25 Q4", "2025-26 Q1", "2025-26 Q2", "2025-26 Q3"]
+    cells = [("W2", "headcount", "sex", c) for c in ("female", "male")] + \
+        [("W10", "fte", "ethnicity", c) for c in ("white", "ethnic_minority")] + \
+        [("P1", "median_hourly_gap", "sex", "male_vs_female"),
+         ("D1", "pct_declared", "disability", "all")]
+    figures = [fig(p, b, *cell, None if rng.random() < 0.2 else round(rng.uniform(-9, 99), 1))
+               for p in quarters for b in ("TCG", "AAFRS", "CLCT", "ALL") for cell in cells]
+    figures = frame(figures)
+    figures["marker"] = figures["value"].map(lambda v: "[c]" if v is None else None)
+    return series_rows(figures)
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_series_csv_read_a_period_at_a_time_is_the_csv_of_all_rows_sorted_at_once(
+        tmp_path, database):
+    """The pack writes series.csv a period at a time from the warehouse
+    (`series_store.pack_series_parts`): byte for byte what one frame of every row, sorted at
+    once and written with to_csv, gives, whatever order the warehouse stores the rows in (here
+    each period's stored shuffled). A provisional quarter's rows read [p], a final one's
+    revised figure [r]."""
+    import contextlib
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from sep_pipeline import warehouse
+    from sep_pipeline.pack.series_csv import series_table, write_series_csv
+    from sep_pipeline.pack.workbook import PackData
+    from sep_pipeline.series_store import in_series_order, pack_periods, pack_series
+    from sep_pipeline_tests.postgres import throwaway_database
+
+    rows = _series_history()
+    periods = sorted(rows["period"].unique())
+    final, revised = periods[1], ("W10", "CLCT", "ethnicity", "white", "fte")
+    with contextlib.ExitStack() as stack:
+        url = (stack.enter_context(throwaway_database()) if database == "postgres"
+               else f"sqlite:///{tmp_path / 'w.sqlite'}")
+        engine = warehouse.create_all(url)
+        stack.callback(engine.dispose)
+        with engine.begin() as conn:
+            for i, p in enumerate(reversed(periods)):  # stored newest first, each shuffled
+                part = rows[rows["period"] == p].sample(frac=1, random_state=i)
+                warehouse.replace_period(conn, warehouse.series, p, part.drop(columns="period"))
+                warehouse.stamp_published(conn, p)
+            now = datetime.now(UTC)
+            conn.execute(sa.insert(warehouse.finalised_periods).values(
+                period=final, finalised_at=now, finalised_by="command"))
+            conn.execute(sa.insert(warehouse.revisions).values(
+                period=final, **dict(zip(("table_id", "body_code", "breakdown", "category",
+                                          "measure"), revised, strict=True)),
+                old_value=1.0, new_value=2.0, revised_at=now))
+        empty = pd.DataFrame()
+        with engine.connect() as conn:
+            assert pack_periods(conn, periods[-1]) == periods
+            data = PackData(periods[-1], empty, empty, empty, empty, empty,
+                            series_periods=tuple(periods))
+            (tmp_path / "parts").mkdir()
+            parts_path, _ = write_series_csv(data, tmp_path / "parts", conn)
+            one_frame = pack_series(conn, periods[-1])
+    expected = in_series_order(rows.sample(frac=1, random_state=99).reset_index(drop=True))
+    key = zip(expected["period"], expected["table_id"], expected["body_code"],
+              expected["breakdown"], expected["category"], expected["measure"], strict=True)
+    expected["revision_marker"] = ["[r]" if (p, *k) == (final, *revised) else
+                                   "" if p == final else "[p]" for p, *k in key]
+    for folder in ("expected", "one"):
+        (tmp_path / folder).mkdir()
+    series_table(expected).to_csv(tmp_path / "expected" / "series.csv", index=False,
+                                  encoding="utf-8-sig", lineterminator="\r\n")
+    want = (tmp_path / "expected" / "series.csv").read_bytes()
+    assert want.count(b"[r]") == 1 and want.count(b"\r\n") == len(rows) + 1
+    assert parts_path.read_bytes() == want
+    path, _ = write_series_csv(PackData(periods[-1], empty, empty, empty, empty, empty,
+                                        series=one_frame), tmp_path / "one")
+    assert path.read_bytes() == want

@@ -92,7 +92,8 @@ def write_partnership_pack(engine_or_conn: sa.Engine | sa.Connection, period: st
                                                 lg, shaped))
         pause("pack_file", paths[-1].name)
     del shaped
-    paths += write_tidy_csv(data, out_dir / "csv")
+    with _connection(engine_or_conn) as conn:  # series.csv is read as it is written
+        paths += write_tidy_csv(data, out_dir / "csv", conn)
     pause("pack_file", "csv")
     return paths
 

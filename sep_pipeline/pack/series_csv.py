@@ -9,10 +9,21 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 
 from ..methodology.series import DIRECTIONS, SERIES_COLUMNS, UNITS
 from ..methodology.tables import TABLE_IDS, per_measure
-from .tidy_csv import _BODY, _MARKER, _PERIOD, _VALUE, _format_values, _resource, _string, write_csv
+from ..series_store import pack_series_parts
+from .tidy_csv import (
+    _BODY,
+    _MARKER,
+    _PERIOD,
+    _VALUE,
+    _format_values,
+    _resource,
+    _string,
+    write_text_csv,
+)
 from .workbook import PackData, places
 
 COLUMNS = [*SERIES_COLUMNS[:8], "revision_marker", *SERIES_COLUMNS[8:]]
@@ -79,11 +90,19 @@ def series_schema() -> dict[str, object]:
                            "category"]}
 
 
-def write_series_csv(data: PackData, out_dir: Path) -> tuple[Path, dict[str, object]]:
-    """series.csv in `out_dir`, and its datapackage resource."""
+def write_series_csv(data: PackData, out_dir: Path, conn: sa.Connection | None = None
+                     ) -> tuple[Path, dict[str, object]]:
+    """series.csv in `out_dir`, and its datapackage resource: every series row of
+    `data.series_periods`, read from `conn` a period at a time and written as it is read (a
+    period's rows are the same text alone as among the others'); `data.series` when it has no
+    periods."""
     path = Path(out_dir) / "series.csv"
-    df = series_table(data.series)
-    write_csv(df, path, escape=[c for c in df.columns if c not in _NUMBERS])
+    if data.series_periods and conn is None:
+        raise ValueError("series.csv is read from the warehouse: pass its connection")
+    parts = pack_series_parts(conn, data.series_periods) if data.series_periods else \
+        [data.series]
+    write_text_csv(map(series_table, parts), COLUMNS, path,
+                   escape=[c for c in COLUMNS if c not in _NUMBERS])
     return path, _resource("series", path.name, "Change over time: every published figure with "
                            "its change since the previous quarter and a year earlier, and its "
                            "direction of travel", series_schema())

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 
 from ..methodology.pay_gaps import COMPARISONS, HEADLINE_GROUPS
 from ..methodology.rounding import MARKERS
@@ -148,10 +149,21 @@ def write_csv(df: pd.DataFrame, path: Path, escape: Sequence[str] = ()) -> None:
         escaped = df.apply(lambda s: escape_text(s) if s.name in escape else s)
         escaped.to_csv(path, index=False, encoding=ENCODING, lineterminator="\r\n")
         return
-    columns = [_csv_cells(df[c], c in escape) for c in df.columns]
-    header = ",".join(_quoted(str(c)) for c in df.columns)
-    lines = [header, *map(",".join, zip(*columns, strict=True))]
-    Path(path).write_bytes(("\r\n".join(lines) + "\r\n").encode(ENCODING))
+    write_text_csv([df], list(df.columns), path, escape)
+
+
+def write_text_csv(parts: Iterable[pd.DataFrame], columns: Sequence[str], path: Path,
+                   escape: Sequence[str] = ()) -> None:
+    """Frames of text with `columns`, one after another, as `write_csv` writes them joined
+    into one: each part's lines are written before the next part is made."""
+    header = ",".join(_quoted(str(c)) for c in columns)
+    with open(path, "wb") as f:
+        f.write((header + "\r\n").encode(ENCODING))  # the BOM, once
+        for df in parts:
+            if len(df):
+                cells = [_csv_cells(df[c], c in escape) for c in columns]
+                lines = "\r\n".join(map(",".join, zip(*cells, strict=True)))
+                f.write((lines + "\r\n").encode("utf-8"))
 
 
 def _csv_cells(s: pd.Series, escape: bool) -> list[object]:
@@ -268,13 +280,16 @@ def _resource(name: str, path: str, title: str, schema: dict[str, object]) -> di
             "format": "csv", "mediatype": "text/csv", "encoding": ENCODING, "schema": schema}
 
 
-def write_tidy_csv(data: PackData, out_dir: Path) -> list[Path]:
-    """The CSVs and their datapackage.json in `out_dir`; returns the paths (package last)."""
+def write_tidy_csv(data: PackData, out_dir: Path, conn: sa.Connection | None = None
+                   ) -> list[Path]:
+    """The CSVs and their datapackage.json in `out_dir`; returns the paths (package last).
+    `conn`: the warehouse, which series.csv is read from as it is written (`data` read from it
+    has `series_periods`)."""
     with paused_gc():  # millions of cell texts in lists: nothing for it to collect
-        return _write_tidy_csv(data, out_dir)
+        return _write_tidy_csv(data, out_dir, conn)
 
 
-def _write_tidy_csv(data: PackData, out_dir: Path) -> list[Path]:
+def _write_tidy_csv(data: PackData, out_dir: Path, conn: sa.Connection | None) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     frames: list[tuple[str, pd.DataFrame, str, dict[str, object]]] = [
@@ -300,7 +315,7 @@ def _write_tidy_csv(data: PackData, out_dir: Path) -> list[Path]:
         resources.append(_resource(name.lower(), path.name, title, schema))
     from .series_csv import write_series_csv  # it reads this module's helpers
 
-    path, resource = write_series_csv(data, out_dir)
+    path, resource = write_series_csv(data, out_dir, conn)
     paths.append(path)
     resources.append(resource)
     package = {

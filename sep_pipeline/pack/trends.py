@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..methodology.objectives import OBJECTIVES
+from ..methodology.objectives import OBJECTIVES, OUTCOMES
 from ..methodology.series import is_year
 from . import labels as L
 from .workbook import PALETTE, PackData, _Writer
@@ -48,6 +48,8 @@ TREND_GROUPS: tuple[TrendGroup, ...] = (
                body_cells=(("A1", "pct_complete", "all", "all"),)),
 )
 TREND_CELLS: frozenset[Cell] = frozenset(c for g in TREND_GROUPS for c in g.cells)
+# Every cell the Trends and Outcomes sheets show: all the pack reads of the series for them.
+HEADLINE_CELLS: frozenset[Cell] = TREND_CELLS | {o.cell for o in OUTCOMES}
 CHART_W, CHART_H, ROW_PX = 560, 280, 20
 
 
@@ -74,16 +76,14 @@ class TrendChart:
 
 def headline_figures(data: PackData) -> dict[tuple, dict]:
     """(period, body, *cell) -> its series row, for the cells the Trends and Outcomes sheets
-    show: found once per pack (`data.series` holds every cell of every period)."""
-    from ..methodology.objectives import OUTCOMES
-
+    show: found once per pack (`data.series` may hold other cells too)."""
     s = data.series
     if s is None or s.empty:
         return {}
     cached = _FOUND.get(id(s))
     if cached is not None and cached[0] is s:
         return cached[1]
-    cells = pd.MultiIndex.from_tuples(sorted(TREND_CELLS | {o.cell for o in OUTCOMES}))
+    cells = pd.MultiIndex.from_tuples(sorted(HEADLINE_CELLS))
     at = pd.MultiIndex.from_frame(s[["table_id", "measure", "breakdown", "category"]])
     rows = s[at.isin(cells)].astype(object)
     rows = rows.where(rows.notna(), None)  # NaN read from the warehouse: None, as computed

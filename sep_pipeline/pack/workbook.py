@@ -38,7 +38,7 @@ from ..feedback_report import clean_text
 from ..methodology.pay_gaps import COMPARISONS
 from ..methodology.tables import EVENT_TABLES, TABLE_IDS, measure_places
 from ..revisions import PackState, pack_state
-from ..series_store import pack_series
+from ..series_store import pack_periods, read_series
 from . import labels as L
 from .revisions_sheet import (
     revised_cells,
@@ -81,9 +81,13 @@ class PackData:
     submissions: pd.DataFrame | None = None
     # Provisional or final, and the revisions logged since (revisions.PackState).
     state: PackState = field(default_factory=PackState)
-    # The series of every published period of its kind (series_store.pack_series): Trends,
-    # Outcomes and series.csv.
+    # The series rows the Trends and Outcomes sheets show (trends.HEADLINE_CELLS), of every
+    # published period of its kind up to its own (series_store.read_series).
     series: pd.DataFrame | None = None
+    # Those periods: series.csv shows every series row of each, read from the warehouse a
+    # period at a time as it is written (series_store.pack_series_parts), so the pack's memory
+    # does not grow with the history. Empty: series.csv shows `series` (a pack made of frames).
+    series_periods: tuple[str, ...] = ()
 
     @property
     def bodies(self) -> list[str]:
@@ -106,14 +110,18 @@ def load_pack_data(conn: sa.Connection, period: str,
     bench = published["benchmark"]
     if bench.empty:
         raise ValueError(f"no published benchmark figures for {period!r}: run the pipeline first")
+    from .trends import HEADLINE_CELLS
+
     quarters = [q.label for q in L.quarters_of(period)]
+    series_periods = tuple(pack_periods(conn, period))
     engagement = pd.concat([warehouse.read_table(conn, "engagement", q) for q in quarters],
                            ignore_index=True)
     return PackData(period, bench, published["pay_gap"], published["benchmark_position"],
                     warehouse.read_table(conn, "actions", quarters[-1]), engagement,
                     period_status(conn, L.quarters_of(period)[-1], settings()),
                     pack_state(conn, period),
-                    series=pack_series(conn, period))
+                    series=read_series(conn, series_periods, HEADLINE_CELLS),
+                    series_periods=series_periods)
 
 
 # --- Shaping (pure) -------------------------------------------------------------------------
