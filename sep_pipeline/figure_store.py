@@ -52,8 +52,9 @@ from pandas.api.types import union_categoricals
 
 from . import durable, warehouse
 from . import standard as std
+from .compact_read import read_compact
 from .methodology.counts import Counts
-from .methodology.tables import CATEGORICAL, as_category
+from .methodology.tables import CATEGORICAL
 
 _log = logging.getLogger(__name__)
 
@@ -82,20 +83,19 @@ def _skipped_columns(table: str) -> set[str]:
     return {f.name for f in sheet.fields if f.kind in _SKIP_KINDS} | _SKIP
 
 
-def _read_columns(table: str) -> list[str]:
+def figure_columns(table: str) -> list[str]:
+    """The columns of a data table the figures read (no reference, date or bookkeeping)."""
     skipped = _skipped_columns(table)
     return [c.name for c in warehouse.DATA_TABLES[table].columns if c.name not in skipped]
 
 
-def _compact(table: str, df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    """A table's rows without the columns no figure reads, each string column a categorical
-    (its few values stored once: quick to keep and to read back); with each one's dtype."""
-    df = df.drop(columns=[c for c in _skipped_columns(table) if c in df.columns])
-    text = {c: as_category(df[c]) for c in df.columns if isinstance(df[c].dtype, pd.StringDtype)}
-    return (df.assign(**text) if text else df), {c: str(df[c].dtype) for c in text}
+def _text_dtypes(df: pd.DataFrame) -> dict[str, str]:
+    """Each text column's dtype as the warehouse gives it (`str`): the categoricals
+    `read_compact` makes of them."""
+    return {c: "str" for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)}
 
 
-def _concat(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+def concat_compact(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Compact frames as one; a categorical column over the union of their values, sorted (as
     `tables.as_category` sorts them)."""
     if len(parts) == 1:
@@ -114,7 +114,7 @@ def _concat(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
 @dataclass
 class Inputs:
     """A quarter's current accepted returns as the figures read them: each table's rows of
-    every body in one compact frame (`_compact`), each text column's own dtype, and the
+    every body in one compact frame (`read_compact`), each text column's own dtype, and the
     submission each body's rows come from."""
 
     submissions: dict[str, int]
@@ -156,12 +156,12 @@ def quarter_inputs(conn: sa.Connection, period: str, folder: Path,
             text[name].update(kept.text[name])
         reads = [None] if new and not same else new  # the first time: the whole quarter at once
         for body in reads:
-            df, dtypes = _compact(name, warehouse.read_table(
-                conn, name, period, body, columns=_read_columns(name)))
+            df = read_compact(conn, name, [period], figure_columns(name), body)
             parts.append(df)
-            text[name].update(dtypes)
+            text[name].update(_text_dtypes(df))
         parts = [p for p in parts if len(p)]
-        frames[name] = _concat(parts) if parts else pd.DataFrame(columns=_read_columns(name))
+        frames[name] = (concat_compact(parts) if parts
+                        else pd.DataFrame(columns=figure_columns(name)))
     inputs = Inputs(now, frames, text)
     if kept is None or kept.submissions != now:
         _save(_inputs_file(folder, period), "inputs", inputs)
@@ -350,7 +350,7 @@ def _inputs(r: _Reader, c: dict[str, Any]) -> Inputs:
     text = c["text"]
     tables = set(warehouse.DATA_TABLES)
     if (set(frames) != tables or set(text) != tables
-            or any(list(frames[t].columns) != _read_columns(t) for t in tables)
+            or any(list(frames[t].columns) != figure_columns(t) for t in tables)
             or not all(_str_dict(text[t]) for t in tables)):
         raise ValueError("not the tables this code reads")
     return Inputs(_submissions(c["submissions"]), frames, text)

@@ -199,10 +199,10 @@ def test_inputs_are_read_from_the_warehouse_only_for_returns_not_kept(tmp_path, 
     publish.publish_quarter(engine, PERIOD, tmp_path / "store")
     load(engine, "BMCHT", corrected(returns["BMCHT"], 4, None))
     read = []
-    real = warehouse.read_table
-    monkeypatch.setattr(warehouse, "read_table",
-                        lambda conn, name, period=None, body=None, columns=None: read.append(body)
-                        or real(conn, name, period, body, columns))
+    real = figure_store.read_compact
+    monkeypatch.setattr(figure_store, "read_compact",
+                        lambda conn, name, periods, columns, body=None: read.append(body)
+                        or real(conn, name, periods, columns, body))
     publish.publish_quarter(engine, PERIOD, tmp_path / "store")
     assert set(read) == {"BMCHT"}
     read.clear()
