@@ -18,11 +18,13 @@ import pandas as pd
 import sqlalchemy as sa
 
 from . import figure_store, revisions, warehouse
+from .compact_read import read_compact
 from .methodology.counts import CountBook, Counts, StaleCounts
 from .methodology.pay_gaps import pay_gap_rows
 from .methodology.rounding import ALL
 from .methodology.spread import SPREAD_CODES, position_rows, spread_rows
 from .methodology.tables import (
+    CATEGORICAL,
     EVENT_TABLES,
     TABLE_IDS,
     benchmark_rows,
@@ -55,11 +57,12 @@ def current_returns(conn: sa.Connection, periods: Sequence[str]) -> Returns:
 
 
 def year_returns(conn: sa.Connection, quarters: Sequence[str]) -> tuple[Returns, Returns]:
-    """(Q4's returns, the four quarters' returns) of a year, reading each row once."""
+    """(Q4's returns, the four quarters' returns) of a year, reading each row once and only
+    the columns the figures read (`_year_frame`)."""
     accepted = _accepted(conn, quarters)
-    frames = {name: _read_periods(conn, name, quarters) for name in warehouse.DATA_TABLES}
+    frames = {name: _year_frame(conn, name, quarters) for name in warehouse.DATA_TABLES}
     q4 = quarters[-1]
-    snapshot = {name: df[df["period"] == q4].reset_index(drop=True)
+    snapshot = {name: _only_used(df[(df["period"] == q4).to_numpy()].reset_index(drop=True))
                 for name, df in frames.items()}
     return (returns_of(snapshot, [a for a in accepted if a.period == q4], [q4]),
             returns_of(frames, accepted, quarters))
@@ -86,6 +89,32 @@ def quarter_returns(conn: sa.Connection, period: str, store: Path
 
 def _read_periods(conn: sa.Connection, name: str, periods: Sequence[str]) -> pd.DataFrame:
     return pd.concat([warehouse.read_table(conn, name, p) for p in periods], ignore_index=True)
+
+
+def _year_frame(conn: sa.Connection, name: str, quarters: Sequence[str]) -> pd.DataFrame:
+    """A table's rows of a year's quarters as the figures read them: the quarter's columns
+    (`figure_store.figure_columns`), its period and, for Workforce, the staff reference that
+    makes a person across quarters; compact (`read_compact`: text as categoricals). Text
+    that is not tallied goes back to `str`, as a quarter's figures take it, except the staff
+    reference: one category per person, read once (`person_year`) as objects."""
+    columns = figure_store.figure_columns(name)
+    extra = ["period", *(["staff_ref"] if name == "workforce" else [])]
+    columns = [*columns[:1], *extra, *columns[1:]]
+    # quarter by quarter, as the rows were always read (one query gives them in storage order)
+    parts = [read_compact(conn, name, [q], columns) for q in quarters]
+    parts = [p for p in parts if len(p)]
+    df = figure_store.concat_compact(parts) if parts else pd.DataFrame(columns=columns)
+    back = {c: df[c].astype("str") for c in df.columns if c not in CATEGORICAL
+            and c != "staff_ref" and isinstance(df[c].dtype, pd.CategoricalDtype)}
+    return df.assign(**back) if back else df
+
+
+def _only_used(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each categorical's categories those of its rows (as `as_category` of
+    these rows gives them)."""
+    used = {c: df[c].cat.remove_unused_categories() for c in df.columns
+            if isinstance(df[c].dtype, pd.CategoricalDtype)}
+    return df.assign(**used) if used else df
 
 
 def returns_of(frames: dict[str, pd.DataFrame], accepted: Sequence[Any],
