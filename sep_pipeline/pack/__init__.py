@@ -106,8 +106,8 @@ def write_body_packs(engine_or_conn: sa.Engine | sa.Connection, period: str, out
     langs = languages(lang)
     data = data if data is not None else _load(engine_or_conn, period)
     folder = Path(out_dir) / "bodies"
-    rows = body_rows(data.benchmark, data.position)  # every body's view in one pass
     folder.mkdir(parents=True, exist_ok=True)
+    rows = body_rows(data.benchmark, data.position)  # every body's view in one pass
 
     def one_body(body: str) -> list[Path]:
         paths = [write_body_pack(data, body, folder / body_file_name(body, period, lg), lg,
