@@ -60,20 +60,35 @@ def forked_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterat
     """`map(fn, items)` over `workers` forked processes, results in order; in this process when
     `workers` is 1. `fn` and what it reads are inherited, not copied; each item and result is
     pickled (keep them small: a name, a path)."""
+    yield from forked_start(fn, items, workers)()
+
+
+def forked_start(fn: Callable[[T], R], items: Iterable[T], workers: int
+                 ) -> Callable[[], list[R]]:
+    """Start `map(fn, items)` in `workers` forked processes and return at once, so this
+    process can do other work meanwhile; the function returned waits for the results (in
+    order). With `workers` 1 nothing starts here: the function returned does the work."""
     items = list(items)
     workers = min(workers, len(items))
     if workers <= 1 or sys.platform != "linux":
-        yield from map(fn, items)
-        return
+        return lambda: list(map(fn, items))
     global _task
     _task = fn
-    p = multiprocessing.get_context("fork").Pool(workers, initializer=die_with_parent)
-    try:
-        yield from p.imap(_call, items)  # type: ignore[misc]
-        p.close()
-    except BaseException:
-        p.terminate()
-        raise
+    try:  # the workers fork now, inheriting `_task`
+        p = multiprocessing.get_context("fork").Pool(workers, initializer=die_with_parent)
     finally:
-        p.join()
         _task = None
+    pending = p.map_async(_call, items, chunksize=1)
+
+    def results() -> list[R]:
+        try:
+            out = pending.get()
+            p.close()
+        except BaseException:
+            p.terminate()
+            raise
+        finally:
+            p.join()
+        return out  # type: ignore[return-value]
+
+    return results

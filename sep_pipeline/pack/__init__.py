@@ -23,7 +23,7 @@ from .. import durable, warehouse
 from ..config import settings
 from ..figure_store import published_frames, store_dir
 from ..pause_points import pause
-from ..workers import forked_map
+from ..workers import forked_map, forked_start
 from .body_pack import body_file_name, body_rows, body_view, body_views, write_body_pack
 from .labels import LANGS
 from .tidy_csv import write_tidy_csv
@@ -86,16 +86,23 @@ def write_partnership_pack(engine_or_conn: sa.Engine | sa.Connection, period: st
     data = data if data is not None else _load(engine_or_conn, period)
     out_dir = Path(out_dir)
     shaped = Shaped.of(data.benchmark)  # shaped once for both languages
-    paths = []
-    for lg in langs:
-        paths.append(write_partnership_workbook(data, out_dir / partnership_file_name(period, lg),
-                                                lg, shaped))
-        pause("pack_file", paths[-1].name)
-    del shaped
-    with _connection(engine_or_conn) as conn:  # series.csv is read as it is written
-        paths += write_tidy_csv(data, out_dir / "csv", conn)
+
+    def one_language(lg: str) -> Path:
+        path = write_partnership_workbook(data, out_dir / partnership_file_name(period, lg),
+                                          lg, shaped)
+        pause("pack_file", path.name)
+        return path
+
+    # Each language's workbook in a worker (SEP_WORKERS) while this process writes the CSV
+    # (it reads series.csv's rows from the warehouse: a forked worker must not use the
+    # connection); in one process, the workbooks first.
+    workers = settings().workers
+    workbooks = forked_start(one_language, langs, workers)
+    paths = workbooks() if workers <= 1 else []
+    with _connection(engine_or_conn) as conn:
+        paths_csv = write_tidy_csv(data, out_dir / "csv", conn)
     pause("pack_file", "csv")
-    return paths
+    return (paths or workbooks()) + paths_csv
 
 
 def write_body_packs(engine_or_conn: sa.Engine | sa.Connection, period: str, out_dir: Path,
