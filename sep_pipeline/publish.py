@@ -250,10 +250,11 @@ def write_figures(conn: sa.Connection, period: str, figs: Figures,
     written = write(units)
     # Read after writing: the transaction now holds the write lock, so it sees the last commit.
     if units is not None and warehouse.published_stamp(conn, period) != based_on:
-        written = write(None)
+        units = None
+        written = write(units)
     warehouse.stamp_published(conn, period)
-    # its change over time, and that of the periods compared with it
-    refresh_series(conn, period, figs.benchmark)
+    # its change over time, and that of the periods compared with it (the same units')
+    refresh_series(conn, period, figs.benchmark, units)
     return written
 
 

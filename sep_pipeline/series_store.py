@@ -39,11 +39,13 @@ def _later(period: str) -> list[str]:
     return [nxt.label, Period(p.year + 1, p.quarter).label]
 
 
-def refresh_series(conn: sa.Connection, period: str, current: pd.DataFrame | None = None
-                   ) -> int:
+def refresh_series(conn: sa.Connection, period: str, current: pd.DataFrame | None = None,
+                   units: Collection[str] | None = None) -> int:
     """Rewrite the series rows of `period` and of the published periods compared with it (call
     inside the transaction that wrote `period`'s figures, after it stamped them). `current`:
-    `period`'s benchmark rows just written (not read back). Returns the rows written."""
+    `period`'s benchmark rows just written (not read back). `units`: only the rows of these
+    body codes (those whose figures were rewritten: a row compares one body's cell with the
+    same body's cell, so the others' rows cannot change). Returns the rows written."""
     published = set(published_periods(conn)) | {period}
     targets = [period, *(p for p in _later(period) if p in published)]
     needed = sorted({p for t in targets for p in (t, *compared_periods(t))
@@ -51,14 +53,20 @@ def refresh_series(conn: sa.Connection, period: str, current: pd.DataFrame | Non
     bench = pd.concat([current.assign(period=period) if current is not None and p == period
                        else warehouse.read_table(conn, "benchmark", p) for p in needed],
                       ignore_index=True)
+    if units is not None:
+        bench = bench[bench["body_code"].isin(units).to_numpy()]
     rows = series_rows(bench, targets, published) if len(bench) else \
         pd.DataFrame(columns=SERIES_COLUMNS)
     written = 0
     for t in targets:
         part = rows[rows["period"] == t]
-        if t != period and not _same(warehouse.read_table(conn, "series", t), part):
-            _pack_out_of_date(conn, t)
-        written += warehouse.replace_period(conn, warehouse.series, t, part)
+        if t != period:
+            old = warehouse.read_table(conn, "series", t)
+            if units is not None:
+                old = old[old["body_code"].isin(units).to_numpy()]
+            if not _same(old, part):
+                _pack_out_of_date(conn, t)
+        written += warehouse.replace_period(conn, warehouse.series, t, part, units)
     return written
 
 

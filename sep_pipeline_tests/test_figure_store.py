@@ -18,8 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sep_pipeline import durable, figure_store, publish, warehouse
+from sep_pipeline import durable, figure_store, publish, series_store, warehouse
 from sep_pipeline.methodology.counts import Counts
+from sep_pipeline.methodology.series import series_rows
 from sep_pipeline.migrations import upgrade
 from sep_pipeline.safe_read import read_workbook
 from sep_pipeline.standardise import standardise
@@ -136,13 +137,26 @@ def test_after_resubmissions_the_figures_are_those_computed_afresh(returns, resu
         # only the changed bodies' records were counted: the kept bodies' counts were reused
         assert [c.args[2] for c in spy.call_args_list] == [[*sorted(expected), publish.OTHERS]]
         assert_same(done.figures, fresh(engine))
+        assert_series_fresh(engine)
         # and again: the counts kept by an update are right for the next one
         again = next(b for b in BODIES if b not in expected)
         load(engine, again, corrected(returns[again], seed + 7, None))
         done = publish.publish_quarter(engine, PERIOD, folder / "store")
         assert done.computed == [again]
         assert_same(done.figures, fresh(engine))
+        assert_series_fresh(engine)
         engine.dispose()
+
+
+def assert_series_fresh(engine) -> None:  # noqa: ANN001
+    """The warehouse's series rows (an update rewrites only the changed bodies', ALL's and the
+    spread's) are those computed afresh from every published figure."""
+    with engine.connect() as conn:
+        stored = warehouse.read_table(conn, "series", PERIOD)
+        bench = warehouse.read_table(conn, "benchmark", PERIOD)
+    expected = series_rows(bench, [PERIOD])
+    assert len(stored) == len(expected) > 0
+    assert series_store._same(stored, expected)
 
 
 def test_figures_kept_from_another_publication_are_not_used(tmp_path, returns):
