@@ -537,6 +537,7 @@ def phase_e2e(ds: Dataset, work: Path, codes: Sequence[str] | None,
         out["dagster_runs"][name] = len(new)
 
     one_run("cold")
+    out["xlsx"] = _xlsx_worth(work, label)
     if incremental:
         present = {code for code, _ in files}
         for role in ds.manifest["resubmitters"]:
@@ -551,6 +552,34 @@ def phase_e2e(ds: Dataset, work: Path, codes: Sequence[str] | None,
     out["step_tree_peak_mb"] = t.tree_peak_mb
     out["step_tree_unique_peak_mb"] = t.tree_unique_peak_mb
     return out
+
+
+def _xlsx_worth(work: Path, period: str) -> dict[str, float]:
+    """The whole pack of the cold run's quarter written in one process twice: through
+    pack/xlsx.py's fast path (xlsxwriter's internals) and through xlsxwriter's public calls
+    (`xlsx.FAST` off): what leaning on the internals buys."""
+    from sep_pipeline import warehouse
+    from sep_pipeline.config import settings
+    from sep_pipeline.pack import write_pack, xlsx
+
+    engine = warehouse.engine(settings().warehouse_url)
+    fast, workers = xlsx.FAST, os.environ.get("SEP_WORKERS")
+    os.environ["SEP_WORKERS"] = "1"
+    seconds: dict[str, float] = {}
+    try:
+        for name, on in (("fast", fast), ("public", False)):
+            xlsx.FAST = on
+            started = time.perf_counter()
+            write_pack(engine, period, work / f"xlsx_{name}", lang="both")
+            seconds[name] = time.perf_counter() - started
+            shutil.rmtree(work / f"xlsx_{name}", ignore_errors=True)
+    finally:
+        xlsx.FAST = fast
+        if workers is None:
+            os.environ.pop("SEP_WORKERS", None)
+        else:
+            os.environ["SEP_WORKERS"] = workers
+    return seconds
 
 
 def phase_pg(ds: Dataset, work: Path, codes: Sequence[str] | None,
@@ -830,6 +859,13 @@ def render(ds: Dataset, res: dict[str, dict[str, Any]], s: dict[str, Any],
         t.add_row("   pack (partnership + per-body, en+cy)", fmt(pack) or "n/a", "", "",
                   "the pack steps of the cold e2e run" if pack is not None else
                   "not run" if "e2e" not in res else "sep_pipeline.pack.write_pack not found")
+        xl = res.get("e2e", {}).get("xlsx") or {}
+        if xl:
+            t.add_row("   whole pack, one process: pack/xlsx.py", fmt(xl.get("fast")), "", "",
+                      "its fast path on xlsxwriter's internals")
+            t.add_row("   whole pack, one process: xlsxwriter's public calls",
+                      fmt(xl.get("public")), "", "",
+                      f"x{xl['public'] / xl['fast']:.2f} the time" if xl.get("fast") else "")
     if "e2e" in res:
         e2e = res["e2e"]
         e = e2e["seconds"]
