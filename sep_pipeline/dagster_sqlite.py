@@ -84,6 +84,9 @@ def install() -> None:
 # These subclasses keep one engine per database file and process, its connections pooled;
 # everything else (tables, migrations, queries) is Dagster's own. `laptop_dagster_yaml` names
 # them; the shared deployment stores Dagster's state in PostgreSQL and does not use them.
+# They lean on two of Dagster's internals (the `_conn_string` attribute and the `connect` /
+# `_connect` methods every query goes through): without `_conn_string` they use Dagster's own
+# connections, and test_dagster_sqlite fails when they no longer keep any.
 
 _engines: dict[tuple[int, str], sa.Engine] = {}
 
@@ -112,6 +115,10 @@ class KeptSqliteRunStorage(SqliteRunStorage):
 
     @contextmanager
     def connect(self) -> Iterator[sa.Connection]:
+        if not hasattr(self, "_conn_string"):
+            with super().connect() as conn:
+                yield conn
+            return
         with _kept_engine(self._conn_string, SQLITE_BUSY_TIMEOUT_SECONDS).connect() as conn:
             with conn.begin():
                 yield conn
@@ -123,6 +130,10 @@ class KeptSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
 
     @contextmanager
     def _connect(self) -> Iterator[sa.Connection]:
+        if not hasattr(self, "_conn_string"):
+            with super()._connect() as conn:
+                yield conn
+            return
         with _kept_engine(self._conn_string, SQLITE_BUSY_TIMEOUT_SECONDS).connect() as conn:
             with conn.begin():
                 yield conn
@@ -133,6 +144,8 @@ class KeptSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
         seen = self.__dict__.setdefault("_sep_tables", set())
         if table_name in seen:
             return True
+        if not hasattr(self, "_conn_string"):
+            return super().has_table(table_name)
         engine = _kept_engine(self._conn_string, SQLITE_BUSY_TIMEOUT_SECONDS)
         with engine.connect() as conn:
             present = bool(engine.dialect.has_table(conn, table_name))
