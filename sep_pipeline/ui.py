@@ -89,19 +89,25 @@ def prepare_dagster_home(dagster_home: Path, template: Path | None = None) -> Pa
     return home
 
 
-def _earlier_laptop_yaml(home: Path) -> bool:
-    try:
-        text = (home / "dagster.yaml").read_text(encoding="utf-8")
-    except OSError:
-        return False
-    new = laptop_dagster_yaml(home)
+def earlier_laptop_dagster_yaml(home: Path) -> str:
+    """What `laptop_dagster_yaml` wrote before the storage kept its connections: Dagster's own
+    storage classes on the same files."""
+    text = laptop_dagster_yaml(home)
     for ours, dagsters in (("sep_pipeline.dagster_sqlite\n  class: KeptSqliteRunStorage",
                             "dagster._core.storage.runs\n  class: SqliteRunStorage"),
                            ("sep_pipeline.dagster_sqlite\n  class: KeptSqliteEventLogStorage",
                             "dagster._core.storage.event_log\n  class: "
                             "ConsolidatedSqliteEventLogStorage")):
-        new = new.replace(ours, dagsters)
-    return text == new
+        text = text.replace(ours, dagsters)
+    return text
+
+
+def _earlier_laptop_yaml(home: Path) -> bool:
+    try:
+        text = (home / "dagster.yaml").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return text == earlier_laptop_dagster_yaml(home)
 
 
 def dagster_command() -> list[str]:

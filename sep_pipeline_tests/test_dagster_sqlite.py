@@ -57,16 +57,15 @@ def test_the_laptop_storage_keeps_one_engine_per_file_and_runs_see_their_history
     one per event); an earlier sep-pipeline's dagster.yaml is brought to them."""
     import dagster as dg
 
-    from sep_pipeline.ui import laptop_dagster_yaml, prepare_dagster_home
+    from sep_pipeline.ui import (
+        earlier_laptop_dagster_yaml,
+        laptop_dagster_yaml,
+        prepare_dagster_home,
+    )
 
     home = tmp_path / "dagster_home"
-    old = laptop_dagster_yaml(home.resolve())
-    for ours, theirs in (("sep_pipeline.dagster_sqlite\n  class: KeptSqliteRunStorage",
-                          "dagster._core.storage.runs\n  class: SqliteRunStorage"),
-                         ("sep_pipeline.dagster_sqlite\n  class: KeptSqliteEventLogStorage",
-                          "dagster._core.storage.event_log\n  class: "
-                          "ConsolidatedSqliteEventLogStorage")):
-        old = old.replace(ours, theirs)
+    old = earlier_laptop_dagster_yaml(home.resolve())
+    assert "class: SqliteRunStorage" in old and "Kept" not in old
     home.mkdir()
     (home / "dagster.yaml").write_text(old, encoding="utf-8")
     prepare_dagster_home(home)
