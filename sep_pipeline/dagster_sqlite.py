@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -105,6 +105,21 @@ def _kept_engine(conn_string: str, timeout: float) -> sa.Engine:
     return engine
 
 
+@contextmanager
+def _kept_connection(storage: object, dagsters: Callable[[], AbstractContextManager]
+                     ) -> Iterator[sa.Connection]:
+    """A connection in a transaction, as Dagster's storage gives it, from the kept engine of
+    the storage's file (from `dagsters`, Dagster's own way, if the file is not known)."""
+    conn_string = getattr(storage, "_conn_string", None)
+    if conn_string is None:
+        with dagsters() as conn:
+            yield conn
+        return
+    with _kept_engine(conn_string, SQLITE_BUSY_TIMEOUT_SECONDS).connect() as conn:
+        with conn.begin():
+            yield conn
+
+
 class KeptSqliteRunStorage(SqliteRunStorage):
     """Dagster's SQLite run storage, its connections kept (see above)."""
 
@@ -113,30 +128,16 @@ class KeptSqliteRunStorage(SqliteRunStorage):
                           config_value: dict) -> KeptSqliteRunStorage:
         return cls.from_local(inst_data=inst_data, **config_value)
 
-    @contextmanager
-    def connect(self) -> Iterator[sa.Connection]:
-        if not hasattr(self, "_conn_string"):
-            with super().connect() as conn:
-                yield conn
-            return
-        with _kept_engine(self._conn_string, SQLITE_BUSY_TIMEOUT_SECONDS).connect() as conn:
-            with conn.begin():
-                yield conn
+    def connect(self) -> AbstractContextManager[sa.Connection]:
+        return _kept_connection(self, super().connect)
 
 
 class KeptSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
     """Dagster's consolidated SQLite event log (every run's events in one file), its
     connections kept (see above)."""
 
-    @contextmanager
-    def _connect(self) -> Iterator[sa.Connection]:
-        if not hasattr(self, "_conn_string"):
-            with super()._connect() as conn:
-                yield conn
-            return
-        with _kept_engine(self._conn_string, SQLITE_BUSY_TIMEOUT_SECONDS).connect() as conn:
-            with conn.begin():
-                yield conn
+    def _connect(self) -> AbstractContextManager[sa.Connection]:
+        return _kept_connection(self, super()._connect)
 
     def has_table(self, table_name: str) -> bool:
         """Asked before every dynamic-partition lookup (each output of a run): a table, once
