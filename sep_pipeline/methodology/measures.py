@@ -15,7 +15,7 @@ import pandas as pd
 
 from .. import standard as std
 from .counts import CountBook, Counter
-from .pay_gaps import COMPARISONS, flag, memberships
+from .pay_gaps import COMPARISONS, codes_of, flag, memberships
 from .rounding import (
     ALL,
     LOW,
@@ -62,7 +62,8 @@ def _ensure(df: pd.DataFrame | None, columns: tuple[str, ...]) -> pd.DataFrame:
 def _unit_of(df: pd.DataFrame, position: dict[str, int]) -> np.ndarray:
     """Each row's index in `position` (its body code's), -1 for a row without a body."""
     codes, uniques = pd.factorize(df["body_code"])
-    return np.append(np.array([position[str(u)] for u in uniques], np.intp), -1)[codes]
+    # int32: 4 bytes a row (there are millions), where intp takes 8
+    return np.append(np.array([position[str(u)] for u in uniques], np.int32), -1)[codes]
 
 
 def likelihood_rows(
@@ -87,11 +88,16 @@ def likelihood_rows(
     rec = _ensure(recruitment, ("shortlisted", "appointed", *chars))
     wf = _ensure(workforce, ("disciplinary", "training_approved", *chars))
     snap = _ensure(workforce if snapshot is None else snapshot, ("in_post_at_snapshot", *chars))
-    codes = sorted({str(b) for f in (rec, wf, snap) for b in f["body_code"].dropna().unique()})
+    # Without a snapshot, snap is the workforce's rows again: their bodies, units and codes
+    # are wf's, found once.
+    same = snapshot is None
+    codes = sorted({str(b) for f in ((rec, wf) if same else (rec, wf, snap))
+                    for b in f["body_code"].dropna().unique()})
     if not codes and not (counts and counts.keeps):
         return rows_frame(COLUMNS, [])
     position = {b: i for i, b in enumerate(codes)}
-    ru, wu, su = (Counter(codes, _unit_of(f, position), counts) for f in (rec, wf, snap))
+    ru, wu = (Counter(codes, _unit_of(f, position), counts) for f in (rec, wf))
+    su = Counter(codes, wu.unit if same else _unit_of(snap, position), counts)
     shortlisted = flag(rec["shortlisted"]).to_numpy()
     appointed = flag(rec["appointed"]).to_numpy() & shortlisted
     disciplinary = flag(wf["disciplinary"]).to_numpy()
@@ -99,6 +105,8 @@ def likelihood_rows(
     in_post = flag(snap["in_post_at_snapshot"]).to_numpy()
     per_comp = []
     factors: list[dict] = [{}, {}, {}]  # each frame's columns, factorized once
+    if same:
+        factors[2] = factors[1]
     for comp in COMPARISONS:
         ra, rb, wa, wb, sa, sb = (
             m for f, cache in zip((rec, wf, snap), factors, strict=True)
@@ -131,9 +139,9 @@ def likelihood_rows(
 
 def _answered(df: pd.DataFrame, characteristic: str) -> tuple[np.ndarray, pd.Index]:
     """The characteristic's answers as (codes, distinct answers), a blank read as Not known."""
-    codes, uniques = pd.factorize(df[characteristic])
-    # factorize gives -1 for a blank: the appended Not known
-    return np.asarray(codes, np.intp), pd.Index([*uniques, std.NOT_KNOWN.code], dtype=object)
+    codes, uniques = codes_of(df[characteristic])
+    # -1 for a blank: the appended Not known
+    return codes, pd.Index([*uniques, std.NOT_KNOWN.code], dtype=object)
 
 
 def _is_one_of(answers: tuple[np.ndarray, pd.Index], values: tuple[str, ...]) -> np.ndarray:

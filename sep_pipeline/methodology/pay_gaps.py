@@ -164,52 +164,75 @@ def pay_gap_rows(workforce: pd.DataFrame) -> pd.DataFrame:
     hourly = _Population(unit, nb, paid, pay, pay > 0)
     bonuses = _Population(unit, nb, in_post, bonus, bonus > 0)
 
+    # Each comparison's figures are published for every unit before the next comparison's
+    # statistics are taken: a comparison's member values span the whole population (twice,
+    # with ALL), so holding every comparison's at once would cost more than the population.
     per_comp = []
     factors: dict[str, tuple[np.ndarray, pd.Index]] = {}
     for comp in COMPARISONS:
         a, b = memberships(df[comp.characteristic], comp, factors)
-        ha, hb = hourly.stats(a), hourly.stats(b)  # hourly pay: the pay-gap population
-        sa, sb = bonuses.counts(a), bonuses.counts(b)  # bonus: everyone in post
-        ra, rb = bonuses.stats(a & (bonus > 0)), bonuses.stats(b & (bonus > 0))  # receivers
-        quartiles = hourly.quartile_counts(a, b) if comp.headline else None
-        per_comp.append((comp, ha, hb, sa, sb, ra, rb, quartiles))
+        per_comp.append((comp, _comparison_figures(comp, a, b, hourly, bonuses, bonus > 0)))
 
     rows = []
     for u, body in enumerate([*codes, ALL]):
-        for comp, ha, hb, sa, sb, ra, rb, quartiles in per_comp:
-            figures = [
-                ("mean_hourly_gap", ha.gap(hb, u, "mean")),
-                ("median_hourly_gap", ha.gap(hb, u, "median")),
-                ("mean_bonus_gap", ra.gap(rb, u, "mean")),
-                ("median_bonus_gap", ra.gap(rb, u, "median")),
-                ("bonus_pct_reference", publish_pct(int(ra.count[u]), int(sa[u]))),
-                ("bonus_pct_group", publish_pct(int(rb.count[u]), int(sb[u]))),
-            ]
-            if quartiles is not None:
-                for k, (ca, cb) in enumerate(quartiles[u], start=1):
-                    qa, qb = publish_pct_pair(ca, cb)
-                    figures += [(f"q{k}_pct_reference", qa), (f"q{k}_pct_group", qb)]
+        for comp, figures in per_comp:
             key = (body, comp.characteristic, comp.reference_group, comp.comparison_group)
-            rows += [(*key, metric, p) for metric, p in figures]
+            rows += [(*key, metric, p) for metric, p in figures[u]]
     return rows_frame(COLUMNS, rows)
+
+
+def _comparison_figures(comp: Comparison, a: np.ndarray, b: np.ndarray, hourly: _Population,
+                        bonuses: _Population, receives: np.ndarray
+                        ) -> list[list[tuple[str, Published]]]:
+    """(metric, published figure) of one comparison (A: rows in `a`, B: in `b`), per unit."""
+    ha, hb = hourly.stats(a), hourly.stats(b)  # hourly pay: the pay-gap population
+    sa, sb = bonuses.counts(a), bonuses.counts(b)  # bonus: everyone in post
+    ra, rb = bonuses.stats(a & receives), bonuses.stats(b & receives)  # receivers
+    quartiles = hourly.quartile_counts(a, b) if comp.headline else None
+    out = []
+    for u in range(hourly.n_units):
+        figures = [
+            ("mean_hourly_gap", ha.gap(hb, u, "mean")),
+            ("median_hourly_gap", ha.gap(hb, u, "median")),
+            ("mean_bonus_gap", ra.gap(rb, u, "mean")),
+            ("median_bonus_gap", ra.gap(rb, u, "median")),
+            ("bonus_pct_reference", publish_pct(int(ra.count[u]), int(sa[u]))),
+            ("bonus_pct_group", publish_pct(int(rb.count[u]), int(sb[u]))),
+        ]
+        if quartiles is not None:
+            for k, (ca, cb) in enumerate(quartiles[u], start=1):
+                qa, qb = publish_pct_pair(ca, cb)
+                figures += [(f"q{k}_pct_reference", qa), (f"q{k}_pct_group", qb)]
+        out.append(figures)
+    return out
+
+
+def codes_of(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """(each row's index into the distinct values, -1 for a blank; the distinct values). A
+    categorical gives its own codes (no hashing, and int8 for a few categories, where a
+    factorized column takes 8 bytes a row) and its categories, some perhaps unused; any other
+    column is factorized."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy(), pd.Index(s.cat.categories, dtype=object)
+    found, uniques = pd.factorize(s)
+    return np.asarray(found, np.intp), pd.Index(uniques, dtype=object)
 
 
 def memberships(codes: pd.Series, comp: Comparison,
                 cache: dict[str, tuple[np.ndarray, pd.Index]] | None = None,
                 ) -> tuple[np.ndarray, np.ndarray]:
-    """`groups`, testing each distinct code once: the column is factorized once (and kept in
-    `cache`, by column name, for the next comparison on the same column)."""
+    """`groups`, testing each distinct code once: the column's codes (`codes_of`) are taken
+    once (and kept in `cache`, by column name, for the next comparison on the same column)."""
     ref, other = _members(comp)
     key = str(codes.name)
     if cache is None or key not in cache:
-        found, uniques = pd.factorize(codes)
-        factor = (np.asarray(found, np.intp), pd.Index(uniques))
+        factor = codes_of(codes)
         if cache is not None:
             cache[key] = factor
     else:
         factor = cache[key]
     found, index = factor
-    # factorize gives -1 for a blank: the appended False
+    # -1 for a blank: the appended False
     return (np.append(index.isin(ref), False)[found],
             np.append(index.isin(other), False)[found])
 
@@ -241,25 +264,43 @@ class _Stats(NamedTuple):
                               lambda: stat(self, u), lambda: stat(other, u))
 
 
+def _index_type(n: int) -> type:
+    """int32 where it holds 0..n (and -1), else int64."""
+    return np.int32 if n < 2**31 else np.int64
+
+
 class _Population:
     """The people of a population (a row mask) and a value of theirs, for every unit at once:
     each body's people, then all of them again as ALL (unit `n_bodies`), sorted by unit and by
     value. `valued` marks rows whose value enters a statistic (exact integers are made for
-    those only: bonus statistics use receivers alone)."""
+    those only: bonus statistics use receivers alone). The population's values are never NaN
+    (the callers' masks and fills see to it), so equal ranks are equal values."""
 
     def __init__(self, unit: np.ndarray, n_bodies: int, mask: np.ndarray, value: np.ndarray,
                  valued: np.ndarray) -> None:
-        rows = np.flatnonzero(mask)
-        mine = rows[unit[rows] >= 0]
-        rows = np.concatenate([mine, rows])
-        units = np.concatenate([unit[mine], np.full(len(rows) - len(mine), n_bodies)])
-        # Distinct values in order (equal floats <=> equal exact values, in the same order):
-        # sort by unit, then value rank.
-        uniq, rank = np.unique(value[rows], return_inverse=True)
-        rank = rank.reshape(-1)
-        order = np.argsort(units.astype(np.int64) * max(len(uniq), 1) + rank, kind="stable")
-        self.rows, self.unit, self.n_units = rows[order], units[order], n_bodies + 1
-        self.value, rank = value[self.rows], rank[order]
+        people = np.flatnonzero(mask)
+        # Distinct values in order (equal floats <=> equal exact values, in the same order),
+        # found once: ALL's copy of the population has the same ones.
+        uniq, rank = np.unique(value[people], return_inverse=True)
+        rank = rank.reshape(-1).astype(_index_type(len(uniq)))
+        body = unit[people]
+        mine = np.flatnonzero(body >= 0)
+        # Positions in `people` sorted by unit, then value rank: the bodies' people, then ALL's
+        # (all of them). Each sort is stable, so people of equal pay stay in row order, and
+        # the two halves are sorted apart (ALL's unit comes after every body's).
+        by_body = mine[np.argsort(body[mine].astype(np.int64) * max(len(uniq), 1) + rank[mine],
+                                  kind="stable")]
+        at = np.concatenate([by_body, np.argsort(rank, kind="stable")])
+        del mine
+        # Row numbers, units and ranks in the narrowest integer type that holds them: at ten
+        # times the national size these arrays are millions long, twice over with ALL.
+        self.rows = people[at].astype(_index_type(len(mask)))
+        self.unit = np.concatenate([body[by_body], np.full(len(people), n_bodies)]).astype(
+            _index_type(n_bodies + 1))
+        self.n_units = n_bodies + 1
+        del people, body, by_body
+        rank = rank[at]
+        self.rank = rank  # equal ranks <=> equal values: the quartiles' blocks of equal pay
         use = valued[self.rows]
         # exact integers only of the values that enter a statistic
         wanted = np.zeros(len(uniq), bool)
@@ -293,7 +334,7 @@ class _Population:
             return [list(zero) for _ in range(self.n_units)]
         # Blocks of equal value within a unit (equal floats <=> equal pay).
         new = np.ones(n, bool)
-        new[1:] = (self.unit[1:] != self.unit[:-1]) | (self.value[1:] != self.value[:-1])
+        new[1:] = (self.unit[1:] != self.unit[:-1]) | (self.rank[1:] != self.rank[:-1])
         block = np.flatnonzero(new)
         size = np.diff(np.append(block, n))
         bunit = self.unit[block]
