@@ -125,7 +125,7 @@ from .. import schemas
 from .. import standard as std
 from .counts import CountBook
 from .measures import declaration_rows, likelihood_rows, representation_rows
-from .pay_gaps import COMPARISONS, pay_gap_rows
+from .pay_gaps import COMPARISONS, codes_of, pay_gap_rows
 from .rounding import (
     ALL,
     LOW,
@@ -268,13 +268,15 @@ def _where(cond: pd.Series, cells: _Cells) -> _Cells:
 # --- Tallies --------------------------------------------------------------------------------
 
 
+# 0/1 columns are int8: a tally keeps a dozen of them over every Workforce row, and sums
+# them only into int64 counts.
 def _flag(s: pd.Series) -> pd.Series:
     """A Yes/No column as 0/1; blank is No."""
-    return s.eq(True).fillna(False).astype("int64")
+    return s.eq(True).fillna(False).astype("int8")
 
 
 def _is(s: pd.Series, code: str) -> pd.Series:
-    return s.eq(code).fillna(False).astype("int64")
+    return s.eq(code).fillna(False).astype("int8")
 
 
 def _micro(s: pd.Series) -> pd.Series:
@@ -296,8 +298,8 @@ class _Factor(NamedTuple):
 
 
 def _factor(s: pd.Series, blank: str | None = NOT_KNOWN) -> _Factor:
-    codes, uniques = pd.factorize(s)
-    return _Factor(np.asarray(codes, np.intp), list(uniques), blank)
+    codes, uniques = codes_of(s)  # a categorical's own codes: no copy, no hashing
+    return _Factor(codes, list(uniques), blank)
 
 
 class _Rows:
@@ -315,7 +317,7 @@ class _Rows:
         position = {b: i for i, b in enumerate(self.units[:-1])}
         codes, uniques = pd.factorize(df["body_code"])
         self.unit = np.array([position.get(str(u), -1) for u in uniques] + [-1],
-                             np.intp)[codes]
+                             np.int32)[codes]  # 4 bytes a row: units are few
         self.rows: np.ndarray | None = None
         self.factors: dict[str, _Factor] = {}  # derived columns (shared: see `_derive`)
         self.sums: dict[str, np.ndarray] = {}
@@ -339,7 +341,7 @@ class _Rows:
 
     def with_sums(self, **columns: pd.Series | np.ndarray) -> _Rows:
         other = self._derive()
-        other.sums.update({k: np.asarray(v, np.int64) for k, v in columns.items()})
+        other.sums.update({k: _integers(v) for k, v in columns.items()})
         return other
 
     def with_factors(self, **columns: _Factor) -> _Rows:
@@ -372,7 +374,21 @@ class _Rows:
         position = {c: i for i, c in enumerate(cats)}
         index = [position.get(u, -1) for u in f.uniques]
         index.append(-1 if f.blank is None else position.get(f.blank, -1))
-        return np.array(index, np.intp)[self._pick(f.codes)]
+        return np.array(index, _small(len(cats)))[self._pick(f.codes)]
+
+
+def _integers(values: pd.Series | np.ndarray) -> np.ndarray:
+    """A column to sum, as signed integers no wider than it is (bool as int8): a 0/1 flag
+    stays a byte a row."""
+    a = np.asarray(values)
+    if a.dtype == bool:
+        return a.astype(np.int8)
+    return a if a.dtype.kind == "i" else a.astype(np.int64)
+
+
+def _small(n: int) -> type:
+    """The narrowest signed integer type that holds -1..n."""
+    return np.int8 if n < 2**7 else np.int16 if n < 2**15 else np.int64
 
 
 def _sum_by(key: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
@@ -1008,11 +1024,14 @@ def benchmark_rows(frames: Mapping[str, pd.DataFrame], submitted: Mapping[str, s
     ctx = _Ctx(frames, submitted, bodies, annual, pay_gap, counts, kept)
     parts = [_p(ctx)] if {"P1", "P2"} & set(wanted) else []
     parts += [_BUILDERS[t](ctx).assign(table_id=t) for t in wanted if t in _BUILDERS]
+    sheet_units = ctx.units
+    del ctx  # its arrays run over every record: gone before the rows are put together
     if not parts:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in COLUMNS})
     rows = pd.concat(parts, ignore_index=True)
+    del parts  # the tables' own frames, now copied into rows
     rows = rows[rows["table_id"].isin(wanted)] if tables is not None else rows
-    rows = _not_submitted(rows, ctx, bodies)
+    rows = _not_submitted(rows, sheet_units, bodies)
     order = {t: i for i, t in enumerate(TABLE_IDS)}
     units = {b: i for i, b in enumerate([*bodies, ALL])}
     rows = rows.assign(_t=lookup(rows["table_id"], order), _b=lookup(rows["body_code"], units))
@@ -1040,7 +1059,8 @@ def per_measure(table_id: pd.Series, measure: pd.Series, fn: Callable[[str, str]
     return values[first.reshape(-1)]
 
 
-def _not_submitted(rows: pd.DataFrame, ctx: _Ctx, bodies: Sequence[str]) -> pd.DataFrame:
+def _not_submitted(rows: pd.DataFrame, units: Mapping[str, list[str]], bodies: Sequence[str]
+                   ) -> pd.DataFrame:
     """[x] on ALL's cells for every body that did not submit a figure's sheet, and for ALL
     itself when no body did."""
     sheet = per_measure(rows["table_id"], rows["measure"], source_sheet)
@@ -1048,7 +1068,7 @@ def _not_submitted(rows: pd.DataFrame, ctx: _Ctx, bodies: Sequence[str]) -> pd.D
     grid = rows[is_all].assign(sheet=sheet[is_all])
     extra, gone = [], set()
     for name, cells in grid.groupby("sheet"):
-        have = set(ctx.units[name])
+        have = set(units[name])
         missing = [b for b in bodies if b not in have] + ([ALL] if have == {ALL} else [])
         extra += [cells.assign(body_code=b) for b in missing]
         gone |= {(b, name) for b in missing}
@@ -1057,12 +1077,19 @@ def _not_submitted(rows: pd.DataFrame, ctx: _Ctx, bodies: Sequence[str]) -> pd.D
     x = pd.concat(extra, ignore_index=True).drop(columns="sheet")
     x["value"] = pd.Series([None] * len(x), dtype=object)
     x["marker"] = pd.Series([X] * len(x), dtype=object)
-    # Rows to replace: the cells of x. Only rows of a (body, sheet) in x can be among them.
-    body = rows["body_code"].to_numpy(dtype=object)
-    candidate = np.array([(b, s) in gone for b, s in zip(body, sheet, strict=True)], dtype=bool) \
-        if len(gone) else np.zeros(len(rows), bool)
+    # Rows to replace: the cells of x. Only rows of a (body, sheet) in x can be among them,
+    # found on integer codes of the pairs (not a tuple per row: there are millions at x10).
+    body, body_uniques = pd.factorize(rows["body_code"])
+    sheet_code, sheet_uniques = pd.factorize(sheet)
+    body_at = {b: i for i, b in enumerate(body_uniques)}
+    sheet_at = {s: i for i, s in enumerate(sheet_uniques)}
+    width = len(sheet_uniques)
+    pairs = [body_at[b] * width + sheet_at[s] for b, s in gone if b in body_at and s in sheet_at]
+    # a row without a body has code -1: a negative pair, none of `pairs`
+    candidate = np.isin(body.astype(np.int64) * width + sheet_code, pairs)
     keep = np.ones(len(rows), bool)
     if candidate.any():
         key = ["table_id", *CELL]
         keep[candidate] = ~rows[candidate].set_index(key).index.isin(x.set_index(key).index)
-    return pd.concat([rows[keep], x], ignore_index=True)
+    # (no copy of every row just to keep them all)
+    return pd.concat([rows if keep.all() else rows[keep], x], ignore_index=True)
