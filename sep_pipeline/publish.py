@@ -314,6 +314,7 @@ def publish_quarter(engine: sa.Engine, period: str, store: Path) -> Publication:
     keep = ({b for b, sid in submissions.items() if last.submissions.get(b) == sid}
             if last is not None else set())
     figs = figures(returns, previous=last.figures if last else None, keep=keep)
+    returns.frames.clear()  # the inputs are kept in the store: not held while the rows are written
     # Only the rows that can change are rewritten (the changed bodies', any gone, ALL's and the
     # spread's) where the warehouse reads each written batch back in order: SQLite, by rowid.
     # PostgreSQL keeps rows in no order, so there every row is written again, in order.

@@ -59,7 +59,7 @@ def refresh_series(conn: sa.Connection, period: str, current: pd.DataFrame | Non
         pd.DataFrame(columns=SERIES_COLUMNS)
     written = 0
     for t in targets:
-        part = rows[rows["period"] == t]
+        part = rows if len(targets) == 1 else rows[(rows["period"] == t).to_numpy()]
         if t != period:
             old = warehouse.read_table(conn, "series", t)
             if units is not None:

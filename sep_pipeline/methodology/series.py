@@ -157,7 +157,7 @@ def series_rows(figures: pd.DataFrame, periods: Collection[str] | None = None,
     f = f[["period", *CELL, "value", "marker"]].reset_index(drop=True)
     have_periods = set(f["period"].unique()) if published is None else set(published)
     wanted = set(f["period"].unique()) if periods is None else set(periods)
-    cell_id = f.groupby(CELL, sort=False).ngroup().to_numpy()
+    cell_id = _cell_ids(f)
     period_codes, period_names = pd.factorize(f["period"])
     p_index = {p: i for i, p in enumerate(period_names)}
     hund, have = _hundredths(f["value"])
@@ -171,18 +171,24 @@ def series_rows(figures: pd.DataFrame, periods: Collection[str] | None = None,
     rows = np.flatnonzero(f["period"].isin(wanted).to_numpy())
     cur = f.iloc[rows].reset_index(drop=True)
     unit = per_measure(cur["table_id"], cur["measure"], change_unit)
-    kinds = _polarities(cur)
+    kinds = _polarities(cur, cell_id[rows])
     # the cell's Census share, for `toward_census`, in any period: (period, body, breakdown,
     # category) -> hundredths
     census = f[(f["table_id"] == "C1") & (f["measure"] == "census_pct")]
     census_at = dict(zip(zip(census["period"], census["body_code"], census["breakdown"],
                              census["category"], strict=True),
                          _hundredths(census["value"])[0].tolist(), strict=True))
-    out = {c: cur[c].to_numpy(dtype=object) for c in ["period", *CELL]}
-    out["value"] = cur["value"].astype(object).where(cur["value"].notna(), None) \
+    # The rows are made in one object array, column by column: a frame built from separate
+    # columns would copy each, then copy them all again into one block (at ten times the
+    # national size, +630 MB at the peak of publishing a quarter).
+    table = np.empty((len(cur), len(SERIES_COLUMNS)), dtype=object)
+    out = {c: table[:, j] for j, c in enumerate(SERIES_COLUMNS)}
+    for c in ["period", *CELL]:
+        out[c][:] = cur[c].to_numpy(dtype=object)
+    out["value"][:] = cur["value"].astype(object).where(cur["value"].notna(), None) \
         .to_numpy(dtype=object)
-    out["marker"] = markers[rows]
-    out["change_unit"] = unit
+    out["marker"][:] = markers[rows]
+    out["change_unit"][:] = unit
     compared = {p: compared_periods(p) for p in wanted}
     for side, which in (("previous", 0), ("year", 1)):
         base = np.array([compared[p][which] for p in out["period"].tolist()], dtype=object)
@@ -212,20 +218,32 @@ def series_rows(figures: pd.DataFrame, periods: Collection[str] | None = None,
         census_then = _census(census_at, base, out)
         direction = _directions(kinds, now, then, census_now, census_then, marker == None)  # noqa: E711
         prefix = "change_previous" if side == "previous" else "change_year"
-        out["previous_period" if side == "previous" else "year_earlier_period"] = base
-        out[prefix] = value
-        out[f"{prefix}_marker"] = marker
-        out["direction_previous" if side == "previous" else "direction_year"] = direction
-    return pd.DataFrame({c: pd.Series(out[c], dtype=object) for c in SERIES_COLUMNS})
+        out["previous_period" if side == "previous" else "year_earlier_period"][:] = base
+        out[prefix][:] = value
+        out[f"{prefix}_marker"][:] = marker
+        out["direction_previous" if side == "previous" else "direction_year"][:] = direction
+    return pd.DataFrame(table, columns=SERIES_COLUMNS, dtype=object, copy=False)
 
 
-def _polarities(cur: pd.DataFrame) -> np.ndarray:
-    """Each row's polarity (None: none), looked up once per distinct cell."""
-    # zipped as numpy object arrays: iterating pandas string columns costs ~1 s nationally
-    keys = list(zip(*(cur[c].to_numpy(dtype=object)
-                      for c in ("table_id", "measure", "breakdown", "category")), strict=True))
-    found = {k: polarity_of(*k) for k in set(keys)}
-    return np.array([found[k] for k in keys], dtype=object)
+def _cell_ids(f: pd.DataFrame) -> np.ndarray:
+    """Each row's cell, numbered in order of first appearance (as `groupby(CELL,
+    sort=False).ngroup()` numbers them), from the columns' integer codes: grouping on the
+    text itself held a copy of every key (+300 MB at ten times the national size)."""
+    key = np.zeros(len(f), dtype=np.int64)
+    for c in CELL:
+        codes, names = pd.factorize(f[c])
+        key = key * (len(names) + 1) + codes
+    return pd.factorize(key)[0]
+
+
+def _polarities(cur: pd.DataFrame, cell_id: np.ndarray) -> np.ndarray:
+    """Each row's polarity (None: none), looked up once per distinct cell (`cell_id`)."""
+    cells, first = np.unique(cell_id, return_index=True)
+    looked = np.empty(len(cells), dtype=object)
+    cols = [cur[c].to_numpy(dtype=object)[first]
+            for c in ("table_id", "measure", "breakdown", "category")]
+    looked[:] = [polarity_of(*k) for k in zip(*cols, strict=True)]
+    return looked[np.searchsorted(cells, cell_id)]
 
 
 def _census(census_at: dict, periods: np.ndarray, out: dict[str, np.ndarray]) -> np.ndarray:
