@@ -88,10 +88,14 @@ taken_ahead = 0  # checks this process took from a worker (the benchmark and tes
 
 
 def take(key: Key) -> Checked | None:
-    """The check made ahead for exactly this key (waiting for it if it is under way); None when
-    there is none or it failed (the caller checks the file itself and meets the failure)."""
+    """The check made ahead for exactly this key (waiting for it if a worker is on it); None
+    when there is none, no worker has started it (the run's process is then free to do it:
+    the work balances itself between the run and its workers), or it failed (the caller
+    checks the file itself and meets the failure)."""
     future = _ahead.pop(key, None)
     if future is None:
+        return None
+    if future.cancel():  # no worker has started it: checking it here is sooner than waiting
         return None
     global taken_ahead
     try:
