@@ -12,10 +12,10 @@ or burden another):
   `DataFrame.to_sql(if_exists="append")` of the tables into a fresh SQLite database, each part
   timed;
 - stages: first "ingest, as a run does it", on a fresh SQLite warehouse: a `read_ahead.ReadAhead`
-  over every file with `settings().workers - 1` helper processes (SEP_WORKERS, default the cores
-  available) checking returns ahead while this process, file by file and in order, takes each
-  check (`read_ahead.take`, or `check_file` itself when none was made ahead), loads it
-  (`replace_current`) and writes the partner's feedback workbook; its wall time (feedback
+  over every file with `read_ahead.helpers(settings().workers)` processes (SEP_WORKERS,
+  default the cores available) checking returns ahead while this process, file by file and in
+  order, takes each check (`read_ahead.take`, or `check_file` itself when none was made ahead),
+  loads it (`replace_current`) and writes the partner's feedback workbook; its wall time (feedback
   included) is the ingest time of the ratios. Then the same steps in one process, timed one by
   one to show where the time goes: read (`read_workbook`: the safety checks, then calamine),
   validate, standardise, load (into another fresh warehouse), the feedback workbook; then the
@@ -383,7 +383,7 @@ def _ingest_as_run(files: Sequence[tuple[str, Path]], shas: dict[str, str], work
 
     cfg = settings()
     label = PERIOD.label
-    helpers = cfg.workers - 1
+    helpers = read_ahead.helpers(cfg.workers)  # as runner.run_pending
     engine = warehouse.create_all(f"sqlite:///{work / 'as_run.sqlite'}")
     queue = [read_ahead.Pending(code, label, str(path), shas[code]) for code, path in files]
     parts = {"wait or check": 0.0, "load": 0.0, "feedback": 0.0, "other": 0.0}

@@ -116,6 +116,13 @@ class Pending:
     sha256: str
 
 
+def helpers(workers: int) -> int:
+    """Worker processes checking returns for a run of SEP_WORKERS `workers`: one per core, as
+    the run's own process mostly waits on them (it records each return, and checks one no worker
+    has started); none with 1 (everything in the run's process)."""
+    return workers if workers > 1 else 0
+
+
 class ReadAhead:
     """Checks the queue's next returns in `helpers` worker processes, at most `window` ahead
     of the one being recorded. A return waits until no return before it in the queue can still

@@ -143,7 +143,8 @@ def run_pending(
             with engine.connect() as conn:
                 return steps.action(pending[j], conn, known) == "ingest"
 
-        ahead = read_ahead.ReadAhead(queue, engine, cfg.pseudonym_key, cfg.workers - 1, wanted)
+        ahead = read_ahead.ReadAhead(queue, engine, cfg.pseudonym_key,
+                                     read_ahead.helpers(cfg.workers), wanted)
         with ahead:
             for i, r in enumerate(pending):
                 ahead.top_up(i)
