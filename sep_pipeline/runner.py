@@ -191,8 +191,10 @@ def _executor(instance) -> Callable[..., None]:  # noqa: ANN001
     """Run a job of the definitions in this process. Step failures raise (the caller tells them
     once, plainly); their tracebacks go to the log file and Dagster's event log, not the
     terminal."""
+    from . import dagster_sqlite
     from .definitions import apply_partition_requests, defs
 
+    dagster_sqlite.keep_connections()  # the runs execute here: one connection, not one per event
     apply_partition_requests(instance)  # as the sensor keeps them: today's quarters, the bodies
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 

@@ -73,6 +73,7 @@ def test_the_laptop_storage_keeps_one_engine_per_file_and_runs_see_their_history
         home.resolve())
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setattr(dagster_sqlite, "_engines", {})
+    monkeypatch.setattr(dagster_sqlite, "_keeping", False)
 
     @dg.op
     def noisy(context) -> int:  # noqa: ANN001
@@ -87,9 +88,12 @@ def test_the_laptop_storage_keeps_one_engine_per_file_and_runs_see_their_history
     with dg.DagsterInstance.get() as instance:
         assert isinstance(instance.run_storage, dagster_sqlite.KeptSqliteRunStorage)
         assert isinstance(instance.event_log_storage, dagster_sqlite.KeptSqliteEventLogStorage)
+        assert twenty_events.execute_in_process(instance=instance).success
+        assert dagster_sqlite._engines == {}  # not asked to: Dagster's own connections
+        dagster_sqlite.keep_connections()  # as `sep-pipeline run` does
         runs = [twenty_events.execute_in_process(instance=instance) for _ in range(3)]
         assert all(r.success for r in runs)
-        assert len(instance.get_run_ids()) == 3
+        assert len(instance.get_run_ids()) == 4
         logged = [e for e in instance.all_logs(runs[-1].run_id)
                   if e.user_message.startswith("event ")]
         assert len(logged) == 20
