@@ -410,9 +410,7 @@ def _ingest_as_run(files: Sequence[tuple[str, Path]], shas: dict[str, str], work
                         archive_path=str(path), issues=checked.issues, late=False,
                         tables=checked.tables, template_version=checked.template_version)
             c3 = time.perf_counter()
-            ingest._last_read.clear()  # as ingest.validate keeps the sheets for the feedback
-            if checked.kept is not None:
-                ingest._last_read[shas[code]] = checked.kept
+            ingest.keep_sheets(shas[code], checked.kept)  # as ingest.validate does
             received = ingest.Received(code, label, path.name, shas[code], str(path),
                                        datetime.now(UTC))
             ingest.write_feedback(ingest.Outcome(

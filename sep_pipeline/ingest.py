@@ -267,11 +267,6 @@ def from_archive(conn: sa.Connection, body: str, period: str) -> Received | None
 _last_read: dict[str, dict[str, list[list[object]]]] = {}
 
 
-def _named_sheets(issues: list[Issue]) -> set[str]:
-    """The sheets (case-folded) that issues name: the only ones a feedback copy can show."""
-    return {i.sheet.casefold() for i in issues if i.sheet}
-
-
 def refuse_closed_period(outcome: Outcome, periods: list[str]) -> None:
     """A return routed away (its quarter is not among the partitions) that validation accepted
     is rejected with the reason, never with none: its quarter is not one the pipeline takes."""
@@ -284,14 +279,17 @@ def refuse_closed_period(outcome: Outcome, periods: list[str]) -> None:
     outcome.status = "rejected"
 
 
-def keep_for_feedback(sha256: str, result: ValidationResult) -> None:
-    """Keep the sheets of a file just read that its issues name, for `write_feedback` in this
-    process (which then need not read the file again)."""
+def keep_sheets(sha256: str, kept: dict[str, list[list[object]]] | None) -> None:
+    """Keep the named sheets of a file just checked (`read_ahead.kept_sheets`) for
+    `write_feedback` in this process, which then need not read the file again."""
     _last_read.clear()  # one file's sheets at a time
-    if result.raw is not None:
-        named = _named_sheets(result.issues)
-        _last_read[sha256] = {n: sh.rows for n, sh in result.raw.sheets.items()
-                              if n.casefold() in named}
+    if kept is not None:
+        _last_read[sha256] = kept
+
+
+def keep_for_feedback(sha256: str, result: ValidationResult) -> None:
+    """`keep_sheets` from a validation result."""
+    keep_sheets(sha256, read_ahead.kept_sheets(result))
 
 
 _KEYS_CHECKED: set[tuple[str, str]] = set()
@@ -325,8 +323,7 @@ def validate(received: Received, settings: Settings, engine: sa.Engine) -> Outco
     checked = read_ahead.take(key) or read_ahead.check_file(
         Path(received.archive_path), received.body, key[3], key[4], settings.pseudonym_key)
     pause("validate", received.file_name)
-    if checked.kept is not None:
-        _last_read[received.sha256] = checked.kept
+    keep_sheets(received.sha256, checked.kept)
     return Outcome(received, checked.status, checked.period or received.period,
                    checked.template_version, checked.issues, checked.tables,
                    readable=checked.readable)
@@ -446,7 +443,7 @@ def write_feedback(outcome: Outcome, settings: Settings) -> Path:
     rec = outcome.received
     path = intake.feedback_path(settings.intake_dir, rec.body, rec.file_name)
 
-    named = _named_sheets(outcome.issues)
+    named = read_ahead.named_sheets(outcome.issues)
     kept = _last_read.pop(rec.sha256, None) if rec.sha256 else None
 
     def partner_sheets() -> dict[str, list[list[object]]] | None:

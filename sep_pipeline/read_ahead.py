@@ -25,7 +25,7 @@ from .issues import Issue
 from .messages import render
 from .periods import Period
 from .standardise import standardise
-from .validate import validate_file
+from .validate import ValidationResult, validate_file
 from .workers import pool
 
 
@@ -55,15 +55,26 @@ def check_file(path: Path, body: str, previous_headcount: int | None, member: bo
     if not member:
         en, cy = render("intake.unknown_body", value=body)
         result.issues.insert(0, Issue("error", "intake.unknown_body", en, cy, value=body))
-    kept = None
-    if result.raw is not None:
-        named = {i.sheet.casefold() for i in result.issues if i.sheet}
-        kept = {n: sh.rows for n, sh in result.raw.sheets.items() if n.casefold() in named}
     tables = {}
     if result.status == "accepted":
         tables = standardise(result.tables, body=body, key=key)
     return Checked(result.status, result.period.label if result.period else None,
-                   result.about.get("template_version"), result.issues, tables, kept)
+                   result.about.get("template_version"), result.issues, tables,
+                   kept_sheets(result))
+
+
+def named_sheets(issues: list[Issue]) -> set[str]:
+    """The sheets (case-folded) that issues name: the only ones a feedback copy can show."""
+    return {i.sheet.casefold() for i in issues if i.sheet}
+
+
+def kept_sheets(result: ValidationResult) -> dict[str, list[list[object]]] | None:
+    """The cells of the sheets a file's issues name, for its feedback workbook (None: the file
+    could not be read)."""
+    if result.raw is None:
+        return None
+    named = named_sheets(result.issues)
+    return {n: sh.rows for n, sh in result.raw.sheets.items() if n.casefold() in named}
 
 
 # What decides a check besides the file: (archive path, sha256, body, previous headcount, member).

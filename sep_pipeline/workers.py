@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
@@ -56,11 +56,11 @@ def _call(item: object) -> object:
     return _task(item)
 
 
-def forked_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+def forked_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:
     """`map(fn, items)` over `workers` forked processes, results in order; in this process when
     `workers` is 1. `fn` and what it reads are inherited, not copied; each item and result is
     pickled (keep them small: a name, a path)."""
-    yield from forked_start(fn, items, workers)()
+    return forked_start(fn, items, workers)()
 
 
 def forked_start(fn: Callable[[T], R], items: Iterable[T], workers: int
