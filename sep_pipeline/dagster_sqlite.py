@@ -106,9 +106,9 @@ def _kept_engine(conn_string: str, timeout: float) -> sa.Engine:
     key = (os.getpid(), conn_string)
     engine = _engines.get(key)
     if engine is None:
-        # check_same_thread off: the pool hands a connection to whichever thread asks (the
-        # webserver's watchers); Dagster serialises its own use. No overflow limit: a busy
-        # webserver waits on SQLite's lock, never on the pool.
+        # check_same_thread off: the pool hands a connection to whichever thread asks; Dagster
+        # serialises its own use. No overflow limit: a busy process waits on SQLite's lock,
+        # never on the pool.
         engine = sa.create_engine(conn_string, max_overflow=-1, connect_args={
             "timeout": timeout, "check_same_thread": False})
         _engines[key] = engine
