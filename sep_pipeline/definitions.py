@@ -470,7 +470,7 @@ def quarter_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
     with writer_lock(sep.settings()):
         done = publish.publish_quarter(engine, period,
                                        figure_store.store_dir(sep.settings().data_dir))
-    figs, returns = done.figures, done.returns
+    figs = done.figures
     held = {"pay_gap_rows": len(figs.pay_gap), "benchmark_rows": len(figs.benchmark),
             "position_rows": len(figs.position)}  # what the tables hold, however much was written
     yield dg.MaterializeResult(metadata={
@@ -478,7 +478,7 @@ def quarter_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
         "bodies_computed": len(done.computed),  # the others' rows kept: their returns are as before
         "rows_rewritten": sum(done.written.values()),
     })
-    yield from _figure_checks(figs, returns.bodies, "quarter_benchmarks")
+    yield from _figure_checks(figs, done.bodies, "quarter_benchmarks")
     with engine.connect() as conn:
         inside, expected = status.coverage(
             status.period_status(conn, Period.parse(period), sep.settings()))
@@ -507,7 +507,7 @@ def annual_benchmarks(context: dg.AssetExecutionContext, sep: SepConfig):
     with writer_lock(sep.settings()):
         done = publish.publish_year(sep.engine(), _open_period(context.partition_key))
     yield dg.MaterializeResult(metadata=_figure_metadata(done.figures, done.written))
-    yield from _figure_checks(done.figures, done.returns.bodies, "annual_benchmarks")
+    yield from _figure_checks(done.figures, done.bodies, "annual_benchmarks")
 
 
 # --- Jobs -----------------------------------------------------------------------------------------

@@ -278,12 +278,13 @@ def in_published_order(table: str, df: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class Publication:
-    """What `publish_quarter` or `publish_year` did: the figures, the returns they came from
-    (a year's: its Q4 snapshot), the bodies whose figures were computed (the rest kept from
-    the last publication) and the rows written."""
+    """What `publish_quarter` or `publish_year` did: the figures, the bodies whose returns they
+    came from (a year's: its Q4 snapshot's), those whose figures were computed (the rest kept
+    from the last publication) and the rows written. Not the returns themselves: they are let
+    go once the figures are computed, before the rows are written."""
 
     figures: Figures
-    returns: Returns
+    bodies: list[str]
     computed: list[str]
     written: dict[str, int]
 
@@ -314,7 +315,8 @@ def publish_quarter(engine: sa.Engine, period: str, store: Path) -> Publication:
     keep = ({b for b, sid in submissions.items() if last.submissions.get(b) == sid}
             if last is not None else set())
     figs = figures(returns, previous=last.figures if last else None, keep=keep)
-    returns.frames.clear()  # the inputs are kept in the store: not held while the rows are written
+    bodies = returns.bodies
+    del returns  # the inputs are kept in the store: not held while the rows are written
     # Only the rows that can change are rewritten (the changed bodies', any gone, ALL's and the
     # spread's) where the warehouse reads each written batch back in order: SQLite, by rowid.
     # PostgreSQL keeps rows in no order, so there every row is written again, in order.
@@ -330,7 +332,7 @@ def publish_quarter(engine: sa.Engine, period: str, store: Path) -> Publication:
         stamp = _written(conn, period, version)
     figure_store.save_published(store, period,
                                figure_store.KeptFigures(stamp, submissions, figs))
-    return Publication(figs, returns, [b for b in returns.bodies if b not in keep], written)
+    return Publication(figs, bodies, [b for b in bodies if b not in keep], written)
 
 
 def publish_year(engine: sa.Engine, year: str) -> Publication:
@@ -343,7 +345,7 @@ def publish_year(engine: sa.Engine, year: str) -> Publication:
     with engine.begin() as conn:
         written = write_figures(conn, year, figs)
         _written(conn, year, version)
-    return Publication(figs, snapshot, list(snapshot.bodies), written)
+    return Publication(figs, list(snapshot.bodies), list(snapshot.bodies), written)
 
 
 def year_has_snapshot(engine: sa.Engine, year: str) -> bool:
