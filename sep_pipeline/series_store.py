@@ -162,13 +162,3 @@ def pack_series_parts(conn: sa.Connection, periods: Sequence[str]) -> Iterator[p
     holds one period's rows in memory, not its whole history's."""
     for p in periods:
         yield period_series(conn, p)
-
-
-def pack_series(conn: sa.Connection, period: str) -> pd.DataFrame:
-    """Every series row of the published periods of `period`'s kind up to it, with the
-    `revision_marker` beside each value, as one frame: series.csv's rows (the pack reads them a
-    period at a time, `pack_series_parts`)."""
-    parts = list(pack_series_parts(conn, pack_periods(conn, period)))
-    if not parts:
-        return pd.DataFrame(columns=[*SERIES_COLUMNS, "revision_marker"])
-    return pd.concat(parts, ignore_index=True)
