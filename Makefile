@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	$(BIN)/pip check
-	$(BIN)/python -m sep_pipeline.env_check
+	$(BIN)/python -m sep_pipeline.tools.env_check
 	touch $(STAMP)
 
 # The whole pipeline on the committed sample returns (SQLite warehouse and Dagster storage in var/).
@@ -50,7 +50,7 @@ template: $(STAMP)
 # Render the pack to PNG to look at it (after `make run`; needs Debian's libreoffice-calc-nogui,
 # poppler-utils and fonts-crosextra-carlito).
 pack-preview: $(STAMP)
-	$(BIN)/python -m sep_pipeline.pack.preview --period "2025-26 Q4" --out out/pack_preview --first
+	$(BIN)/python -m sep_pipeline.publish.pack.preview --period "2025-26 Q4" --out out/pack_preview --first
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis out
@@ -60,7 +60,7 @@ clean:
 migration: $(STAMP)
 	@test -n "$(MSG)" || { echo 'usage: make migration MSG="add field x"' >&2; exit 2; }
 	rm -f var/migration_scratch.sqlite var/migration_scratch.sqlite-wal var/migration_scratch.sqlite-shm
-	$(BIN)/python -m sep_pipeline.migrations autogenerate "$(MSG)" --url sqlite:///var/migration_scratch.sqlite
+	$(BIN)/python -m sep_pipeline.warehouse.migrations autogenerate "$(MSG)" --url sqlite:///var/migration_scratch.sqlite
 
 # Performance benchmark (docs/performance.md, issue 21): the pipeline against calamine alone and
 # against the naive ingest (pandas.read_excel(openpyxl) + validation + to_sql), on national-scale

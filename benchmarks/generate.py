@@ -60,9 +60,9 @@ from typing import Any
 
 import numpy as np
 
-from sep_pipeline import samples
-from sep_pipeline import standard as std
-from sep_pipeline.periods import Period
+from sep_pipeline.standard import sep_return as std
+from sep_pipeline.standard.periods import Period
+from sep_pipeline.tools import samples
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(__file__).resolve().parent / ".cache"

@@ -296,7 +296,7 @@ def _environment(ds: Dataset, work: Path) -> None:
 
 def _write_pack() -> Callable[..., list[Path]] | None:
     try:
-        from sep_pipeline.pack import write_pack
+        from sep_pipeline.publish.pack import write_pack
     except ImportError:
         return None
     return write_pack
@@ -327,10 +327,10 @@ def phase_naive(ds: Dataset, work: Path, codes: Sequence[str] | None,
     import pandas as pd
     import sqlalchemy as sa
 
-    from sep_pipeline.config import settings
-    from sep_pipeline.safe_read import RawSheet, RawWorkbook
-    from sep_pipeline.standardise import standardise
-    from sep_pipeline.validate import validate_workbook
+    from sep_pipeline.common.config import settings
+    from sep_pipeline.intake.safe_read import RawSheet, RawWorkbook
+    from sep_pipeline.intake.standardise import standardise
+    from sep_pipeline.intake.validate import validate_workbook
 
     os.environ["SEP_DATA_DIR"] = str(work / "var")  # its own pseudonym key, as stages has
     os.environ.pop("SEP_PSEUDONYM_KEY", None)
@@ -378,8 +378,9 @@ def _ingest_as_run(files: Sequence[tuple[str, Path]], shas: dict[str, str], work
     warehouse. Timed as a whole ("as_run", with the memory of the process and its workers)."""
     from datetime import UTC
 
-    from sep_pipeline import ingest, read_ahead, warehouse
-    from sep_pipeline.config import settings
+    from sep_pipeline.common.config import settings
+    from sep_pipeline.intake import ingest, read_ahead
+    from sep_pipeline.warehouse import tables as warehouse
 
     cfg = settings()
     label = PERIOD.label
@@ -432,12 +433,15 @@ def phase_stages(ds: Dataset, work: Path, codes: Sequence[str] | None,
     _environment(ds, work)
     from datetime import UTC
 
-    from sep_pipeline import figure_store, intake, publish, warehouse
-    from sep_pipeline.config import settings
-    from sep_pipeline.ingest import Outcome, Received, keep_for_feedback, write_feedback
-    from sep_pipeline.safe_read import read_workbook
-    from sep_pipeline.standardise import standardise
-    from sep_pipeline.validate import validate_workbook
+    from sep_pipeline.common.config import settings
+    from sep_pipeline.intake import folder as intake
+    from sep_pipeline.intake.ingest import Outcome, Received, keep_for_feedback, write_feedback
+    from sep_pipeline.intake.safe_read import read_workbook
+    from sep_pipeline.intake.standardise import standardise
+    from sep_pipeline.intake.validate import validate_workbook
+    from sep_pipeline.publish import figure_store
+    from sep_pipeline.publish import figures as publish
+    from sep_pipeline.warehouse import tables as warehouse
 
     cfg = settings()
     label = PERIOD.label
@@ -494,9 +498,10 @@ def phase_e2e(ds: Dataset, work: Path, codes: Sequence[str] | None,
     with t("startup"):  # imports and the Dagster definitions: not counted in the runs
         import dagster as dg
 
-        from sep_pipeline import definitions, warehouse
-        from sep_pipeline.config import settings
+        from sep_pipeline import definitions
+        from sep_pipeline.common.config import settings
         from sep_pipeline.runner import prepare_environment, run_pending
+        from sep_pipeline.warehouse import tables as warehouse
     files = _files(ds, codes)
     for code, path in files:  # the partners' uploads (not timed)
         (work / "intake" / code).mkdir(parents=True, exist_ok=True)
@@ -556,9 +561,9 @@ def _xlsx_worth(work: Path, period: str) -> dict[str, float]:
     """The whole pack of the cold run's quarter written in one process twice: through
     pack/xlsx.py's fast path (xlsxwriter's internals) and through xlsxwriter's public calls
     (`xlsx.FAST` off): what leaning on the internals buys."""
-    from sep_pipeline import warehouse
-    from sep_pipeline.config import settings
-    from sep_pipeline.pack import write_pack, xlsx
+    from sep_pipeline.common.config import settings
+    from sep_pipeline.publish.pack import write_pack, xlsx
+    from sep_pipeline.warehouse import tables as warehouse
 
     engine = warehouse.engine(settings().warehouse_url)
     fast, workers = xlsx.FAST, os.environ.get("SEP_WORKERS")
@@ -587,7 +592,7 @@ def phase_pg(ds: Dataset, work: Path, codes: Sequence[str] | None,
 
     import sqlalchemy as sa
 
-    from sep_pipeline import warehouse
+    from sep_pipeline.warehouse import tables as warehouse
 
     tables_dir = work.parent / "stages" / "standardised"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")

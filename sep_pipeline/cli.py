@@ -33,7 +33,7 @@ def template(
     out: Annotated[Path | None, typer.Option(help="Where to write the blank return.")] = None,
 ) -> None:
     """Write the blank return workbook, with dropdowns and guidance."""
-    from .template import write_template
+    from .standard.template import write_template
 
     path = write_template(out or Path(f"sep_return_template_{lang}.xlsx"), lang)
     console.print(f"Blank return written to [bold]{path}[/bold]")
@@ -52,7 +52,7 @@ def validate(
     lang: Annotated[str, typer.Option(help="Language of the report.", callback=_lang)] = "en",
 ) -> None:
     """Check a return as the pipeline will: exit 0 when it would be accepted, 1 when rejected."""
-    from .validate import validate_file
+    from .intake.validate import validate_file
 
     if not file.is_file():
         missing = f"Nid oes ffeil o'r fath: {file}" if lang == "cy" else f"No such file: {file}"
@@ -81,7 +81,7 @@ def check_intake(
     ] = None,
 ) -> None:
     """Validate every return in the intake folder and print a summary per body and quarter."""
-    from .validate import validate_file
+    from .intake.validate import validate_file
 
     files = sorted(p for p in intake.glob("*/*.xlsx") if not p.name.startswith("~$"))
     if not files:
@@ -131,9 +131,9 @@ def run(
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from .config import ConfigError, ensure_pseudonym_key, settings
-    from .periods import Period
+    from .common.config import ConfigError, ensure_pseudonym_key, settings
     from .runner import prepare_environment, run_pending
+    from .standard.periods import Period
 
     try:
         label = Period.parse(period).label if period else None
@@ -168,7 +168,7 @@ def run(
     _print_run_summary(results, cfg)
     failed = [r for r in results if r.status == "failed"]
     if failed:
-        from .failures import log_file
+        from .common.failures import log_file
 
         console.print(f"[red]{len(failed)} file(s) could not be processed; the details are in "
                       f"{log_file(cfg)}. They stay queued: the next run tries them again.[/red]")
@@ -178,7 +178,7 @@ def run(
 def _or_fail(cfg, what: str, work):  # noqa: ANN001, ANN202
     """`work()`, or, when it fails, one plain message (the traceback to the log file) and exit
     status 1."""
-    from .failures import explain, log
+    from .common.failures import explain, log
 
     try:
         return work()
@@ -252,8 +252,8 @@ def ui(
 
 
 def _status_of(cfg, period):  # noqa: ANN001, ANN202
-    from .status import period_status
-    from .warehouse import create_all
+    from .coordination.status import period_status
+    from .warehouse.tables import create_all
 
     with create_all(cfg.warehouse_url).connect() as conn:
         return period_status(conn, period, cfg)
@@ -261,7 +261,7 @@ def _status_of(cfg, period):  # noqa: ANN001, ANN202
 
 def _period_or_latest(period: str | None):  # noqa: ANN202
     from .definitions import known_periods
-    from .periods import Period
+    from .standard.periods import Period
 
     try:
         # the latest quarter that has ended
@@ -280,8 +280,8 @@ def status(
 ) -> None:
     """Every expected body's state for a quarter: accepted (on time / late), waiting for a fix,
     missing, or not expected yet."""
+    from .coordination.status import STATES, closing_line
     from .runner import prepare_environment
-    from .status import STATES, closing_line
 
     cfg = prepare_environment()
     p = _period_or_latest(period)
@@ -306,8 +306,8 @@ def status(
 
 def _finality(cfg, period) -> str:  # noqa: ANN001
     """Whether a quarter's figures are provisional or final (and revised since)."""
-    from .revisions import finalisation, revisions_of
-    from .warehouse import create_all
+    from .publish.revisions import finalisation, revisions_of
+    from .warehouse.tables import create_all
 
     with create_all(cfg.warehouse_url).connect() as conn:
         state = finalisation(conn, period.label)
@@ -322,7 +322,7 @@ def _finality(cfg, period) -> str:  # noqa: ANN001
 def _print_not_taken(cfg) -> None:  # noqa: ANN001
     """What is in the intake folder but is not read as a return, and why (nothing is dropped
     without a word)."""
-    from .intake import survey
+    from .intake.folder import survey
 
     not_taken = survey(cfg.intake_dir)[1]
     if not not_taken:
@@ -344,10 +344,10 @@ def remind(
 ) -> None:
     """Write a reminder (.eml, in the body's language) to each body that is missing or waiting
     for a fix; with --send, send them by SMTP too."""
-    from . import registry
-    from .remind import reminders, smtp_settings, write_outbox
-    from .remind import send as smtp_send
+    from .coordination.remind import reminders, smtp_settings, write_outbox
+    from .coordination.remind import send as smtp_send
     from .runner import prepare_environment
+    from .warehouse import registry
 
     cfg = prepare_environment()
     p = _period_or_latest(period)
@@ -377,11 +377,11 @@ def report(
 ) -> None:
     """Write the benchmark pack of a quarter or a year: partnership workbook(s), tidy CSV with
     datapackage.json, and one workbook per body."""
-    from .config import settings
-    from .pack import languages, pack_dir
-    from .periods import Period
+    from .common.config import settings
+    from .publish.pack import languages, pack_dir
     from .runner import prepare_environment
     from .runner import report as write_report
+    from .standard.periods import Period
 
     try:
         label = Period.parse(period).label if "q" in period.lower() else period.strip()
@@ -411,11 +411,11 @@ def finalise(
     """Make a quarter's figures final: until then they are provisional ([p]); after, a return
     accepted for it revises them ([r], logged in the warehouse's revisions table). The figures
     are brought up to date first and the packs rewritten. A final quarter is left as it is."""
-    from .config import settings
-    from .pack import pack_dir
-    from .periods import Period
+    from .common.config import settings
+    from .publish.pack import pack_dir
     from .runner import finalise as finalise_quarter
     from .runner import prepare_environment
+    from .standard.periods import Period
 
     try:
         label = Period.parse(period).label
@@ -456,7 +456,7 @@ RUN_DIR_HELP = "Where the pid and log files go."
 
 
 def _deploy_home() -> Path:
-    from .config import settings
+    from .common.config import settings
 
     return Path(os.environ.get("DAGSTER_HOME") or settings().data_dir / "deploy_home")
 
@@ -520,7 +520,7 @@ def samples(
     ),
 ) -> None:
     """(Re)generate the synthetic sample returns (fictional bodies, clearly marked synthetic)."""
-    from .samples import generate_samples
+    from .tools.samples import generate_samples
 
     paths = generate_samples(out, seed=seed)
     console.print(f"{len(paths)} synthetic sample returns written under [bold]{out}[/bold]")
@@ -534,7 +534,7 @@ def docs(
 ) -> None:
     """Regenerate the standard's reference page from the standard module, and the generated
     tables of methodology.md beside it (polarity, outcome measures) from the methodology."""
-    from .docs_gen import refresh_methodology, standard_markdown
+    from .tools.docs_gen import refresh_methodology, standard_markdown
 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(standard_markdown(), encoding="utf-8")
@@ -547,7 +547,7 @@ def docs(
 
 
 def _write_report(result, path: Path, lang: str) -> None:  # noqa: ANN001
-    from .feedback_report import write_report
+    from .intake.feedback_report import write_report
 
     path.parent.mkdir(parents=True, exist_ok=True)
     sheets = {n: s.rows for n, s in result.raw.sheets.items()} if result.raw else None

@@ -19,23 +19,19 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from . import (
-    dagster_sqlite,
-    figure_store,
-    intake,
-    publish,
-    registry,
-    remind,
-    revisions,
-    status,
-    warehouse,
-)
-from . import ingest as steps
-from . import standard as std
-from .config import Settings, settings
+from . import dagster_sqlite
+from .common.config import Settings, settings
+from .common.writer_lock import writer_lock
+from .coordination import remind, status
+from .intake import folder as intake
+from .intake import ingest as steps
 from .methodology.tables import measure_places, per_measure
-from .periods import FIRST, Period
-from .writer_lock import writer_lock
+from .publish import figure_store, revisions
+from .publish import figures as publish
+from .standard import sep_return as std
+from .standard.periods import FIRST, Period
+from .warehouse import registry
+from .warehouse import tables as warehouse
 
 OWNERS = ["team:equality-data"]
 
@@ -526,7 +522,7 @@ partnership_job = dg.define_asset_job(
 
 
 def _pack(context: dg.AssetExecutionContext, sep: SepConfig, bodies: bool) -> dg.MaterializeResult:
-    from .pack import pack_dir, publish_pack
+    from .publish.pack import pack_dir, publish_pack
 
     key = _open_period(context.partition_key)
     folder = pack_dir(sep.settings().outputs_dir, key)
@@ -654,7 +650,7 @@ def publication_run(state: warehouse.PublicationState, cfg: Settings, engine: sa
     workbooks the first time (later they are marked out of date instead: the run after the
     deadline and `report` rewrite them; `bodies`: now). None when a year has nothing to
     publish yet (no accepted Q4: recorded as up to date)."""
-    from .pack import body_packs_written, pack_dir
+    from .publish.pack import body_packs_written, pack_dir
 
     year = " Q" not in state.period
     if year and not publish.year_has_snapshot(engine, state.period):

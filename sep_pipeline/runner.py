@@ -12,10 +12,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from . import failures, intake, read_ahead, revisions, warehouse
-from . import ingest as steps
-from .config import Settings, settings
-from .writer_lock import writer_lock
+from .common import failures
+from .common.config import Settings, settings
+from .common.writer_lock import writer_lock
+from .intake import folder as intake
+from .intake import ingest as steps
+from .intake import read_ahead
+from .publish import revisions
+from .warehouse import tables as warehouse
 
 LOOK_INTERVAL = 0.5  # seconds between the two looks at the intake folder
 
@@ -237,7 +241,7 @@ def report(period: str, out: Path | None, lang: str,
     import dagster as dg
 
     from .definitions import PUBLISH_TAG
-    from .pack import languages, pack_dir, write_pack
+    from .publish.pack import languages, pack_dir, write_pack
 
     languages(lang)
     cfg = settings()
@@ -255,7 +259,7 @@ def report(period: str, out: Path | None, lang: str,
 
 def out_of_date_body_packs(cfg: Settings) -> list[Path]:
     """Folders of per-body workbooks that predate their period's current figures."""
-    from .pack import OUT_OF_DATE
+    from .publish.pack import OUT_OF_DATE
 
     return sorted(p.parent for p in (cfg.outputs_dir / "packs").glob(f"*/bodies/{OUT_OF_DATE}"))
 
@@ -269,7 +273,7 @@ def finalise(period: str, on_wait: Callable[[str], None] = lambda holder: None
     import dagster as dg
 
     from .definitions import FINALISE_TAG, defs
-    from .pack import pack_dir
+    from .publish.pack import pack_dir
 
     cfg = settings()
     failures.check_writable(cfg)

@@ -25,7 +25,7 @@ import xlsxwriter
 from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl import Workbook
 
-from sep_pipeline.issues import column_letter
+from sep_pipeline.standard.issues import column_letter
 
 Builder = Callable[[Path], Path]
 

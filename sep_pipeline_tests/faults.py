@@ -27,7 +27,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from python_calamine import CalamineWorkbook
 
-from sep_pipeline import warehouse
+from sep_pipeline.warehouse import tables as warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data_raw"

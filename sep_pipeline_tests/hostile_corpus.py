@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from sep_pipeline.safe_read import FileRefused, inspect_file, read_workbook
+from sep_pipeline.intake.safe_read import FileRefused, inspect_file, read_workbook
 from sep_pipeline_tests.bad_workbooks import HOSTILE
 
 

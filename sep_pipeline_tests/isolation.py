@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from sep_pipeline import warehouse
-from sep_pipeline.config import Settings, settings
+from sep_pipeline.common.config import Settings, settings
 from sep_pipeline.ui import prepare_dagster_home
+from sep_pipeline.warehouse import tables as warehouse
 
 
 def isolate(mp: pytest.MonkeyPatch, base: Path, warehouse_url: str | None = None,

@@ -9,7 +9,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from sep_pipeline import standard as std
+from sep_pipeline.standard import sep_return as std
 
 PERIOD = "2025-26 Q2"  # 1 July – 30 September 2025
 TODAY = date(2026, 11, 25)

@@ -8,9 +8,9 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from sep_pipeline import standard as std
 from sep_pipeline.cli import app
-from sep_pipeline.validate import validate_file
+from sep_pipeline.intake.validate import validate_file
+from sep_pipeline.standard import sep_return as std
 from sep_pipeline_tests.returns import ABOUT, TODAY, valid_sheets, write_return
 
 runner = CliRunner()

@@ -12,12 +12,14 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from sep_pipeline import compact_read, figure_store, warehouse
+from sep_pipeline.intake.safe_read import read_workbook
+from sep_pipeline.intake.standardise import standardise
+from sep_pipeline.intake.validate import validate_workbook
 from sep_pipeline.methodology.tables import as_category
-from sep_pipeline.migrations import upgrade
-from sep_pipeline.safe_read import read_workbook
-from sep_pipeline.standardise import standardise
-from sep_pipeline.validate import validate_workbook
+from sep_pipeline.publish import figure_store
+from sep_pipeline.warehouse import compact_read
+from sep_pipeline.warehouse import tables as warehouse
+from sep_pipeline.warehouse.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 QUARTERS = ("2025-26 Q1", "2025-26 Q2")

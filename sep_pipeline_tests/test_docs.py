@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sep_pipeline import standard as std
-from sep_pipeline.docs_gen import standard_markdown
+from sep_pipeline.standard import sep_return as std
+from sep_pipeline.tools.docs_gen import standard_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 

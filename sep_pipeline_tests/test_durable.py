@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from sep_pipeline import durable, pause_points
-from sep_pipeline.config import settings
-from sep_pipeline.writer_lock import writer_lock
+from sep_pipeline.common import durable, pause_points
+from sep_pipeline.common.config import settings
+from sep_pipeline.common.writer_lock import writer_lock
 from sep_pipeline_tests.postgres import throwaway_database
 
 

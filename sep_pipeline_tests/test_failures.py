@@ -10,8 +10,8 @@ import psycopg
 import sqlalchemy as sa
 import xlsxwriter.exceptions
 
-from sep_pipeline import failures
-from sep_pipeline.config import settings
+from sep_pipeline.common import failures
+from sep_pipeline.common.config import settings
 
 
 def _wrapped(orig: BaseException) -> BaseException:
@@ -83,9 +83,9 @@ def test_a_different_pseudonym_key_stops_the_run_before_anything_is_loaded(tmp_p
     import pytest
     import sqlalchemy as sa
 
-    from sep_pipeline import warehouse
-    from sep_pipeline.config import ConfigError
+    from sep_pipeline.common.config import ConfigError
     from sep_pipeline.runner import run_pending
+    from sep_pipeline.warehouse import tables as warehouse
     from sep_pipeline_tests.faults import drop
     from sep_pipeline_tests.isolation import isolate
 

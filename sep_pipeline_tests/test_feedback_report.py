@@ -12,8 +12,13 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from sep_pipeline.feedback_report import HEADER_SCAN_ROWS, REPLACEMENT, clean_text, write_report
-from sep_pipeline.issues import Issue
+from sep_pipeline.intake.feedback_report import (
+    HEADER_SCAN_ROWS,
+    REPLACEMENT,
+    clean_text,
+    write_report,
+)
+from sep_pipeline.standard.issues import Issue
 
 RED, AMBER = "FFFFC7CE", "FFFFEB9C"
 HOSTILE = ["=1+1", "@cmd", "+44", "-2", '=HYPERLINK("http://evil","x")', "\t=1", "@SUM(1)"]
@@ -390,8 +395,8 @@ def _partner_file(path: Path) -> Path:
 def _feedback(tmp_path: Path, status: str, issues: list[Issue], *, readable: bool = True,
               archive: Path | None = None) -> openpyxl.Workbook:
     """ingest.write_feedback on a real archived file, the report read back with openpyxl."""
-    from sep_pipeline.config import Settings
-    from sep_pipeline.ingest import Outcome, Received, write_feedback
+    from sep_pipeline.common.config import Settings
+    from sep_pipeline.intake.ingest import Outcome, Received, write_feedback
 
     archive = archive or _partner_file(tmp_path / "return.xlsx")
     received = Received("TEST", "2025-26 Q2", "return.xlsx", "0" * 64, str(archive),
@@ -406,7 +411,7 @@ def _feedback(tmp_path: Path, status: str, issues: list[Issue], *, readable: boo
 def test_accepted_return_without_cell_issues_has_no_copies_and_is_not_read_again(
     tmp_path, monkeypatch
 ):
-    import sep_pipeline.ingest as ingest
+    import sep_pipeline.intake.ingest as ingest
 
     def no_second_read(path):
         raise AssertionError("the archived file was read again")
@@ -464,7 +469,7 @@ def test_rejected_return_copies_only_the_sheet_with_the_error(tmp_path):
 
 
 def test_unreadable_return_is_not_read_again(tmp_path, monkeypatch):
-    import sep_pipeline.ingest as ingest
+    import sep_pipeline.intake.ingest as ingest
 
     monkeypatch.setattr(ingest, "read_workbook", lambda path: pytest.fail("read again"))
     issues = [Issue("error", "file.legacy_xls", "Save it as .xlsx.", "Cadwch hi fel .xlsx.")]

@@ -18,13 +18,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sep_pipeline import durable, figure_store, publish, series_store, warehouse
+from sep_pipeline.common import durable
+from sep_pipeline.intake.safe_read import read_workbook
+from sep_pipeline.intake.standardise import standardise
+from sep_pipeline.intake.validate import validate_workbook
 from sep_pipeline.methodology.counts import Counts
 from sep_pipeline.methodology.series import series_rows
-from sep_pipeline.migrations import upgrade
-from sep_pipeline.safe_read import read_workbook
-from sep_pipeline.standardise import standardise
-from sep_pipeline.validate import validate_workbook
+from sep_pipeline.publish import figure_store, series_store
+from sep_pipeline.publish import figures as publish
+from sep_pipeline.warehouse import tables as warehouse
+from sep_pipeline.warehouse.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD = "2025-26 Q1"
@@ -305,7 +308,7 @@ def test_kept_published_tables_are_what_the_warehouse_reads(tmp_path, returns):
             if name == "benchmark":
                 assert not afresh.equals(warehouse.read_table(updated, name, PERIOD))
     # so the pack shows the updated figures exactly as it would have shown them written afresh
-    from sep_pipeline.pack import _load as pack_data
+    from sep_pipeline.publish.pack import _load as pack_data
 
     ours, theirs = pack_data(engine, PERIOD), pack_data(again, PERIOD)
     for name in ("benchmark", "pay_gap", "position"):
@@ -359,9 +362,9 @@ def test_updates_on_postgresql_give_the_fresh_figures(tmp_path, returns):
 def test_the_pack_takes_the_published_tables_from_the_store(tmp_path, returns, monkeypatch):
     """After the figures step the pack does not read the published tables back: it has them,
     the same frames as reading them would give."""
-    from sep_pipeline.config import settings as current
-    from sep_pipeline.pack import _load as pack_data
-    from sep_pipeline.pack.workbook import load_pack_data
+    from sep_pipeline.common.config import settings as current
+    from sep_pipeline.publish.pack import _load as pack_data
+    from sep_pipeline.publish.pack.workbook import load_pack_data
 
     monkeypatch.setenv("SEP_DATA_DIR", str(tmp_path / "var"))
     engine = loaded(tmp_path, returns)

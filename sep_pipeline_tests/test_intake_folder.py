@@ -13,8 +13,9 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from sep_pipeline import durable, intake
 from sep_pipeline.cli import app
+from sep_pipeline.common import durable
+from sep_pipeline.intake import folder as intake
 from sep_pipeline.runner import run_pending
 from sep_pipeline_tests.faults import SAMPLES, drop
 from sep_pipeline_tests.isolation import isolate, rows

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from sep_pipeline import durable, intake, warehouse
+from sep_pipeline.common import durable
+from sep_pipeline.intake import folder as intake
 from sep_pipeline.runner import run_pending
+from sep_pipeline.warehouse import tables as warehouse
 from sep_pipeline_tests.faults import (
     SAMPLES,
     drop,
@@ -53,8 +55,8 @@ def test_newest_arrival_is_current_whatever_the_names(env):
 def test_a_return_that_arrived_earlier_never_replaces_a_later_one(env):
     """Runs can finish out of order (the daemon runs several at once): recording the earlier
     arrival after the later one records it as superseded, and leaves the later one current."""
-    from sep_pipeline import ingest
-    from sep_pipeline.config import settings
+    from sep_pipeline.common.config import settings
+    from sep_pipeline.intake import ingest
 
     cfg = settings()
     engine = warehouse.create_all(cfg.warehouse_url)

@@ -20,12 +20,12 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from typer.testing import CliRunner
 
-from sep_pipeline import layout_checks
-from sep_pipeline import standard as std
 from sep_pipeline.cli import app
-from sep_pipeline.issues import Issue
-from sep_pipeline.safe_read import RawSheet, SheetMarks, _MarksScan
-from sep_pipeline.validate import SheetLayout, ValidationResult, validate_file
+from sep_pipeline.intake import layout_checks
+from sep_pipeline.intake.safe_read import RawSheet, SheetMarks, _MarksScan
+from sep_pipeline.intake.validate import SheetLayout, ValidationResult, validate_file
+from sep_pipeline.standard import sep_return as std
+from sep_pipeline.standard.issues import Issue
 from sep_pipeline_tests.libreoffice import saved_again
 from sep_pipeline_tests.returns import TODAY, write_return
 

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sep_pipeline import standard as std
 from sep_pipeline.methodology.measures import (
     census_members,
     census_reference,
@@ -19,6 +18,7 @@ from sep_pipeline.methodology.measures import (
     representation_rows,
 )
 from sep_pipeline.methodology.rounding import ALL, LOW, C, Published, Z
+from sep_pipeline.standard import sep_return as std
 
 COLUMNS = ["body_code", "measure", "breakdown", "category", "value", "marker"]
 

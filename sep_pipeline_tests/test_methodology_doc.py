@@ -11,8 +11,6 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sep_pipeline import standard as std
-from sep_pipeline import warehouse
 from sep_pipeline.methodology.measures import (
     census_reference,
     declaration_rows,
@@ -39,6 +37,8 @@ from sep_pipeline.methodology.tables import (
     benchmark_rows,
     measure_places,
 )
+from sep_pipeline.standard import sep_return as std
+from sep_pipeline.warehouse import tables as warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = (ROOT / "docs" / "methodology.md").read_text(encoding="utf-8")

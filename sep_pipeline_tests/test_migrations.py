@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from sep_pipeline import migrations
-from sep_pipeline.warehouse import metadata
+from sep_pipeline.warehouse import migrations
+from sep_pipeline.warehouse.tables import metadata
 
 
 @pytest.fixture

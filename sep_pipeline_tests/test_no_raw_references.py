@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from sep_pipeline import warehouse
-from sep_pipeline.pseudonym import pseudonym
+from sep_pipeline.intake.pseudonym import pseudonym
 from sep_pipeline.runner import run_pending
+from sep_pipeline.warehouse import tables as warehouse
 from sep_pipeline_tests.isolation import isolate
 from sep_pipeline_tests.returns import ABOUT, valid_sheets, write_return
 

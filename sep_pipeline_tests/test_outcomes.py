@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from sep_pipeline import ingest, read_ahead, warehouse
 from sep_pipeline.definitions import (
     FILE_TAG,
     OUTCOME_TAG,
@@ -21,8 +20,10 @@ from sep_pipeline.definitions import (
     apply_partition_requests,
     defs,
 )
-from sep_pipeline.periods import Period
+from sep_pipeline.intake import ingest, read_ahead
 from sep_pipeline.runner import run_pending
+from sep_pipeline.standard.periods import Period
+from sep_pipeline.warehouse import tables as warehouse
 from sep_pipeline_tests.isolation import isolate
 from sep_pipeline_tests.postgres import throwaway_database
 
@@ -240,7 +241,7 @@ def test_a_backfill_after_a_methodology_change_reloads_the_archived_file(any_env
 def test_a_warning_that_differs_on_a_re_run_is_not_a_change(env, monkeypatch):
     """The cross-quarter headcount warning depends on the previous quarter, which may have been
     resubmitted since: the rows are the same, so nothing is recorded again."""
-    from sep_pipeline.issues import Issue
+    from sep_pipeline.standard.issues import Issue
 
     drop(env, "CLCT")
     run_pending()
@@ -286,7 +287,7 @@ def test_the_sensor_keeps_the_partitions_equal_to_the_registry_and_the_calendar(
     today's, one more as each starts, without reloading the definitions. Keys typed into the
     UI that are neither are deleted; a quarter before the registry's first stays (its history)."""
     from sep_pipeline.definitions import intake_sensor, known_periods, partition_requests
-    from sep_pipeline.registry import load
+    from sep_pipeline.warehouse.registry import load
 
     today = date.today()
     first = Period.parse(known_periods(today)[0])
@@ -352,7 +353,7 @@ def test_a_period_the_pipeline_does_not_take_is_refused_and_nothing_is_written(e
 
 
 def test_first_errors_are_located_as_the_partner_sees_them():
-    from sep_pipeline.issues import Issue
+    from sep_pipeline.standard.issues import Issue
 
     issues = [Issue("warning", "w", "Only a warning.", "-"),
               *(Issue("error", "e", f"Error {n}.", "-", sheet="Workforce", cell=f"F{n}")

@@ -13,17 +13,16 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from sep_pipeline import warehouse
-from sep_pipeline.feedback_report import clean_text
+from sep_pipeline.intake.feedback_report import clean_text
 from sep_pipeline.methodology.objectives import OBJECTIVES
 from sep_pipeline.methodology.rounding import MARKERS
 from sep_pipeline.methodology.tables import TABLE_IDS
-from sep_pipeline.pack import labels as L
-from sep_pipeline.pack import write_pack
-from sep_pipeline.pack.body_pack import MIN_BODIES, body_view
-from sep_pipeline.pack.tidy_csv import PAY_GAP_COLUMNS, TIDY_COLUMNS, escape_text
-from sep_pipeline.pack.trends import TREND_GROUPS
-from sep_pipeline.pack.workbook import (
+from sep_pipeline.publish.pack import labels as L
+from sep_pipeline.publish.pack import write_pack
+from sep_pipeline.publish.pack.body_pack import MIN_BODIES, body_view
+from sep_pipeline.publish.pack.tidy_csv import PAY_GAP_COLUMNS, TIDY_COLUMNS, escape_text
+from sep_pipeline.publish.pack.trends import TREND_GROUPS
+from sep_pipeline.publish.pack.workbook import (
     chart_specs,
     load_pack_data,
     page_breaks,
@@ -31,6 +30,7 @@ from sep_pipeline.pack.workbook import (
     table_panels,
 )
 from sep_pipeline.runner import run_pending
+from sep_pipeline.warehouse import tables as warehouse
 from sep_pipeline_tests.isolation import isolate
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,9 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sep_pipeline.pack import xlsx
-from sep_pipeline.pack.workbook import SPREAD, SUMMARY, WORKBOOK_OPTIONS, Block, Panel, _panels
-from sep_pipeline.pack.xlsx import Sheet, workbook
+from sep_pipeline.publish.pack import xlsx
+from sep_pipeline.publish.pack.workbook import (
+    SPREAD,
+    SUMMARY,
+    WORKBOOK_OPTIONS,
+    Block,
+    Panel,
+    _panels,
+)
+from sep_pipeline.publish.pack.xlsx import Sheet, workbook
 
 CELLS = [1.5, "[c]", None, math.nan, 3, 0.0, -0.0, 1e20, 1 / 3, "[low]", "a&b<c>", 7, "[c]"]
 

@@ -10,9 +10,9 @@ import pytest
 import xlsxwriter
 from openpyxl import load_workbook
 
-from sep_pipeline.pack import xlsx
-from sep_pipeline.pack.workbook import WORKBOOK_OPTIONS
-from sep_pipeline.pack.xlsx import FAST, Sheet, workbook
+from sep_pipeline.publish.pack import xlsx
+from sep_pipeline.publish.pack.workbook import WORKBOOK_OPTIONS
+from sep_pipeline.publish.pack.xlsx import FAST, Sheet, workbook
 
 VALUES = [None, 1.5, "[c]", math.nan, 3, "=1+1", "@SUM(A1)", "{=A1}", "http://x.example", "12",
           1e20, -0.0, 0.0, 0, 1 / 3, "x" * 20_000, "a&b<c>\"", "  padded ", 7, None]

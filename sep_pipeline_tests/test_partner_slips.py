@@ -13,11 +13,12 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from sep_pipeline import matching, warehouse
-from sep_pipeline import standard as std
-from sep_pipeline.feedback_report import write_report
-from sep_pipeline.migrations import upgrade
-from sep_pipeline.validate import ValidationResult, validate_file
+from sep_pipeline.intake.feedback_report import write_report
+from sep_pipeline.intake.validate import ValidationResult, validate_file
+from sep_pipeline.standard import matching
+from sep_pipeline.standard import sep_return as std
+from sep_pipeline.warehouse import tables as warehouse
+from sep_pipeline.warehouse.migrations import upgrade
 from sep_pipeline_tests.libreoffice import saved_again
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -196,7 +197,7 @@ def test_validate_in_welsh_is_welsh_throughout(tmp_path: Path) -> None:
 ])
 def test_the_verdict_agrees_with_its_numbers(errors: int, warnings: int, line: str) -> None:
     from sep_pipeline.cli import verdict
-    from sep_pipeline.issues import Issue
+    from sep_pipeline.standard.issues import Issue
 
     issues = [Issue("error", "x", "", "")] * errors + [Issue("warning", "y", "", "")] * warnings
     result = ValidationResult("r.xlsx", issues)
@@ -325,7 +326,7 @@ def test_zero_and_not_collected_end_to_end(tmp_path: Path, monkeypatch: pytest.M
 @pytest.mark.parametrize("lang", ["en", "cy"])
 def test_the_template_asks_each_topic_yes_or_no_on_the_about_sheet(tmp_path: Path,
                                                                     lang: str) -> None:
-    from sep_pipeline.template import write_template
+    from sep_pipeline.standard.template import write_template
 
     path = tmp_path / f"template_{lang}.xlsx"
     write_template(path, lang)

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sep_pipeline.periods import FIRST, Period
+from sep_pipeline.standard.periods import FIRST, Period
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def _registry(tmp_path, monkeypatch, **expected_from: str) -> None:
     """The committed registry with some bodies' first expected quarter changed."""
     import csv
 
-    from sep_pipeline import registry
+    from sep_pipeline.warehouse import registry
 
     with registry.path().open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -66,8 +66,8 @@ def test_the_period_partitions_start_at_the_first_quarter_a_body_is_expected(tmp
                                                                              monkeypatch):
     """Not at the standard's first quarter (2020-21 Q1): the picker would open on twenty empty
     quarters. They end at the current quarter, one more as each quarter starts."""
-    from sep_pipeline import registry
     from sep_pipeline.definitions import known_periods, known_years
+    from sep_pipeline.warehouse import registry
 
     first = min(b.expected_from for b in registry.load().values())
     got = known_periods(date(2026, 12, 6))
@@ -87,9 +87,10 @@ def test_a_return_for_a_quarter_the_pipeline_does_not_take_is_rejected_saying_wh
 
     import sqlalchemy as sa
 
-    from sep_pipeline import registry, warehouse
     from sep_pipeline.definitions import known_periods
     from sep_pipeline.runner import run_pending
+    from sep_pipeline.warehouse import registry
+    from sep_pipeline.warehouse import tables as warehouse
     from sep_pipeline_tests.isolation import isolate
 
     cfg = isolate(monkeypatch, tmp_path)

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from sep_pipeline import cli, publish, warehouse
-from sep_pipeline.config import settings
+from sep_pipeline import cli
+from sep_pipeline.common.config import settings
 from sep_pipeline.definitions import (
     FILE_TAG,
     OUTCOME_TAG,
@@ -32,8 +32,10 @@ from sep_pipeline.definitions import (
     intake_sensor,
     quarterly_after_deadline,
 )
-from sep_pipeline.periods import Period
+from sep_pipeline.publish import figures as publish
 from sep_pipeline.runner import run_pending
+from sep_pipeline.standard.periods import Period
+from sep_pipeline.warehouse import tables as warehouse
 from sep_pipeline_tests.isolation import isolate, rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -300,7 +302,7 @@ def test_a_resubmission_refreshes_the_partnership_pack_and_marks_body_workbooks(
     """After a resubmission `run` rewrites the figures and the partnership pack; the per-body
     workbooks (one per body and language) keep their files, marked out of date, until the
     quarterly run or `report` rewrites them."""
-    from sep_pipeline.pack import OUT_OF_DATE, pack_dir
+    from sep_pipeline.publish.pack import OUT_OF_DATE, pack_dir
     from sep_pipeline.runner import out_of_date_body_packs, report
 
     for body in ("CLCT", "MGNPA"):
@@ -535,7 +537,7 @@ def test_a_year_is_read_once_and_its_q4_is_the_snapshot(env):
 
 def test_feedback_marks_cells_from_the_sheets_validation_read(env, monkeypatch):
     """In one process the feedback copy uses the sheets validation read: no second read."""
-    from sep_pipeline import ingest
+    from sep_pipeline.intake import ingest
     from sep_pipeline_tests.returns import ABOUT, valid_sheets, write_return
 
     sheets = valid_sheets()

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sep_pipeline import warehouse
-from sep_pipeline.migrations import current_revision, head_revision
 from sep_pipeline.runner import run_pending
+from sep_pipeline.warehouse import tables as warehouse
+from sep_pipeline.warehouse.migrations import current_revision, head_revision
 from sep_pipeline_tests.isolation import isolate
 from sep_pipeline_tests.postgres import throwaway_database
 
@@ -103,7 +103,7 @@ def _ingest_subprocess(env: dict[str, str], body: str, period: str, path: Path):
     code = (
         "import dagster as dg, sys\n"
         "from sep_pipeline.definitions import defs, FILE_TAG, SHA_TAG\n"
-        "from sep_pipeline.intake import sha256_file\n"
+        "from sep_pipeline.intake.folder import sha256_file\n"
         "i = dg.DagsterInstance.get()\n"
         f"p = {str(path)!r}\n"
         "r = defs.resolve_job_def('ingest_return').execute_in_process(instance=i, "
@@ -143,7 +143,7 @@ def test_two_bodies_load_at_the_same_time(pg_url, tmp_path, monkeypatch):
 def test_reader_role_reads_published_tables_but_not_records():
     import uuid
 
-    from sep_pipeline import roles
+    from sep_pipeline.warehouse import roles
     from sep_pipeline_tests.postgres import _admin
 
     suffix = uuid.uuid4().hex[:8]
@@ -310,7 +310,7 @@ def test_two_processes_bringing_the_bodies_up_to_date_at_once_do_not_collide(pg_
     two runs started together (the daemon does that) must not both insert it."""
     import threading
 
-    from sep_pipeline import registry
+    from sep_pipeline.warehouse import registry
 
     warehouse.create_all(pg_url)
     reg = registry.frame(registry.load())

@@ -8,9 +8,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sep_pipeline import matching
-from sep_pipeline import standard as std
-from sep_pipeline.validate import validate_file
+from sep_pipeline.intake.validate import validate_file
+from sep_pipeline.standard import matching
+from sep_pipeline.standard import sep_return as std
 from sep_pipeline_tests.returns import TODAY, valid_sheets, write_return
 
 CODE_LISTS = sorted(

@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sep_pipeline.pseudonym import pseudonym, pseudonymise, pseudonymiser
+from sep_pipeline.intake.pseudonym import pseudonym, pseudonymise, pseudonymiser
 
 # Keys shorter than, as long as and longer than SHA-256's 64-byte block (which HMAC hashes
 # first), in any script; bodies and references with any character, the separator included.

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from sep_pipeline import config, ingest, warehouse
-from sep_pipeline.config import ConfigError, data_folder_key, ensure_pseudonym_key, settings
+from sep_pipeline.common import config
+from sep_pipeline.common.config import ConfigError, data_folder_key, ensure_pseudonym_key, settings
+from sep_pipeline.intake import ingest
+from sep_pipeline.warehouse import tables as warehouse
 from sep_pipeline_tests.isolation import isolate
 from sep_pipeline_tests.returns import ABOUT, write_return
 

@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from sep_pipeline import warehouse
 from sep_pipeline.runner import run_pending
+from sep_pipeline.warehouse import tables as warehouse
 from sep_pipeline_tests.isolation import isolate
 from sep_pipeline_tests.postgres import throwaway_database
 

@@ -15,14 +15,16 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from sep_pipeline import publish, revisions, warehouse
 from sep_pipeline.cli import app
 from sep_pipeline.definitions import FINALISE_TAG, SepConfig, defs, quarterly_after_deadline
-from sep_pipeline.figure_store import store_dir
-from sep_pipeline.pack import pack_dir
-from sep_pipeline.pack.labels import TEXT
-from sep_pipeline.periods import Period
+from sep_pipeline.publish import figures as publish
+from sep_pipeline.publish import revisions
+from sep_pipeline.publish.figure_store import store_dir
+from sep_pipeline.publish.pack import pack_dir
+from sep_pipeline.publish.pack.labels import TEXT
 from sep_pipeline.runner import run_pending
+from sep_pipeline.standard.periods import Period
+from sep_pipeline.warehouse import tables as warehouse
 from sep_pipeline_tests.isolation import isolate
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data_raw"
@@ -232,8 +234,8 @@ def round_trip(cfg, monkeypatch) -> None:
         assert all("MGNPA_2025-26_Q1_corrected.xlsx" in r[-1] for r in body)
     # The body's own workbook marks the same figures [r]: its own, the partnership's and the
     # spread's beside them.
-    from sep_pipeline.pack.body_pack import write_body_pack
-    from sep_pipeline.pack.workbook import SPREAD, load_pack_data
+    from sep_pipeline.publish.pack.body_pack import write_body_pack
+    from sep_pipeline.publish.pack.workbook import SPREAD, load_pack_data
 
     with engine.connect() as conn:
         data = load_pack_data(conn, Q1)

@@ -4,7 +4,7 @@ schedule once coverage is met. In a file of its own so it runs beside the SQLite
 
 from __future__ import annotations
 
-from sep_pipeline import warehouse
+from sep_pipeline.warehouse import tables as warehouse
 from sep_pipeline_tests.isolation import isolate
 from sep_pipeline_tests.postgres import throwaway_database
 from sep_pipeline_tests.test_revisions import round_trip

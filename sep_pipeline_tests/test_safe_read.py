@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sep_pipeline.safe_read import (
+from sep_pipeline.intake.safe_read import (
     FileRefused,
     Limits,
     RawSheet,

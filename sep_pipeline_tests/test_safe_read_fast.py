@@ -17,8 +17,8 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sep_pipeline import safe_read
-from sep_pipeline.safe_read import (
+from sep_pipeline.intake import safe_read
+from sep_pipeline.intake.safe_read import (
     FileRefused,
     Limits,
     _inspect,

@@ -10,8 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from sep_pipeline.safe_read import FileRefused, Limits, RawWorkbook, inspect_file, read_workbook
-from sep_pipeline.validate import validate_file
+from sep_pipeline.intake.safe_read import (
+    FileRefused,
+    Limits,
+    RawWorkbook,
+    inspect_file,
+    read_workbook,
+)
+from sep_pipeline.intake.validate import validate_file
 from sep_pipeline_tests import bad_workbooks as bw
 
 DEFAULT = Limits()

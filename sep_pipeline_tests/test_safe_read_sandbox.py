@@ -17,8 +17,8 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from sep_pipeline import safe_read
-from sep_pipeline.safe_read import FileRefused, Limits, read_workbook
+from sep_pipeline.intake import safe_read
+from sep_pipeline.intake.safe_read import FileRefused, Limits, read_workbook
 from sep_pipeline_tests import bad_workbooks as bw
 
 MIB = 1024**2

@@ -14,11 +14,11 @@ import pytest
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
-from sep_pipeline import matching
-from sep_pipeline import standard as std
 from sep_pipeline.cli import app
-from sep_pipeline.periods import Period
-from sep_pipeline.samples import BODIES, DECLARABLE, PERIODS, generate_samples, return_path
+from sep_pipeline.standard import matching
+from sep_pipeline.standard import sep_return as std
+from sep_pipeline.standard.periods import Period
+from sep_pipeline.tools.samples import BODIES, DECLARABLE, PERIODS, generate_samples, return_path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_RAW = ROOT / "data_raw"
@@ -530,7 +530,7 @@ def test_dates_are_real_excel_dates_for_the_tidy_bodies(committed: dict) -> None
 
 
 def test_every_committed_sample_is_accepted_by_the_validator(committed: dict) -> None:
-    from sep_pipeline.validate import validate_file
+    from sep_pipeline.intake.validate import validate_file
 
     warned: dict[str, set[str]] = {b.code: set() for b in BODIES}
     orientation: list[bool] = []  # BMCHT warned of sexual orientation Not known, by quarter

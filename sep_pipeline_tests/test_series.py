@@ -210,7 +210,7 @@ def test_change_suppressed_iff_an_end_is_and_direction_follows_polarity(pairs):
 
 
 def _figures(period: str, gap: float, marker: str | None = None):
-    from sep_pipeline.publish import Figures
+    from sep_pipeline.publish.figures import Figures
 
     bench = frame([fig(period, "A", "P1", "median_hourly_gap", "sex", "male_vs_female",
                        None if marker else gap, marker),
@@ -228,9 +228,9 @@ def test_publishing_a_period_rewrites_its_series_and_the_later_ones(tmp_path):
 
     import sqlalchemy as sa
 
-    from sep_pipeline import warehouse
-    from sep_pipeline.publish import write_figures
-    from sep_pipeline.series_store import read_series
+    from sep_pipeline.publish.figures import write_figures
+    from sep_pipeline.publish.series_store import read_series
+    from sep_pipeline.warehouse import tables as warehouse
 
     engine = warehouse.create_all(f"sqlite:///{tmp_path / 'w.sqlite'}")
     for period, gap in ((Q4, 10.1), (Q3, 12.3), (Q4_BEFORE, 15.0)):  # out of order, as a
@@ -269,7 +269,7 @@ def test_publishing_a_period_rewrites_its_series_and_the_later_ones(tmp_path):
 def test_methodology_page_shows_the_polarity_and_outcomes_and_its_examples():
     from pathlib import Path
 
-    from sep_pipeline.docs_gen import refresh_methodology
+    from sep_pipeline.tools.docs_gen import refresh_methodology
 
     page = (Path(__file__).resolve().parents[1] / "docs" / "methodology.md").read_text(
         encoding="utf-8")
@@ -298,9 +298,9 @@ def test_pack_series_marks_provisional_and_revised_figures(tmp_path):
 
     import sqlalchemy as sa
 
-    from sep_pipeline import warehouse
-    from sep_pipeline.publish import write_figures
-    from sep_pipeline.series_store import pack_periods, pack_series_parts
+    from sep_pipeline.publish.figures import write_figures
+    from sep_pipeline.publish.series_store import pack_periods, pack_series_parts
+    from sep_pipeline.warehouse import tables as warehouse
 
     engine = warehouse.create_all(f"sqlite:///{tmp_path / 'w.sqlite'}")
     for period, gap in ((Q3, 12.3), (Q4, 10.1)):
@@ -326,7 +326,7 @@ def test_pack_series_marks_provisional_and_revised_figures(tmp_path):
 def test_series_rows_come_in_one_order_whatever_order_the_warehouse_gives(random):
     """PostgreSQL returns rows in no set order, and a period's rows rewritten fill the space
     others freed: series.csv was once written in another order after a resumed run."""
-    from sep_pipeline.series_store import in_series_order
+    from sep_pipeline.publish.series_store import in_series_order
 
     rows = frame([fig(p, b, t, m, "sex", c, 1.0)
                   for p in ("2025-26 Q1", "2024-25 Q4")
@@ -377,10 +377,10 @@ def test_series_csv_read_a_period_at_a_time_is_the_csv_of_all_rows_sorted_at_onc
 
     import sqlalchemy as sa
 
-    from sep_pipeline import warehouse
-    from sep_pipeline.pack.series_csv import series_table, write_series_csv
-    from sep_pipeline.pack.workbook import PackData
-    from sep_pipeline.series_store import in_series_order, pack_periods, pack_series_parts
+    from sep_pipeline.publish.pack.series_csv import series_table, write_series_csv
+    from sep_pipeline.publish.pack.workbook import PackData
+    from sep_pipeline.publish.series_store import in_series_order, pack_periods, pack_series_parts
+    from sep_pipeline.warehouse import tables as warehouse
     from sep_pipeline_tests.postgres import throwaway_database
 
     rows = _series_history()

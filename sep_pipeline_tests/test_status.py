@@ -14,14 +14,16 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from sep_pipeline import registry, remind, warehouse
 from sep_pipeline.cli import app
-from sep_pipeline.config import settings
+from sep_pipeline.common.config import settings
+from sep_pipeline.coordination import remind
+from sep_pipeline.coordination.status import closing_line, coverage, status_frame
 from sep_pipeline.definitions import reminder_due
-from sep_pipeline.ingest import Received, is_late
-from sep_pipeline.periods import Period
+from sep_pipeline.intake.ingest import Received, is_late
 from sep_pipeline.runner import run_pending
-from sep_pipeline.status import closing_line, coverage, status_frame
+from sep_pipeline.standard.periods import Period
+from sep_pipeline.warehouse import registry
+from sep_pipeline.warehouse import tables as warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 Q4 = Period(2025, 4)  # ends 31/03/2026; default deadline 12/05/2026

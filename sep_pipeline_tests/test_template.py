@@ -11,15 +11,15 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
-from sep_pipeline import matching
-from sep_pipeline.standard import (
+from sep_pipeline.standard import matching
+from sep_pipeline.standard.sep_return import (
     DATA_SHEETS,
     SHEETS,
     TEMPLATE_SHEETS,
     TEMPLATE_VERSION,
     Field,
 )
-from sep_pipeline.template import (
+from sep_pipeline.standard.template import (
     FIRST_LIST_COL,
     FORMULA_MAX,
     LAST_ROW,

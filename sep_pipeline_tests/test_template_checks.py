@@ -17,9 +17,9 @@ import openpyxl
 from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter
 
-from sep_pipeline import standard as std
-from sep_pipeline.template import write_template
-from sep_pipeline.validate import validate_file
+from sep_pipeline.intake.validate import validate_file
+from sep_pipeline.standard import sep_return as std
+from sep_pipeline.standard.template import write_template
 from sep_pipeline_tests.libreoffice import saved_again
 from sep_pipeline_tests.returns import ABOUT, TODAY, person, valid_sheets
 

@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sep_pipeline.pack.tidy_csv import ENCODING, _format_values, escape_text, write_csv
+from sep_pipeline.publish.pack.tidy_csv import ENCODING, _format_values, escape_text, write_csv
 
 figure = st.one_of(st.just(np.nan), st.just(-0.0), st.just(0.0), st.sampled_from(
     [0.05, -0.04, 2.5, 1e20, -1234.5678]), st.floats(allow_nan=False, allow_infinity=False))

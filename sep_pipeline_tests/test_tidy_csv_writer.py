@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sep_pipeline.pack.tidy_csv import ENCODING, write_csv
+from sep_pipeline.publish.pack.tidy_csv import ENCODING, write_csv
 
 cell = st.one_of(st.none(), st.just(np.nan), st.sampled_from(
     ["", "all", "a,b", 'say "hi"', "line\nbreak", "cr\rhere", "ça va", "'=SUM(1)", " x ", "\t"]),

@@ -12,13 +12,13 @@ from openpyxl import load_workbook
 
 from sep_pipeline.methodology.objectives import OBJECTIVES, OUTCOMES
 from sep_pipeline.methodology.series import series_rows
-from sep_pipeline.pack import labels as L
-from sep_pipeline.pack.outcomes import outcomes_sheet
-from sep_pipeline.pack.series_csv import COLUMNS, write_series_csv
-from sep_pipeline.pack.tidy_csv import write_csv
-from sep_pipeline.pack.trends import TREND_GROUPS, trends_sheet
-from sep_pipeline.pack.workbook import WORKBOOK_OPTIONS, PackData, _Writer
-from sep_pipeline.pack.xlsx import workbook
+from sep_pipeline.publish.pack import labels as L
+from sep_pipeline.publish.pack.outcomes import outcomes_sheet
+from sep_pipeline.publish.pack.series_csv import COLUMNS, write_series_csv
+from sep_pipeline.publish.pack.tidy_csv import write_csv
+from sep_pipeline.publish.pack.trends import TREND_GROUPS, trends_sheet
+from sep_pipeline.publish.pack.workbook import WORKBOOK_OPTIONS, PackData, _Writer
+from sep_pipeline.publish.pack.xlsx import workbook
 
 PERIODS = ["2024-25 Q3", "2024-25 Q4", "2025-26 Q1", "2025-26 Q2", "2025-26 Q3"]
 LATEST = PERIODS[-1]

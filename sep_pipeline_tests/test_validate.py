@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from sep_pipeline import standard as std
-from sep_pipeline.validate import ValidationResult, validate_file
+from sep_pipeline.intake.validate import ValidationResult, validate_file
+from sep_pipeline.standard import sep_return as std
 from sep_pipeline_tests.returns import ABOUT, TODAY, person, valid_sheets, write_return
 
 

@@ -22,11 +22,12 @@ import pandera.pandas as pa
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sep_pipeline import matching, schemas, validate
-from sep_pipeline import standard as std
-from sep_pipeline.issues import cell_address
-from sep_pipeline.safe_read import RawSheet
-from sep_pipeline.validate import SheetLayout, _Issues, _meant, _normalise, _parse_cell
+from sep_pipeline.intake import validate
+from sep_pipeline.intake.safe_read import RawSheet
+from sep_pipeline.intake.validate import SheetLayout, _Issues, _meant, _normalise, _parse_cell
+from sep_pipeline.standard import matching, schemas
+from sep_pipeline.standard import sep_return as std
+from sep_pipeline.standard.issues import cell_address
 
 # --- The reference: one cell at a time ---------------------------------------------------------
 

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sep_pipeline import warehouse
+from sep_pipeline.warehouse import tables as warehouse
 
 _META = sa.MetaData()
 TYPES = {

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from sep_pipeline import read_ahead
+from sep_pipeline.common.workers import forked_map
+from sep_pipeline.intake import read_ahead
 from sep_pipeline.runner import run_pending
-from sep_pipeline.workers import forked_map
 from sep_pipeline_tests.faults import (
     SAMPLES,
     assert_readable_packs,

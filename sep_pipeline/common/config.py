@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from .periods import Period
+from ..standard.periods import Period
 
 DEFAULT_DEADLINE_WEEKS = 6
 # Without SEP_PSEUDONYM_KEY, the pseudonym key is this file in the data folder: random, made on

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import registry
-from .config import settings
-from .periods import Period
+from ..common.config import settings
+from ..standard.periods import Period
+from ..warehouse import registry
 from .status import CHASED
 
 # Where a reminder falls against the deadline: the wording of the dates follows it.

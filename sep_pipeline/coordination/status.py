@@ -9,9 +9,10 @@ from datetime import date
 import pandas as pd
 import sqlalchemy as sa
 
-from . import registry, warehouse
-from .config import Settings
-from .periods import Period
+from ..common.config import Settings
+from ..standard.periods import Period
+from ..warehouse import registry
+from ..warehouse import tables as warehouse
 
 # One state per registry body for a quarter.
 STATES = {

@@ -43,7 +43,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from .issues import Issue
+from ..standard.issues import Issue
 
 Grid = list[list[object]]
 Sheets = Mapping[str, Grid]

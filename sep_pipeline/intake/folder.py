@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import matching
-from . import standard as std
-from .durable import copy_hashed, fits
-from .pause_points import pause
-from .periods import Period
+from ..common.durable import copy_hashed, fits
+from ..common.pause_points import pause
+from ..standard import matching
+from ..standard import sep_return as std
+from ..standard.periods import Period
 from .safe_read import FileRefused, read_workbook
 
 FEEDBACK_DIR = "feedback"

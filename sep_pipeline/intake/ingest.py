@@ -19,17 +19,21 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from . import durable, intake, read_ahead, registry, warehouse
-from .config import ConfigError, Settings
+from ..common import durable
+from ..common.config import ConfigError, Settings
+from ..common.pause_points import pause
+from ..common.writer_lock import writer_lock
+from ..standard.issues import Issue
+from ..standard.messages import render
+from ..standard.periods import Period
+from ..warehouse import registry
+from ..warehouse import tables as warehouse
+from . import folder as intake
+from . import read_ahead
 from .feedback_report import write_report
-from .issues import Issue
-from .messages import render
-from .pause_points import pause
-from .periods import Period
 from .pseudonym import fingerprint
 from .safe_read import FileRefused, read_workbook
 from .validate import ValidationResult
-from .writer_lock import writer_lock
 
 
 @dataclass(frozen=True)

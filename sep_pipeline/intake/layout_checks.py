@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import matching
-from . import standard as std
-from .issues import Severity, cell_address, column_letter
-from .messages import ROWS_NAMED, rows_text
+from ..standard import matching
+from ..standard import sep_return as std
+from ..standard.issues import Severity, cell_address, column_letter
+from ..standard.messages import ROWS_NAMED, rows_text
 from .safe_read import RawSheet
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from . import standard as std
+from ..standard import sep_return as std
 
 # (kind, row or None, field, value, extra message fields)
 Finding = tuple[str, int | None, str | None, object, dict[str, object]]

@@ -20,13 +20,14 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from . import registry, warehouse
-from .issues import Issue
-from .messages import render
-from .periods import Period
+from ..common.workers import pool
+from ..standard.issues import Issue
+from ..standard.messages import render
+from ..standard.periods import Period
+from ..warehouse import registry
+from ..warehouse import tables as warehouse
 from .standardise import standardise
 from .validate import ValidationResult, validate_file
-from .workers import pool
 
 
 @dataclass

@@ -47,8 +47,8 @@ import numpy as np
 from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook
 
-from sep_pipeline.issues import Issue, cell_address, column_letter
-from sep_pipeline.messages import FILE_MESSAGES, other_cells_text
+from sep_pipeline.standard.issues import Issue, cell_address, column_letter
+from sep_pipeline.standard.messages import FILE_MESSAGES, other_cells_text
 
 MIB = 1024**2
 

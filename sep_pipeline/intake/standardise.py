@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from . import standard as std
+from ..standard import sep_return as std
 from .pseudonym import pseudonymise
 
 

@@ -21,11 +21,12 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from . import layout_checks, matching, plausibility, rules, schemas
-from . import standard as std
-from .issues import Issue, Severity, cell_address
-from .messages import other_cells_text, render, rows_text
-from .periods import FIRST, Period
+from ..standard import matching, rules, schemas
+from ..standard import sep_return as std
+from ..standard.issues import Issue, Severity, cell_address
+from ..standard.messages import other_cells_text, render, rows_text
+from ..standard.periods import FIRST, Period
+from . import layout_checks, plausibility
 from .safe_read import (
     FileRefused,
     Limits,

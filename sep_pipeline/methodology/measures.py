@@ -13,7 +13,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from .. import standard as std
+from ..standard import sep_return as std
 from .counts import CountBook, Counter
 from .pay_gaps import COMPARISONS, codes_of, flag, memberships
 from .rounding import (

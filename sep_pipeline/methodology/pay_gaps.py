@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .. import standard as std
+from ..standard import sep_return as std
 from .rounding import (
     ALL,
     Number,

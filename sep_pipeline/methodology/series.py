@@ -35,7 +35,7 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from ..periods import Period
+from ..standard.periods import Period
 from .polarity import polarity_of
 from .rounding import LOW, C, X, Z
 from .tables import measure_places, per_measure

@@ -121,8 +121,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .. import schemas
-from .. import standard as std
+from ..standard import schemas
+from ..standard import sep_return as std
 from .counts import CountBook
 from .measures import declaration_rows, likelihood_rows, representation_rows
 from .pay_gaps import COMPARISONS, codes_of, pay_gap_rows

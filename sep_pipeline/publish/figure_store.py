@@ -50,11 +50,13 @@ import pandas as pd
 import sqlalchemy as sa
 from pandas.api.types import union_categoricals
 
-from . import durable, warehouse
-from . import standard as std
-from .compact_read import read_compact
-from .methodology.counts import Counts
-from .methodology.tables import CATEGORICAL
+from ..common import durable
+from ..methodology.counts import Counts
+from ..methodology.tables import CATEGORICAL
+from ..standard import sep_return as std
+from ..warehouse import tables as warehouse
+from ..warehouse.compact_read import read_compact
+from .published import Figures, in_published_order
 
 _log = logging.getLogger(__name__)
 
@@ -65,8 +67,9 @@ _SKIP = frozenset({"period", "submission_id"})
 
 @cache
 def code_version() -> str:
-    """A hash of this package's source files: cached inputs and figures are kept per version."""
-    root = Path(__file__).resolve().parent
+    """A hash of the package's source files (all of sep_pipeline, not only publish/): cached
+    inputs and figures are kept per version."""
+    root = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         h.update(str(path.relative_to(root)).encode())
@@ -175,7 +178,7 @@ class KeptFigures:
 
     stamp: str
     submissions: dict[str, int]
-    figures: Any  # publish.Figures
+    figures: Figures
 
 
 def _published_file(folder: Path, period: str) -> Path:
@@ -197,7 +200,7 @@ def save_published(folder: Path, period: str, published: KeptFigures) -> None:
 
 def published_frames(conn: sa.Connection, folder: Path, period: str
                      ) -> dict[str, pd.DataFrame] | None:
-    """The published tables of `period` as `publish.in_published_order(read_table(...))` gives
+    """The published tables of `period` as `in_published_order(read_table(...))` gives
     them (columns, dtypes, rows and their order), from the kept figures: None when none are
     kept or they are not what the warehouse holds."""
     kept = load_published(conn, folder, period)
@@ -209,8 +212,6 @@ def published_frames(conn: sa.Connection, folder: Path, period: str
 
 
 def _as_read(name: str, df: pd.DataFrame, period: str) -> pd.DataFrame:
-    from .publish import in_published_order
-
     table = warehouse.PUBLISHED_TABLES[name]
     df = in_published_order(name, df)
     out = {}
@@ -372,13 +373,11 @@ def _put_published(w: _Writer, kept: KeptFigures) -> dict[str, Any]:
             "figures": figures}
 
 
-# The frames of `publish.Figures` and the published table each one is written to.
+# The frames of `Figures` and the published table each one is written to.
 _PUBLISHED_AS = {"pay_gap": "pay_gap", "benchmark": "benchmark", "position": "benchmark_position"}
 
 
 def _published(r: _Reader, c: dict[str, Any]) -> KeptFigures:
-    from .publish import Figures
-
     values = {}
     for name, e in c["figures"].items():
         values[name] = (None if e is None else _frame(r, e["frame"]) if "frame" in e

@@ -17,13 +17,12 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from . import figure_store, revisions, warehouse
-from .compact_read import read_compact
-from .methodology.counts import CountBook, Counts, StaleCounts
-from .methodology.pay_gaps import pay_gap_rows
-from .methodology.rounding import ALL
-from .methodology.spread import SPREAD_CODES, position_rows, spread_rows
-from .methodology.tables import (
+from ..common.pause_points import pause
+from ..methodology.counts import CountBook, Counts, StaleCounts
+from ..methodology.pay_gaps import pay_gap_rows
+from ..methodology.rounding import ALL
+from ..methodology.spread import SPREAD_CODES, position_rows, spread_rows
+from ..methodology.tables import (
     CATEGORICAL,
     EVENT_TABLES,
     TABLE_IDS,
@@ -32,8 +31,11 @@ from .methodology.tables import (
     measure_places,
     per_measure,
 )
-from .pause_points import pause
-from .periods import Period
+from ..standard.periods import Period
+from ..warehouse import tables as warehouse
+from ..warehouse.compact_read import read_compact
+from . import figure_store, revisions
+from .published import Figures, in_published_order  # noqa: F401 - publish.in_published_order
 from .series_store import refresh_series
 
 SNAPSHOT_TABLES = frozenset(TABLE_IDS) - EVENT_TABLES
@@ -130,14 +132,6 @@ def returns_of(frames: dict[str, pd.DataFrame], accepted: Sequence[Any],
         submitted[name] = {b for b, n in per_body.items() if n == len(periods)}
     bodies = sorted({a.body_code for a in accepted})
     return Returns(frames, submitted, bodies)
-
-
-@dataclass
-class Figures:
-    pay_gap: pd.DataFrame
-    benchmark: pd.DataFrame
-    position: pd.DataFrame
-    counts: Counts | None = None  # a quarter's per-body counts behind them, for updates
 
 
 def figures(snapshot: Returns, events: Returns | None = None, previous: Figures | None = None,
@@ -256,24 +250,6 @@ def write_figures(conn: sa.Connection, period: str, figs: Figures,
     # its change over time, and that of the periods compared with it (the same units')
     refresh_series(conn, period, figs.benchmark, units)
     return written
-
-
-def in_published_order(table: str, df: pd.DataFrame) -> pd.DataFrame:
-    """A period's published rows as read from the warehouse, in the order the figures made
-    them (what the pack and CSV show): by table id, then bodies by code, ALL, the spread rows.
-    Each unit's rows of a table are written together in that order, but the tables have no
-    column to order by: an update that rewrites some units adds theirs at the end, and
-    PostgreSQL keeps no order at all. The sort is stable, so within a unit nothing moves."""
-    if table not in ("benchmark", "pay_gap") or df.empty:
-        return df
-    codes = df["body_code"].to_numpy(dtype=object)
-    bodies = sorted(set(codes) - {ALL, *SPREAD_CODES})
-    rank = {**{b: i for i, b in enumerate(bodies)}, ALL: len(bodies),
-            **dict.fromkeys(SPREAD_CODES, len(bodies) + 1)}  # spread rows stay interleaved
-    keys = [lookup(df["body_code"], rank)]
-    if table == "benchmark":
-        keys.append(df["table_id"].to_numpy(dtype=object))
-    return df.take(np.lexsort(keys)).reset_index(drop=True)
 
 
 @dataclass

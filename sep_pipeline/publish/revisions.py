@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from . import warehouse
-from .config import Settings
-from .periods import Period
+from ..common.config import Settings
+from ..standard.periods import Period
+from ..warehouse import tables as warehouse
 
 PROVISIONAL, REVISED = "[p]", "[r]"
 KEY = ["table_id", "body_code", "breakdown", "category", "measure"]  # one published figure
@@ -145,7 +145,7 @@ def finalise(conn: sa.Connection, period: str, cfg: Settings, by: str) -> Finali
     the job always. Refused while its published figures do not show its current returns
     (there is nothing final to compare a later change with). Finalising a final quarter does
     nothing."""
-    from . import status
+    from ..coordination import status
 
     if not is_quarter(period):
         raise ValueError(f"{period!r} is not a quarter: only quarters are finalised")

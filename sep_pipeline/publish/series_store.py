@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from . import warehouse
-from .methodology.rounding import ALL
-from .methodology.series import CELL, SERIES_COLUMNS, compared_periods, is_year, series_rows
-from .methodology.tables import TABLE_IDS, lookup
-from .periods import Period
+from ..methodology.rounding import ALL
+from ..methodology.series import CELL, SERIES_COLUMNS, compared_periods, is_year, series_rows
+from ..methodology.tables import TABLE_IDS, lookup
+from ..standard.periods import Period
+from ..warehouse import tables as warehouse
 
 
 def published_periods(conn: sa.Connection) -> list[str]:

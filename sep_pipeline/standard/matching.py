@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 
-from . import standard as std
+from . import sep_return as std
 
 _T = TypeVar("_T")
 

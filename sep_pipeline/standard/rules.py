@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import matching
-from . import standard as std
+from . import sep_return as std
 from .periods import Period
 
 Violation = tuple[int, str, object]  # Excel row, field name, offending value

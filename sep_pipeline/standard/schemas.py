@@ -15,7 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from . import standard as std
+from . import sep_return as std
 
 STRING = pd.StringDtype("python")
 

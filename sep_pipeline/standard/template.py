@@ -29,7 +29,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .matching import code_index
-from .standard import (
+from .sep_return import (
     AGE_BANDS,
     DATA_SHEETS,
     PROFILE_CHARACTERISTICS,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import standard as std
+from ..standard import sep_return as std
 
 KIND_WORDS = {
     "text": "text",
@@ -132,7 +132,7 @@ _KIND_WORDS = {"higher": "higher is better", "lower": "lower is better",
 
 def polarity_markdown() -> str:
     """The polarity table of docs/methodology.md, from `methodology.polarity.POLARITY`."""
-    from .methodology.polarity import ANY, POLARITY
+    from ..methodology.polarity import ANY, POLARITY
 
     out = ["| table | measure | where | which way is better | why |", "|---|---|---|---|---|"]
     for p in POLARITY:
@@ -144,8 +144,8 @@ def polarity_markdown() -> str:
 
 def outcomes_markdown() -> str:
     """The outcome measures of each objective, from `methodology.objectives.OUTCOMES`."""
-    from .methodology.objectives import OBJECTIVES, outcomes_of
-    from .methodology.polarity import polarity_of
+    from ..methodology.objectives import OBJECTIVES, outcomes_of
+    from ..methodology.polarity import polarity_of
 
     out = []
     for obj in OBJECTIVES:

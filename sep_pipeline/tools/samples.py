@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 import xlsxwriter
 
-from sep_pipeline import standard as std
-from sep_pipeline.periods import Period
+from sep_pipeline.standard import sep_return as std
+from sep_pipeline.standard.periods import Period
 
 YEARS = (2024, 2025)  # the financial years 2024-25 and 2025-26
 PERIODS: tuple[Period, ...] = tuple(Period(y, q) for y in YEARS for q in (1, 2, 3, 4))

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from . import warehouse
+from . import tables as warehouse
 
 BATCH = 10_000  # rows converted at a time: ~20 MB of Python objects for a Workforce batch
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .periods import Period
+from ..standard.periods import Period
 
-DEFAULT = Path(__file__).parent / "reference" / "bodies.csv"
+DEFAULT = Path(__file__).parents[1] / "reference" / "bodies.csv"
 COLUMNS = ["body_code", "name_en", "name_cy", "sector", "size_band", "contact_email", "language",
            "expected_from", "expected_until"]
 

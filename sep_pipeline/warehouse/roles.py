@@ -17,7 +17,7 @@ import sys
 
 import sqlalchemy as sa
 
-from . import warehouse
+from . import tables as warehouse
 from .migrations import VERSION_TABLE
 
 # What the reader may see: aggregate, published figures and who submitted what, when.

@@ -20,9 +20,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, processors
 
-from . import standard as std
-from .issues import Issue
-from .periods import Period
+from ..standard import sep_return as std
+from ..standard.issues import Issue
+from ..standard.periods import Period
 
 metadata = sa.MetaData()
 

@@ -19,11 +19,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from .. import durable, warehouse
-from ..config import settings
+from ...common import durable
+from ...common.config import settings
+from ...common.pause_points import pause
+from ...common.workers import forked_map, forked_start
+from ...warehouse import tables as warehouse
 from ..figure_store import published_frames, store_dir
-from ..pause_points import pause
-from ..workers import forked_map, forked_start
 from .body_pack import body_file_name, body_rows, body_view, body_views, write_body_pack
 from .labels import LANGS
 from .tidy_csv import write_tidy_csv

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..feedback_report import clean_text
-from ..methodology.rounding import C
-from ..methodology.tables import EVENT_TABLES, TABLE_IDS
+from ...intake.feedback_report import clean_text
+from ...methodology.rounding import C
+from ...methodology.tables import EVENT_TABLES, TABLE_IDS
 from . import labels as L
 from .outcomes import outcomes_sheet
 from .revisions_sheet import revised_in, status_lines, table_status_lines

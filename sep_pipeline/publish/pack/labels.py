@@ -12,10 +12,10 @@ import re
 from datetime import date
 from typing import Literal
 
-from .. import standard as std
-from ..methodology.rounding import LOW, C, X, Z
-from ..methodology.spread import POSITIONS
-from ..periods import Period
+from ...methodology.rounding import LOW, C, X, Z
+from ...methodology.spread import POSITIONS
+from ...standard import sep_return as std
+from ...standard.periods import Period
 
 Lang = Literal["en", "cy"]
 LANGS: tuple[Lang, ...] = ("en", "cy")

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..methodology.objectives import OBJECTIVES, Outcome, outcomes_of
-from ..methodology.series import compared_periods
-from ..methodology.tables import measure_places
+from ...methodology.objectives import OBJECTIVES, Outcome, outcomes_of
+from ...methodology.series import compared_periods
+from ...methodology.tables import measure_places
 from . import labels as L
 from .trends import cell_label, headline_figures
 from .workbook import WIDE_W, ChartSpec, PackData, _Writer, chart_layout, places

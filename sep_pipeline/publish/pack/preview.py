@@ -90,8 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     books = list(args.workbooks)
     if args.period:
-        from ..config import settings
-        from ..warehouse import engine
+        from ...common.config import settings
+        from ...warehouse.tables import engine
         from . import write_pack
 
         written = write_pack(engine(settings().warehouse_url), args.period, args.out / "pack",

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from ..methodology.series import DIRECTIONS, SERIES_COLUMNS, UNITS
-from ..methodology.tables import TABLE_IDS, per_measure
+from ...methodology.series import DIRECTIONS, SERIES_COLUMNS, UNITS
+from ...methodology.tables import TABLE_IDS, per_measure
 from ..series_store import pack_series_parts
 from .tidy_csv import (
     _BODY,

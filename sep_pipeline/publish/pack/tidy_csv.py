@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from ..methodology.pay_gaps import COMPARISONS, HEADLINE_GROUPS
-from ..methodology.rounding import MARKERS
-from ..methodology.spread import POSITIONS
-from ..methodology.tables import TABLE_IDS
+from ...methodology.pay_gaps import COMPARISONS, HEADLINE_GROUPS
+from ...methodology.rounding import MARKERS
+from ...methodology.spread import POSITIONS
+from ...methodology.tables import TABLE_IDS
 from ..revisions import PROVISIONAL, REVISED, pay_gap_keys, revision_markers
 from .workbook import PackData, places
 from .xlsx import paused_gc

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..methodology.objectives import OBJECTIVES, OUTCOMES
-from ..methodology.series import is_year
+from ...methodology.objectives import OBJECTIVES, OUTCOMES
+from ...methodology.series import is_year
 from . import labels as L
 from .workbook import PALETTE, PackData, _Writer
 from .xlsx import Sheet
@@ -209,7 +209,7 @@ def series_contents(period: str, lang: str, names: dict[str, str]
                     ) -> list[tuple[str, str, str, int]]:
     """The Contents rows of the Trends and Outcomes sheets: sheet, title, what it covers, and
     how many charts (every chart is always drawn)."""
-    from ..methodology.series import compared_periods
+    from ...methodology.series import compared_periods
 
     kind = L.text("trend_years" if is_year(period) else "trend_quarters", lang)
     year = compared_periods(period)[1]

@@ -33,10 +33,10 @@ import sqlalchemy as sa
 import xlsxwriter
 from xlsxwriter.format import Format
 
-from .. import warehouse
-from ..feedback_report import clean_text
-from ..methodology.pay_gaps import COMPARISONS
-from ..methodology.tables import EVENT_TABLES, TABLE_IDS, measure_places
+from ...intake.feedback_report import clean_text
+from ...methodology.pay_gaps import COMPARISONS
+from ...methodology.tables import EVENT_TABLES, TABLE_IDS, measure_places
+from ...warehouse import tables as warehouse
 from ..revisions import PackState, pack_state
 from ..series_store import pack_periods, read_series
 from . import labels as L
@@ -98,11 +98,11 @@ def load_pack_data(conn: sa.Connection, period: str,
                    published: Mapping[str, pd.DataFrame] | None = None) -> PackData:
     """A quarter's or a year's published tables, with the partner text of the same period (a
     year: its four quarters' engagement, its Q4 action plan, as its snapshot tables are Q4's).
-    The published rows come in the order the figures made them (`publish.in_published_order`),
+    The published rows come in the order the figures made them (`published.in_published_order`),
     from `published` (`figure_store.published_frames`) when given, else from the warehouse."""
-    from ..config import settings
-    from ..publish import in_published_order
-    from ..status import period_status
+    from ...common.config import settings
+    from ...coordination.status import period_status
+    from ..published import in_published_order
 
     if published is None:
         published = {name: in_published_order(name, warehouse.read_table(conn, name, period))
@@ -938,8 +938,8 @@ def text_lines(value: object, width: float) -> int:
 
 def _submissions_sheet(w: _Writer, ws: Sheet, data: PackData, lang: str,
                        contents: str) -> None:
-    from ..registry import load
-    from ..status import STATES, STATES_CY
+    from ...coordination.status import STATES, STATES_CY
+    from ...warehouse.registry import load
 
     widths = (10, 45, 32, 14)
     for c, width in enumerate(widths):

@@ -12,8 +12,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
-from sep_pipeline.migrations import VERSION_TABLE
-from sep_pipeline.warehouse import metadata as target_metadata
+from sep_pipeline.warehouse.migrations import VERSION_TABLE
+from sep_pipeline.warehouse.tables import metadata as target_metadata
 
 config = context.config
 

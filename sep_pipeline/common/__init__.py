@@ -1,0 +1,2 @@
+"""What every stage leans on: configuration, files written durably, worker processes, the
+writer lock, pause points for the tests, and failures said plainly."""
