@@ -507,7 +507,8 @@ def phase_e2e(ds: Dataset, work: Path, codes: Sequence[str] | None,
         (work / "intake" / code).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, work / "intake" / code / path.name)
     # Recent pipelines write the pack in the partnership jobs; otherwise write it here.
-    in_jobs = hasattr(definitions, "quarter_pack")
+    in_jobs = (hasattr(definitions, "quarter_pack")  # before the assets moved to defs/
+               or dg.AssetKey("quarter_pack") in definitions.defs.resolve_all_asset_keys())
     write_pack = None if in_jobs else _write_pack()
     label = PERIOD.label
     out: dict[str, Any] = {"pack": "in jobs" if in_jobs else write_pack is not None, "runs": {},

@@ -260,7 +260,7 @@ def _status_of(cfg, period):  # noqa: ANN001, ANN202
 
 
 def _period_or_latest(period: str | None):  # noqa: ANN202
-    from .definitions import known_periods
+    from .defs.partitions import known_periods
     from .standard.periods import Period
 
     try:

@@ -116,7 +116,8 @@ def run_pending(
     (its traceback in the log file) and the run goes on."""
     import dagster as dg
 
-    from .definitions import PUBLISH_TAG, known_periods
+    from .defs.partitions import known_periods
+    from .defs.shared import PUBLISH_TAG
 
     cfg = settings()
     failures.check_writable(cfg)
@@ -170,7 +171,7 @@ def _process(r: warehouse.Receipt, engine: sa.Engine, cfg: Settings, known: set[
     """One file of the queue through its run (or recorded as a duplicate): what became of it."""
     import dagster as dg
 
-    from .definitions import FILE_TAG, RECEIPT_TAG, SHA_TAG
+    from .defs.shared import FILE_TAG, RECEIPT_TAG, SHA_TAG
 
     with engine.connect() as conn:
         what = steps.action(r, conn, known)
@@ -196,7 +197,8 @@ def _executor(instance) -> Callable[..., None]:  # noqa: ANN001
     once, plainly); their tracebacks go to the log file and Dagster's event log, not the
     terminal."""
     from . import dagster_sqlite
-    from .definitions import apply_partition_requests, defs
+    from .definitions import defs
+    from .defs.partitions import apply_partition_requests
 
     dagster_sqlite.keep_connections()  # the runs execute here: one connection, not one per event
     apply_partition_requests(instance)  # as the sensor keeps them: today's quarters, the bodies
@@ -215,7 +217,7 @@ def publish_out_of_date(engine: sa.Engine, cfg: Settings, execute: Callable[...,
     """Bring every out-of-date period's figures and pack up to date (quarters first, then
     years), through the partnership jobs; `only`: just that period, published even when up to
     date; `bodies`: the per-body workbooks rewritten too. Returns the periods published."""
-    from .definitions import publication_run
+    from .defs.partnership import publication_run
 
     with engine.connect() as conn:
         states = warehouse.out_of_date(conn)
@@ -240,7 +242,7 @@ def report(period: str, out: Path | None, lang: str,
     for another folder or one language, the pack written there from the warehouse's tables."""
     import dagster as dg
 
-    from .definitions import PUBLISH_TAG
+    from .defs.shared import PUBLISH_TAG
     from .publish.pack import languages, pack_dir, write_pack
 
     languages(lang)
@@ -272,7 +274,8 @@ def finalise(period: str, on_wait: Callable[[str], None] = lambda holder: None
     ValueError when the quarter has no returns to finalise."""
     import dagster as dg
 
-    from .definitions import FINALISE_TAG, defs
+    from .definitions import defs
+    from .defs.shared import FINALISE_TAG
     from .publish.pack import pack_dir
 
     cfg = settings()

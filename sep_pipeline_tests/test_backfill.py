@@ -16,7 +16,8 @@ import dagster as dg
 from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
 from dagster._core.utils import make_new_backfill_id
 
-from sep_pipeline.definitions import RETURNS, apply_partition_requests, defs
+from sep_pipeline.definitions import defs
+from sep_pipeline.defs.partitions import RETURNS, apply_partition_requests
 from sep_pipeline.runner import run_pending
 from sep_pipeline_tests.isolation import isolate
 

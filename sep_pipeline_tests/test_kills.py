@@ -117,7 +117,9 @@ def test_the_sensor_finishes_what_a_killed_run_left(world):
     leave what a clean run leaves."""
     import dagster as dg
 
-    from sep_pipeline.definitions import SepConfig, defs, intake_sensor
+    from sep_pipeline.definitions import defs
+    from sep_pipeline.defs.sensor import intake_sensor
+    from sep_pipeline.defs.shared import SepConfig
 
     world.restore("resubmission")
     pause_dir = world.pause_dir

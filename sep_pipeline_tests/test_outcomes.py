@@ -12,14 +12,9 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from sep_pipeline.definitions import (
-    FILE_TAG,
-    OUTCOME_TAG,
-    RECEIPT_TAG,
-    SepConfig,
-    apply_partition_requests,
-    defs,
-)
+from sep_pipeline.definitions import defs
+from sep_pipeline.defs.partitions import apply_partition_requests
+from sep_pipeline.defs.shared import FILE_TAG, OUTCOME_TAG, RECEIPT_TAG, SepConfig
 from sep_pipeline.intake import ingest, read_ahead
 from sep_pipeline.runner import run_pending
 from sep_pipeline.standard.periods import Period
@@ -130,7 +125,7 @@ def test_the_same_bytes_under_another_name_run_as_a_duplicate(env):
     """Two copies sent at once: the sensor starts a run for each; the one recorded second is a
     duplicate (recorded as such, nothing else changes). A copy sent after the first was
     recorded is recorded as a duplicate by the sensor itself, without a run."""
-    from sep_pipeline.definitions import intake_sensor
+    from sep_pipeline.defs.sensor import intake_sensor
 
     drop(env, "CLCT")
     drop(env, "CLCT", name="CLCT_copy.xlsx")
@@ -286,7 +281,8 @@ def test_the_sensor_keeps_the_partitions_equal_to_the_registry_and_the_calendar(
     """Bodies are the registry's; quarters and years run from the registry's first quarter to
     today's, one more as each starts, without reloading the definitions. Keys typed into the
     UI that are neither are deleted; a quarter before the registry's first stays (its history)."""
-    from sep_pipeline.definitions import intake_sensor, known_periods, partition_requests
+    from sep_pipeline.defs.partitions import known_periods, partition_requests
+    from sep_pipeline.defs.sensor import intake_sensor
     from sep_pipeline.warehouse.registry import load
 
     today = date.today()
@@ -326,7 +322,7 @@ def test_the_sensor_keeps_the_partitions_equal_to_the_registry_and_the_calendar(
 def test_a_period_the_pipeline_does_not_take_is_refused_and_nothing_is_written(env):
     """A quarter typed into the UI ("Add a partition") that has not started: every asset of it
     fails saying why, before anything is written."""
-    from sep_pipeline.definitions import known_periods, known_years
+    from sep_pipeline.defs.partitions import known_periods, known_years
 
     drop(env, "CLCT")
     run_pending()

@@ -66,7 +66,7 @@ def test_the_period_partitions_start_at_the_first_quarter_a_body_is_expected(tmp
                                                                              monkeypatch):
     """Not at the standard's first quarter (2020-21 Q1): the picker would open on twenty empty
     quarters. They end at the current quarter, one more as each quarter starts."""
-    from sep_pipeline.definitions import known_periods, known_years
+    from sep_pipeline.defs.partitions import known_periods, known_years
     from sep_pipeline.warehouse import registry
 
     first = min(b.expected_from for b in registry.load().values())
@@ -87,7 +87,7 @@ def test_a_return_for_a_quarter_the_pipeline_does_not_take_is_rejected_saying_wh
 
     import sqlalchemy as sa
 
-    from sep_pipeline.definitions import known_periods
+    from sep_pipeline.defs.partitions import known_periods
     from sep_pipeline.runner import run_pending
     from sep_pipeline.warehouse import registry
     from sep_pipeline.warehouse import tables as warehouse

@@ -19,19 +19,15 @@ from python_calamine import CalamineWorkbook
 
 from sep_pipeline import cli
 from sep_pipeline.common.config import settings
-from sep_pipeline.definitions import (
-    FILE_TAG,
-    OUTCOME_TAG,
-    RECEIPT_TAG,
-    SHA_TAG,
-    SepConfig,
+from sep_pipeline.definitions import defs
+from sep_pipeline.defs.partitions import apply_partition_requests
+from sep_pipeline.defs.partnership import (
     annual_after_q4_deadline,
-    apply_partition_requests,
-    defs,
     due_period,
-    intake_sensor,
     quarterly_after_deadline,
 )
+from sep_pipeline.defs.sensor import intake_sensor
+from sep_pipeline.defs.shared import FILE_TAG, OUTCOME_TAG, RECEIPT_TAG, SHA_TAG, SepConfig
 from sep_pipeline.publish import figures as publish
 from sep_pipeline.runner import run_pending
 from sep_pipeline.standard.periods import Period
@@ -460,7 +456,7 @@ def test_sensor_run_request_executes(env):
 
 
 def test_checks_fail_on_a_staff_reference_in_the_clear_and_on_stray_rows(env):
-    from sep_pipeline.definitions import _current_return_checks
+    from sep_pipeline.defs.warehouse import _current_return_checks
 
     drop(env, "CLCT", 1)
     run_pending()

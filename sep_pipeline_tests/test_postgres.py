@@ -102,7 +102,8 @@ def test_copy_loads_rows_in_the_callers_transaction(pg_url):
 def _ingest_subprocess(env: dict[str, str], body: str, period: str, path: Path):
     code = (
         "import dagster as dg, sys\n"
-        "from sep_pipeline.definitions import defs, FILE_TAG, SHA_TAG\n"
+        "from sep_pipeline.definitions import defs\n"
+        "from sep_pipeline.defs.shared import FILE_TAG, SHA_TAG\n"
         "from sep_pipeline.intake.folder import sha256_file\n"
         "i = dg.DagsterInstance.get()\n"
         f"p = {str(path)!r}\n"
@@ -122,7 +123,7 @@ def test_two_bodies_load_at_the_same_time(pg_url, tmp_path, monkeypatch):
     paths = {b: _drop(cfg, b, 1) for b in ("CSEN", "BMCHT")}  # the two largest bodies
     # Create the SQLite Dagster instance once: two processes creating its tables at the same
     # moment race ("table secondary_indexes already exists"); the warehouse is what is under test.
-    from sep_pipeline.definitions import apply_partition_requests
+    from sep_pipeline.defs.partitions import apply_partition_requests
 
     with dg.DagsterInstance.get() as instance:
         apply_partition_requests(instance)

@@ -16,7 +16,9 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from sep_pipeline.cli import app
-from sep_pipeline.definitions import FINALISE_TAG, SepConfig, defs, quarterly_after_deadline
+from sep_pipeline.definitions import defs
+from sep_pipeline.defs.partnership import quarterly_after_deadline
+from sep_pipeline.defs.shared import FINALISE_TAG, SepConfig
 from sep_pipeline.publish import figures as publish
 from sep_pipeline.publish import revisions
 from sep_pipeline.publish.figure_store import store_dir

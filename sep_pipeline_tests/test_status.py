@@ -18,7 +18,7 @@ from sep_pipeline.cli import app
 from sep_pipeline.common.config import settings
 from sep_pipeline.coordination import remind
 from sep_pipeline.coordination.status import closing_line, coverage, status_frame
-from sep_pipeline.definitions import reminder_due
+from sep_pipeline.defs.coordination import reminder_due
 from sep_pipeline.intake.ingest import Received, is_late
 from sep_pipeline.runner import run_pending
 from sep_pipeline.standard.periods import Period
@@ -321,7 +321,8 @@ def test_the_reminders_job_points_to_the_intake_folder_it_is_configured_with(tmp
     folder, not the environment's."""
     from email import message_from_bytes, policy
 
-    from sep_pipeline.definitions import SepConfig, defs
+    from sep_pipeline.definitions import defs
+    from sep_pipeline.defs.shared import SepConfig
     from sep_pipeline_tests.isolation import isolate
 
     cfg = isolate(monkeypatch, tmp_path / "env")

@@ -10,7 +10,8 @@ import dagster as dg
 import pytest
 from openpyxl import load_workbook
 
-from sep_pipeline.definitions import OUTCOME_TAG, known_periods
+from sep_pipeline.defs.partitions import known_periods
+from sep_pipeline.defs.shared import OUTCOME_TAG
 from sep_pipeline.runner import run_pending
 from sep_pipeline_tests.browser import dagster_webserver, page
 from sep_pipeline_tests.isolation import isolate
