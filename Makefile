@@ -32,10 +32,12 @@ down: $(STAMP)
 # one worker per core (pytest-xdist; a file's tests stay together: they share its fixtures).
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n auto --dist loadfile; status=$$?; [ $$status -eq 5 ] && exit 0; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 docs: $(STAMP)
 	$(BIN)/sep-pipeline docs --out docs/standard.md
@@ -53,7 +55,7 @@ pack-preview: $(STAMP)
 	$(BIN)/python -m sep_pipeline.publish.pack.preview --period "2025-26 Q4" --out out/pack_preview --first
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis out
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache .hypothesis out
 
 # After changing the standard: write the warehouse migration, then read and commit it.
 #   make migration MSG="add field x"
