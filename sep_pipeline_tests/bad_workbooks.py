@@ -1,4 +1,5 @@
-"""Builders of hostile, broken and mislabelled files for the tests of `sep_pipeline.safe_read`.
+"""Builders of hostile, broken and mislabelled files for the tests of
+`sep_pipeline.intake.safe_read`.
 
 Every builder takes a directory, writes one file into it and returns the file's path. `HOSTILE`
 maps each builder of a file that must be refused to the issue code it must be refused with under

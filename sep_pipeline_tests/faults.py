@@ -2,8 +2,8 @@
 
 A `sep-pipeline run` is started in a child process (forked from a process that has imported
 the package once: sep_pipeline_tests/zygote.py) held at a named pause point
-(`sep_pipeline.pause_points`, SEP_PAUSE_AT): the test waits for its marker, then kills it there
-(proving the kill landed inside that step) or breaks something (fills the disk, cuts the
+(`sep_pipeline.common.pause_points`, SEP_PAUSE_AT): the test waits for its marker, then kills it
+there (proving the kill landed inside that step) or breaks something (fills the disk, cuts the
 database) and lets it go on. `outcome()` is everything a partner or reader sees after a run:
 the published tables, the submissions and their issues, the standardised rows, every pack file
 and every feedback workbook, so a run after a fault can be compared with a clean run.

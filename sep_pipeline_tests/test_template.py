@@ -1,4 +1,5 @@
-"""The blank template: everything in it must come from, and agree with, `standard.py`."""
+"""The blank template: everything in it must come from, and agree with, the standard
+(`standard/sep_return.py`)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The steps from a file in the intake folder to the warehouse, without Dagster.
 
-`definitions.py` wraps these as assets; the sensor and `sep-pipeline run` take files in with
-`take_in_ready()`. Each step is safe to repeat, and a run killed at any point loses nothing:
+`defs/intake.py` and `defs/warehouse.py` wrap these as assets; the sensor and `sep-pipeline run`
+take files in with `take_in_ready()`. Each step is safe to repeat, and a run killed at any point
+loses nothing:
 - a ready file is copied into the content-addressed archive and listed in the warehouse's
   intake queue (`receipts`) before anything parses it; everything after reads the archived copy;
 - what became of a file (its submission, the return made current, its issues, the feedback it

@@ -148,8 +148,8 @@ def _refused(
     cell: str | None = None,
     **fmt: object,
 ) -> FileRefused:
-    """The refusal of message `key` (sep_pipeline.messages.FILE_MESSAGES); `why` names the check
-    when several checks share a message."""
+    """The refusal of message `key` (sep_pipeline.standard.messages.FILE_MESSAGES); `why` names
+    the check when several checks share a message."""
     en, cy = FILE_MESSAGES[key]
     code = ".".join(key.split(".")[:2])  # "file.not_xlsx.pdf" -> "file.not_xlsx"
     return FileRefused(

@@ -1,8 +1,8 @@
 """Plain-English and Welsh messages for every validation issue code, each saying how to fix it.
 
 Placeholders: {sheet} {column} {value} and per-language {expected_en}/{expected_cy} plus any
-extra keyword. File-level refusals (file.*, raised by `safe_read.py`) are in FILE_MESSAGES, at
-the end.
+extra keyword. File-level refusals (file.*, raised by `intake/safe_read.py`) are in
+FILE_MESSAGES, at the end.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Nid yw'r golofn '{column}' yn rhan o'r safon ac fe'i hanwybyddwyd (ni chedwir dim "
         "ohoni).{hint_cy}",
     ),
-    # Layout slips (layout_checks.py): nothing read is dropped silently.
+    # Layout slips (intake/layout_checks.py): nothing read is dropped silently.
     "layout.no_header": (
         "Column {letter} has no header (cell {header_cell} is blank) but holds {values_en}, on "
         "{rows_en}: nothing in it can be read. Give the column its header from the template, or "

@@ -1,7 +1,8 @@
 """Cross-field and cross-sheet rules of the standard, checked on normalised frames.
 
 Each function takes frames indexed by Excel row number and yields (row, field, value) for every
-row that breaks the rule; `validate.py` turns those into issues located as the partner sees them.
+row that breaks the rule; `intake/validate.py` turns those into issues located as the partner
+sees them.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Pandera models per sheet, generated from the standard.
 
-They check a sheet after its values were normalised (`validate.py`): types, required fields,
+They check a sheet after its values were normalised (`intake/validate.py`): types, required fields,
 code lists, ranges and unique references. Cross-field rules live in the standard as data and are
 checked in `rules.py`.
 """

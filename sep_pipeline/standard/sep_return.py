@@ -2,8 +2,8 @@
 
 This module is the single source of truth: the Pandera schemas (`schemas.py`), the header and
 value matching (`matching.py`), the partner template (`template.py`) and the reference page
-(`docs/standard.md`, from `docs_gen.py`) are all generated from the objects below. Adding a field
-or a code is a change here and nowhere else.
+(`docs/standard.md`, from `tools/docs_gen.py`) are all generated from the objects below. Adding a
+field or a code is a change here and nowhere else.
 """
 
 from __future__ import annotations
@@ -91,7 +91,8 @@ class Field:
 
 
 # --- Cross-field and cross-sheet rules -------------------------------------------------------
-# Each rule is data; `validate.py` knows how to check each kind, `docs_gen.py` how to print it.
+# Each rule is data; `intake/validate.py` knows how to check each kind, `tools/docs_gen.py` how to
+# print it.
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The blank partner return, generated entirely from `standard.py`.
+"""The blank partner return, generated entirely from `sep_return.py`.
 
 Nothing here names a field, a label or a code: every sheet, header, dropdown and hint comes from
 `SHEETS`, so a change to the standard changes the template with no edit here. Only the template's

@@ -14,7 +14,8 @@ amounts).
 is reproducible byte for byte: one random stream per body and sheet (seeded from the seed and the
 body code), fixed workbook properties, no clock.
 
-Header and value labels all come from `standard.py`; nothing is typed twice here.
+Header and value labels all come from the standard (`standard/sep_return.py`); nothing is typed
+twice here.
 """
 
 from __future__ import annotations
@@ -1458,7 +1459,7 @@ def readme_text(bodies: Iterable[Body] = BODIES) -> str:
         "# data_raw — SYNTHETIC sample returns",
         "",
         "Every file under this folder is **synthetic**: fictional public bodies, fictional people",
-        "and invented figures, made by `sep-pipeline samples` (`sep_pipeline.samples."
+        "and invented figures, made by `sep-pipeline samples` (`sep_pipeline.tools.samples."
         "generate_samples`,",
         f"seed {DEFAULT_SEED}). Regenerating gives byte-identical files. One folder per body",
         "code (the intake folder), one return per quarter of "
@@ -1483,7 +1484,7 @@ def readme_text(bodies: Iterable[Body] = BODIES) -> str:
                      f"{b.summary} |")
     lines += [
         "",
-        "Do not edit these files by hand: change `sep_pipeline/samples.py` and run",
+        "Do not edit these files by hand: change `sep_pipeline/tools/samples.py` and run",
         "`sep-pipeline samples` again (a test checks that they equal a fresh generation).",
         "",
     ]

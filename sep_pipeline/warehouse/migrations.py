@@ -1,10 +1,10 @@
 """Warehouse schema migrations (Alembic), driven from Python: no alembic.ini needed.
 
 The tables are defined once, in `warehouse.metadata` (generated from the standard). Every change
-to them ships as a revision in `sep_pipeline/alembic/versions/`, applied with `upgrade()`:
+to them ships as a revision in `sep_pipeline/warehouse/alembic/versions/`, applied with `upgrade()`:
 
     make migration MSG="add field x"     # autogenerate a revision after changing the standard
-    python -m sep_pipeline.migrations upgrade --url sqlite:///var/warehouse.sqlite
+    python -m sep_pipeline.warehouse.migrations upgrade --url sqlite:///var/warehouse.sqlite
 
 `test_migrations.py` fails when `warehouse.metadata` and the revisions disagree.
 
@@ -184,7 +184,7 @@ def autogenerate(message: str, url: str) -> Path | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sep_pipeline.migrations",
+    parser = argparse.ArgumentParser(prog="python -m sep_pipeline.warehouse.migrations",
                                      description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     up = sub.add_parser("upgrade", help="upgrade a database (default to head)")

@@ -5,9 +5,9 @@
   submission log, and nothing that holds records about people (the standardised sheets, and the
   validation issues, whose values are partner cells).
 
-    python -m sep_pipeline.roles --owner sep_owner --reader sep_reader          # print the SQL
-    python -m sep_pipeline.roles --owner sep_owner --reader sep_reader \\
-        --apply postgresql+psycopg://postgres@127.0.0.1/sep                      # run it as admin
+    python -m sep_pipeline.warehouse.roles --owner sep_owner --reader sep_reader   # print the SQL
+    python -m sep_pipeline.warehouse.roles --owner sep_owner --reader sep_reader \\
+        --apply postgresql+psycopg://postgres@127.0.0.1/sep               # run it as admin
 """
 
 from __future__ import annotations

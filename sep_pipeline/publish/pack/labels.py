@@ -1,7 +1,7 @@
 """Every word the benchmark pack shows, in English and Welsh.
 
 Codes (sex, ethnicity, job level, status ...) are labelled from the standard's code lists in
-`standard.py`, never retyped here; this module only holds what the standard does not: the
+`standard/sep_return.py`, never retyped here; this module only holds what the standard does not: the
 pack's own wording, table titles and notes, measure names, markers, positions, and the few
 category codes the methodology adds (`all`, pay bands, Census groupings).
 """

@@ -4,8 +4,8 @@ LibreOffice (headless) prints each workbook to PDF with the sheets' own print se
 `pdftoppm` turns pages into PNGs named after their sheet (the page header carries the sheet
 name, `&A`, which `pdftotext` reads back):
 
-    python -m sep_pipeline.pack.preview out/pack/*.xlsx --out out/pack_preview
-    python -m sep_pipeline.pack.preview --period "2025-26 Q4" --out out/pack_preview
+    python -m sep_pipeline.publish.pack.preview out/pack/*.xlsx --out out/pack_preview
+    python -m sep_pipeline.publish.pack.preview --period "2025-26 Q4" --out out/pack_preview
 
 The second form first writes the period's pack from the warehouse (`SEP_WAREHOUSE_URL`) into
 `<out>/pack`. `--sheet P1 --sheet C1` keeps only those sheets, `--first` only each sheet's
@@ -72,7 +72,7 @@ def render(xlsx: Path, out: Path, dpi: int = 72, sheets: Sequence[str] | None = 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m sep_pipeline.pack.preview",
+    ap = argparse.ArgumentParser(prog="python -m sep_pipeline.publish.pack.preview",
                                  description=__doc__.split("\n\n")[0])
     ap.add_argument("workbooks", nargs="*", type=Path)
     ap.add_argument("--period", help="write this period's pack from the warehouse first")

@@ -1,4 +1,5 @@
-"""Alembic environment for the warehouse; run by `sep_pipeline.migrations`, not by an alembic.ini.
+"""Alembic environment for the warehouse; run by `sep_pipeline.warehouse.migrations`, not by an
+alembic.ini.
 
 The connection comes from `config.attributes["connection"]` (opened by `migrations.py` inside a
 transaction holding the migration lock); failing that, from the `sqlalchemy.url` option. Logging
@@ -45,7 +46,7 @@ def run_migrations_online() -> None:
         return
     url = config.get_main_option("sqlalchemy.url")
     if not url:
-        raise RuntimeError("no connection or sqlalchemy.url: use sep_pipeline.migrations")
+        raise RuntimeError("no connection or sqlalchemy.url: use sep_pipeline.warehouse.migrations")
     engine = sa.create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as conn:
