@@ -17,7 +17,7 @@ Sizes:
 `--bodies N` (for trying a size quickly) keeps N of its bodies spread over the size
 distribution (`subset`); the cache entry then says so in its name.
 
-The rows come from `sep_pipeline.samples` (its workforce simulation, recruitment, engagement,
+The rows come from `sep_pipeline.tools.samples` (its workforce simulation, recruitment, engagement,
 procurement, feedback and action rows, and its `Writer`, which renders a body's writing style:
 English labels, field-name headers, synonyms, or a Welsh return with title rows, shuffled columns,
 text dates and "£" amounts). So the returns are what the sample returns are, and the validator

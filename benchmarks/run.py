@@ -862,7 +862,8 @@ def render(ds: Dataset, res: dict[str, dict[str, Any]], s: dict[str, Any],
         pack = _pack_seconds(res, "cold")
         t.add_row("   pack (partnership + per-body, en+cy)", fmt(pack) or "n/a", "", "",
                   "the pack steps of the cold e2e run" if pack is not None else
-                  "not run" if "e2e" not in res else "sep_pipeline.pack.write_pack not found")
+                  "not run" if "e2e" not in res
+                  else "sep_pipeline.publish.pack.write_pack not found")
         xl = res.get("e2e", {}).get("xlsx") or {}
         if xl:
             t.add_row("   whole pack, one process: pack/xlsx.py", fmt(xl.get("fast")), "", "",

@@ -72,8 +72,8 @@ def test_copy_hashed_names_the_copy_by_what_it_holds(tmp_path):
 _HOLD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from sep_pipeline.config import settings
-    from sep_pipeline.writer_lock import writer_lock
+    from sep_pipeline.common.config import settings
+    from sep_pipeline.common.writer_lock import writer_lock
     with writer_lock(settings()):
         Path(sys.argv[1]).touch()
         time.sleep(float(sys.argv[2]))
