@@ -26,14 +26,14 @@ from ...common.workers import forked_map, forked_start
 from ...warehouse import tables as warehouse
 from ..figure_store import published_frames, store_dir
 from .body_pack import body_file_name, body_rows, body_view, body_views, write_body_pack
+from .csv_folder import write_tidy_csv
 from .labels import LANGS
-from .tidy_csv import write_tidy_csv
+from .partnership_workbook import write_partnership_workbook
 from .workbook import (
     PackData,
     Shaped,
     load_pack_data,
     partnership_file_name,
-    write_partnership_workbook,
 )
 
 __all__ = ["BODIES_STAMP", "OUT_OF_DATE", "PackData", "body_packs_written", "bodies_stamp",

@@ -11,22 +11,19 @@ injection), so a spreadsheet never runs it as a formula; codes never start so, p
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 from ...methodology.pay_gaps import COMPARISONS, HEADLINE_GROUPS
 from ...methodology.rounding import MARKERS
 from ...methodology.spread import POSITIONS
 from ...methodology.tables import TABLE_IDS
-from ..revisions import PROVISIONAL, REVISED, pay_gap_keys, revision_markers
+from ..revisions import PROVISIONAL, REVISED, revision_markers
 from .workbook import PackData, places
-from .xlsx import paused_gc
 
 TIDY_COLUMNS = ["period", "body_code", "table_id", "measure", "breakdown", "category", "value",
                 "marker"]
@@ -278,54 +275,3 @@ def _partner_schema() -> dict[str, object]:
 def _resource(name: str, path: str, title: str, schema: dict[str, object]) -> dict[str, object]:
     return {"name": name, "path": path, "title": title, "profile": "tabular-data-resource",
             "format": "csv", "mediatype": "text/csv", "encoding": ENCODING, "schema": schema}
-
-
-def write_tidy_csv(data: PackData, out_dir: Path, conn: sa.Connection | None = None
-                   ) -> list[Path]:
-    """The CSVs and their datapackage.json in `out_dir`; returns the paths (package last).
-    `conn`: the warehouse, which series.csv is read from as it is written (`data` read from it
-    has `series_periods`)."""
-    with paused_gc():  # millions of cell texts in lists: nothing for it to collect
-        return _write_tidy_csv(data, out_dir, conn)
-
-
-def _write_tidy_csv(data: PackData, out_dir: Path, conn: sa.Connection | None) -> list[Path]:
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    frames: list[tuple[str, pd.DataFrame, str, dict[str, object]]] = [
-        (t, with_revision_marker(df, df, data), f"Benchmark table {t}",
-         _tidy_schema(t, df["measure"].tolist()))
-        for t, df in tidy_tables(data.benchmark, data.period).items()]
-    position = data.position.assign(period=data.period)[POSITION_COLUMNS]
-    frames += [
-        ("pay_gap", with_revision_marker(pay_gap_table(data.pay_gap, data.period),
-                                         pay_gap_keys(data.pay_gap), data),
-         "Pay gaps (reg. 11)", _pay_gap_schema()),
-        ("benchmark_position", position, "Each body's position in the spread",
-         _position_schema()),
-        ("partner_text", partner_text_table(data.actions, data.engagement),
-         "Actions and 'you said, we did', as published by each body", _partner_schema()),
-    ]
-    paths, resources = [], []
-    for name, df, title, schema in frames:
-        path = out_dir / f"{name}.csv"
-        # Values are numbers (a negative one is not a formula); every text column is escaped.
-        write_csv(df, path, escape=[c for c in df.columns if c != "value"])
-        paths.append(path)
-        resources.append(_resource(name.lower(), path.name, title, schema))
-    from .series_csv import write_series_csv  # it reads this module's helpers
-
-    path, resource = write_series_csv(data, out_dir, conn)
-    paths.append(path)
-    resources.append(resource)
-    package = {
-        "name": "sep-benchmark-" + data.period.lower().replace(" ", "-"),
-        "title": f"Wales Public Bodies Equality Partnership: benchmark tables {data.period} / "
-                 f"Partneriaeth Cydraddoldeb Cyrff Cyhoeddus Cymru: tablau meincnodi "
-                 f"{data.period}",
-        "profile": "tabular-data-package",
-        "resources": resources,
-    }
-    pkg = out_dir / "datapackage.json"
-    pkg.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return [*paths, pkg]
