@@ -49,13 +49,17 @@ def test_an_analyst_finds_the_rejected_return_its_check_and_the_quarters(env, tm
         assert accepted.run_id[:8] not in text and "sep/outcome: accepted" not in text
 
         # validated_return's check failed (a warning) with the first error as its description.
+        first_error = ("Workforce F2: 'not a sex' is not an allowed value for 'Sex'. Use one of: "
+                       "Female, Male, Prefer not to say, Not known.")
         pg.goto(f"{url}/assets/validated_return?view=checks")
         pg.get_by_text("Latest execution").wait_for(timeout=SETTLE_MS)
+        # The panel can be drawn (status, metadata) before the evaluation's description: wait
+        # for the description itself, as a reader would, rather than read the page at once.
+        pg.get_by_text(first_error).first.wait_for(timeout=SETTLE_MS)
         text = pg.inner_text("body")
         assert "return_accepted" in text and "Failed" in text
         assert "This is a non-blocking asset check." in text
-        assert ("Workforce F2: 'not a sex' is not an allowed value for 'Sex'. Use one of: "
-                "Female, Male, Prefer not to say, Not known.") in text
+        assert first_error in text
 
         # The quarters on offer: from the registry's first expected quarter to today's.
         quarters = known_periods()
