@@ -26,6 +26,7 @@ from sep_pipeline.methodology.counts import Counts
 from sep_pipeline.methodology.series import series_rows
 from sep_pipeline.publish import figure_store, series_store
 from sep_pipeline.publish import figures as publish
+from sep_pipeline.publish.published import in_published_order
 from sep_pipeline.warehouse import tables as warehouse
 from sep_pipeline.warehouse.migrations import upgrade
 
@@ -288,7 +289,7 @@ def test_kept_published_tables_are_what_the_warehouse_reads(tmp_path, returns):
         with engine.connect() as conn:
             kept = figure_store.published_frames(conn, store, PERIOD)
             assert kept is not None
-            read = {name: publish.in_published_order(name, warehouse.read_table(conn, name,
+            read = {name: in_published_order(name, warehouse.read_table(conn, name,
                                                                                 PERIOD))
                     for name in kept}
         for name, frame in kept.items():
@@ -303,7 +304,7 @@ def test_kept_published_tables_are_what_the_warehouse_reads(tmp_path, returns):
         for name, frame in read.items():
             afresh = warehouse.read_table(conn, name, PERIOD)
             # a full write is read in this order already; an updated one is put back in it
-            pd.testing.assert_frame_equal(publish.in_published_order(name, afresh), afresh)
+            pd.testing.assert_frame_equal(in_published_order(name, afresh), afresh)
             pd.testing.assert_frame_equal(afresh, frame)
             if name == "benchmark":
                 assert not afresh.equals(warehouse.read_table(updated, name, PERIOD))
@@ -404,9 +405,9 @@ def test_an_update_based_on_figures_another_run_has_replaced_writes_every_row(tm
                                                              "UQ"}, based_on=last.stamp)
     assert written["benchmark_rows"] == len(ours.benchmark)
     with engine.connect() as conn:
-        stored = publish.in_published_order("benchmark",
+        stored = in_published_order("benchmark",
                                             warehouse.read_table(conn, "benchmark", PERIOD))
-    expected = publish.in_published_order("benchmark", ours.benchmark)
+    expected = in_published_order("benchmark", ours.benchmark)
     assert stored["body_code"].tolist() == expected["body_code"].tolist()
     pd.testing.assert_series_equal(stored["value"], expected["value"].astype(float))
 

@@ -35,7 +35,7 @@ from ..standard.periods import Period
 from ..warehouse import tables as warehouse
 from ..warehouse.compact_read import read_compact
 from . import figure_store, revisions
-from .published import Figures, in_published_order  # noqa: F401 - publish.in_published_order
+from .published import Figures
 from .series_store import refresh_series
 
 SNAPSHOT_TABLES = frozenset(TABLE_IDS) - EVENT_TABLES

@@ -33,10 +33,13 @@ import sqlalchemy as sa
 import xlsxwriter
 from xlsxwriter.format import Format
 
+from ...common.config import settings
+from ...coordination.status import period_status
 from ...intake.feedback_report import clean_text
 from ...methodology.pay_gaps import COMPARISONS
 from ...methodology.tables import TABLE_IDS, measure_places
 from ...warehouse import tables as warehouse
+from ..published import in_published_order
 from ..revisions import PackState, pack_state
 from ..series_store import pack_periods, read_series
 from . import labels as L
@@ -96,10 +99,6 @@ def load_pack_data(conn: sa.Connection, period: str,
     year: its four quarters' engagement, its Q4 action plan, as its snapshot tables are Q4's).
     The published rows come in the order the figures made them (`published.in_published_order`),
     from `published` (`figure_store.published_frames`) when given, else from the warehouse."""
-    from ...common.config import settings
-    from ...coordination.status import period_status
-    from ..published import in_published_order
-
     if published is None:
         published = {name: in_published_order(name, warehouse.read_table(conn, name, period))
                      for name in ("benchmark", "pay_gap", "benchmark_position")}
