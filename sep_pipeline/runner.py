@@ -202,6 +202,7 @@ def _executor(instance) -> Callable[..., None]:  # noqa: ANN001
 
     dagster_sqlite.keep_connections()  # the runs execute here: one connection, not one per event
     apply_partition_requests(instance)  # as the sensor keeps them: today's quarters, the bodies
+    instance = without_compute_logs(instance)
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
     def execute(job: str, **kw: object) -> None:
@@ -210,6 +211,22 @@ def _executor(instance) -> Callable[..., None]:  # noqa: ANN001
             instance=instance, raise_on_error=True, run_config=run_config, **kw)
 
     return execute
+
+
+def without_compute_logs(instance):  # noqa: ANN001, ANN201 (dg.DagsterInstance)
+    """The same instance (storage, settings) for the runs this process executes, but with no
+    capture of each run's stdout and stderr into files: Dagster tees them through a `tail`
+    process per run, ~80 ms of each of a quarter's 61 runs (docs/performance.md), and these runs
+    print nothing there (their logs are Dagster's events and the log file). Runs the webserver
+    or the daemon launch keep the capture of the instance's dagster.yaml."""
+    from dagster._core.storage.noop_compute_log_manager import NoOpComputeLogManager
+    from dagster._serdes import ConfigurableClassData
+
+    if instance.is_ephemeral:
+        return instance
+    noop = ConfigurableClassData(NoOpComputeLogManager.__module__,
+                                 NoOpComputeLogManager.__name__, "{}")
+    return type(instance).from_ref(instance.get_ref()._replace(compute_logs_data=noop))
 
 
 def publish_out_of_date(engine: sa.Engine, cfg: Settings, execute: Callable[..., None],

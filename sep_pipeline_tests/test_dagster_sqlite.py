@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -98,3 +99,39 @@ def test_the_laptop_storage_keeps_one_engine_per_file_and_runs_see_their_history
                   if e.user_message.startswith("event ")]
         assert len(logged) == 20
     assert len(dagster_sqlite._engines) == 2  # runs.db and the event log, once each
+
+
+def test_runs_of_this_process_capture_no_compute_logs_others_do(tmp_path, monkeypatch):
+    """`sep-pipeline run`'s runs (through `without_compute_logs`) leave no stdout/stderr files
+    (Dagster's capture costs a `tail` process per run); a run on the instance as dagster.yaml
+    makes it (the webserver's, the daemon's) still captures what a step prints."""
+    import dagster as dg
+
+    from sep_pipeline.runner import without_compute_logs
+    from sep_pipeline.ui import prepare_dagster_home
+
+    home = prepare_dagster_home(tmp_path / "dagster_home")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+
+    @dg.op
+    def printing() -> int:
+        print("printed by the step")
+        return 1
+
+    @dg.job
+    def prints():
+        printing()
+
+    def captured() -> list[Path]:
+        return [p for p in home.rglob("*") if p.is_file() and p.suffix in (".out", ".err")
+                and "compute_logs" in p.parts]
+
+    with dg.DagsterInstance.get() as instance:
+        quiet = without_compute_logs(instance)
+        assert quiet.run_storage.__class__ is instance.run_storage.__class__
+        run = prints.execute_in_process(instance=quiet)
+        assert run.success and captured() == []
+        # The run is in the instance's history all the same.
+        assert instance.get_run_by_id(run.run_id) is not None
+        assert prints.execute_in_process(instance=instance).success
+    assert any("printed by the step" in p.read_text() for p in captured())

@@ -134,6 +134,9 @@ def test_run_takes_samples_from_intake_to_warehouse(env):
         asset_key=dg.AssetKey("quarter_submissions"), asset_partitions=["2025-26 Q1"]), limit=1)
     (record,) = records.records
     assert record.asset_materialization.metadata["bodies_accepted"].value == 2
+    # The runs captured no stdout/stderr into files (runner.without_compute_logs).
+    home = Path(os.environ["DAGSTER_HOME"])
+    assert not [p for p in home.rglob("*") if "compute_logs" in p.parts and p.is_file()]
 
 
 def test_a_second_run_shows_each_file_as_it_was_processed(env, monkeypatch):
