@@ -367,7 +367,7 @@ def _series_history() -> pd.DataFrame:
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
 def test_series_csv_read_a_period_at_a_time_is_the_csv_of_all_rows_sorted_at_once(
         tmp_path, database):
-    """The pack writes series.csv a period at a time from the warehouse
+    """The pack writes series.csv a body of a period at a time from the warehouse
     (`series_store.pack_series_parts`): byte for byte what one frame of every row, sorted at
     once and written with to_csv, gives, whatever order the warehouse stores the rows in (here
     each period's stored shuffled). A provisional quarter's rows read [p], a final one's
@@ -410,7 +410,13 @@ def test_series_csv_read_a_period_at_a_time_is_the_csv_of_all_rows_sorted_at_onc
                             series_periods=tuple(periods))
             (tmp_path / "parts").mkdir()
             parts_path, _ = write_series_csv(data, tmp_path / "parts", conn)
-            one_frame = pd.concat(pack_series_parts(conn, periods), ignore_index=True)
+            parts = list(pack_series_parts(conn, periods))
+            one_frame = pd.concat(parts, ignore_index=True)
+    # One body (or ALL) of one period at a time: what the pack holds does not grow with the
+    # number of bodies.
+    units = rows[["period", "body_code"]].drop_duplicates()
+    assert len(parts) == len(units) == 16
+    assert all(len(part[["period", "body_code"]].drop_duplicates()) == 1 for part in parts)
     expected = in_series_order(rows.sample(frac=1, random_state=99).reset_index(drop=True))
     key = zip(expected["period"], expected["table_id"], expected["body_code"],
               expected["breakdown"], expected["category"], expected["measure"], strict=True)

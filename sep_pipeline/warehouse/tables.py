@@ -193,7 +193,9 @@ series = sa.Table(
     sa.Column("change_year", sa.Float),
     sa.Column("change_year_marker", sa.String(8)),
     sa.Column("direction_year", sa.String(16)),
-    sa.Index("ix_series_period", "period"),
+    # (period, body_code): the pack reads a period's series a body at a time, and a
+    # resubmission rewrites only its bodies' rows
+    sa.Index("ix_series_period_body", "period", "body_code"),
     sa.Index("ix_series_measure", "table_id", "measure"),
 )
 
