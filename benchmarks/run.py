@@ -1008,7 +1008,7 @@ STEP_LABELS = {  # the Dagster steps of run_pending, in order
     "quarter_submissions": "",
     "quarter_benchmarks": "quarter figures",
     "quarter_pack": "partnership workbooks (en+cy) and CSV",
-    "quarter_body_packs": "120 per-body workbooks (en+cy)",
+    "quarter_body_packs": "per-body workbooks (en+cy: two per body)",
     "annual_benchmarks": "year figures (once its Q4 is in)",
     "annual_pack": "year: partnership workbooks and CSV",
     "annual_body_packs": "year: per-body workbooks",
