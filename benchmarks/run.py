@@ -1084,7 +1084,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     ap.add_argument("--dataset", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--codes", default=None, help=argparse.SUPPRESS)
-    ap.add_argument("--no-incremental", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--no-incremental", action="store_true",
+                    help="e2e: the cold run only, no resubmissions")
     # for trying a size quickly: only this many of its bodies, spread over the sizes
     ap.add_argument("--bodies", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -1115,7 +1116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         res: dict[str, dict[str, Any]] = {}
         for p in phases:
             res[p] = child(p, ds, work / p, profile=args.profile if p != "naive" else None,
-                           log=log)
+                           no_incremental=args.no_incremental, log=log)
             if args.json:  # as it goes: a long run that is cut short keeps what it measured
                 _dump(args.json, info, res, [], ds)
         summary = summarise(ds, res, None)
