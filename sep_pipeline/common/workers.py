@@ -58,8 +58,8 @@ def release_freed_heap() -> None:
     import ctypes
 
     try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # another C library
+        ctypes.CDLL(None).malloc_trim(0)  # the process's C library, as `die_with_parent`
+    except AttributeError:  # a C library without it
         return
 
 

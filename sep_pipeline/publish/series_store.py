@@ -21,7 +21,7 @@ from ..methodology.series import CELL, SERIES_COLUMNS, compared_periods, is_year
 from ..methodology.tables import TABLE_IDS, lookup
 from ..standard.periods import Period
 from ..warehouse import tables as warehouse
-from .revisions import PackState, pack_state
+from .revisions import pack_state
 from .revisions import revision_markers as markers_of
 
 
@@ -125,33 +125,6 @@ def periods_like(period: str, published: Sequence[str]) -> list[str]:
     return sorted(p for p in published if is_year(p) == is_year(period) and p <= period)
 
 
-def revision_markers(conn: sa.Connection, rows: pd.DataFrame) -> np.ndarray:
-    """The `revision_marker` beside each series value, period by period as the pack marks its
-    own figures (`revisions.pack_state`, `revisions.revision_markers`): `[p]` for a quarter not
-    yet finalised, `[r]` for a figure of a finalised quarter the revisions log has changed,
-    '' otherwise and for a year's figures."""
-    out = np.full(len(rows), "", dtype=object)
-    if rows.empty:
-        return out
-    period = rows["period"].to_numpy(dtype=object)
-    for p in pd.unique(period):
-        at = np.flatnonzero(period == p)
-        out[at] = _Marks(pack_state(conn, p)).of(rows.iloc[at])
-    return out
-
-
-class _Marks:
-    """`revision_markers` of one period's rows, from its `revisions.pack_state`."""
-
-    def __init__(self, state: PackState) -> None:
-        self.state, self.revised = state, state.revised
-
-    def of(self, rows: pd.DataFrame) -> np.ndarray:
-        if self.state.revisions is None:  # a year: no status of its own
-            return np.full(len(rows), "", dtype=object)
-        return markers_of(rows, self.state.provisional, self.revised)
-
-
 def period_series(conn: sa.Connection, period: str) -> Iterator[pd.DataFrame]:
     """`period`'s series rows in series order with the `revision_marker` beside each value (a
     missing value or marker read as NaN or None), one unit at a time (each body by code, then
@@ -161,11 +134,17 @@ def period_series(conn: sa.Connection, period: str) -> Iterator[pd.DataFrame]:
     t = warehouse.series
     units = set(conn.execute(sa.select(t.c.body_code).where(t.c.period == period)
                              .distinct()).scalars())
-    marks = _Marks(pack_state(conn, period))
+    # As the pack marks its own figures (`revisions.pack_state`): [p] for a quarter not yet
+    # finalised, [r] for a figure of a finalised one the revisions log has changed, '' otherwise
+    # and for a year's figures.
+    state = pack_state(conn, period)
+    revised = state.revised
     for unit in [*sorted(units - {ALL}), *([ALL] if ALL in units else [])]:  # in_series_order's
         rows = in_series_order(warehouse.read_table(conn, "series", period, body=unit)
                                [SERIES_COLUMNS])
-        yield rows.assign(revision_marker=marks.of(rows))
+        yield rows.assign(revision_marker=np.full(len(rows), "", dtype=object)
+                          if state.revisions is None  # a year: no status of its own
+                          else markers_of(rows, state.provisional, revised))
 
 
 def pack_periods(conn: sa.Connection, period: str) -> list[str]:
