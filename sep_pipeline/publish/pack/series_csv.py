@@ -93,9 +93,9 @@ def series_schema() -> dict[str, object]:
 def write_series_csv(data: PackData, out_dir: Path, conn: sa.Connection | None = None
                      ) -> tuple[Path, dict[str, object]]:
     """series.csv in `out_dir`, and its datapackage resource: every series row of
-    `data.series_periods`, read from `conn` a period at a time and written as it is read (a
-    period's rows are the same text alone as among the others'); `data.series` when it has no
-    periods."""
+    `data.series_periods`, read from `conn` a body (then ALL) of a period at a time and written
+    as it is read (a unit's rows are the same text alone as among the others'); `data.series`
+    when it has no periods."""
     path = Path(out_dir) / "series.csv"
     if data.series_periods and conn is None:
         raise ValueError("series.csv is read from the warehouse: pass its connection")
