@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -230,7 +231,7 @@ class PackState:
     finalised_at: datetime | None = None
     revisions: pd.DataFrame | None = None  # None for a year
 
-    @property
+    @cached_property  # asked once per unit of a period's series
     def revised(self) -> set[tuple]:
         if self.revisions is None or self.revisions.empty:
             return set()

@@ -21,7 +21,7 @@ from ..methodology.series import CELL, SERIES_COLUMNS, compared_periods, is_year
 from ..methodology.tables import TABLE_IDS, lookup
 from ..standard.periods import Period
 from ..warehouse import tables as warehouse
-from .revisions import pack_state
+from .revisions import PackState, pack_state
 from .revisions import revision_markers as markers_of
 
 
@@ -125,26 +125,36 @@ def periods_like(period: str, published: Sequence[str]) -> list[str]:
     return sorted(p for p in published if is_year(p) == is_year(period) and p <= period)
 
 
-def period_series(conn: sa.Connection, period: str) -> Iterator[pd.DataFrame]:
-    """`period`'s series rows in series order with the `revision_marker` beside each value (a
-    missing value or marker read as NaN or None), one unit at a time (each body by code, then
-    ALL): one period's part of the pack's series.csv. A unit at a time because a period's rows
-    grow with the number of bodies (2.5 million at ten times the national size: 3.5 GB held at
-    once) and a unit's do not; the index on (period, body_code) finds each unit's rows."""
+def series_units(conn: sa.Connection, period: str) -> list[str]:
+    """The units with series rows in `period`, in series order: each body by code, then ALL."""
     t = warehouse.series
     units = set(conn.execute(sa.select(t.c.body_code).where(t.c.period == period)
                              .distinct()).scalars())
-    # As the pack marks its own figures (`revisions.pack_state`): [p] for a quarter not yet
-    # finalised, [r] for a figure of a finalised one the revisions log has changed, '' otherwise
-    # and for a year's figures.
+    return [*sorted(units - {ALL}), *([ALL] if ALL in units else [])]  # in_series_order's
+
+
+def unit_series(conn: sa.Connection, period: str, unit: str, state: PackState
+                ) -> pd.DataFrame:
+    """One unit's series rows of `period` in series order, with the `revision_marker` beside
+    each value (a missing value or marker read as NaN or None). `state`: `pack_state(conn,
+    period)`: [p] for a quarter not yet finalised, [r] for a figure of a finalised one the
+    revisions log has changed, '' otherwise and for a year's figures (as the pack marks its
+    own figures)."""
+    rows = in_series_order(warehouse.read_table(conn, "series", period, body=unit)
+                           [SERIES_COLUMNS])
+    return rows.assign(revision_marker=np.full(len(rows), "", dtype=object)
+                       if state.revisions is None  # a year: no status of its own
+                       else markers_of(rows, state.provisional, state.revised))
+
+
+def period_series(conn: sa.Connection, period: str) -> Iterator[pd.DataFrame]:
+    """`period`'s series rows (`unit_series`), one unit at a time (each body by code, then
+    ALL): one period's part of the pack's series.csv. A unit at a time because a period's rows
+    grow with the number of bodies (2.5 million at ten times the national size: 3.5 GB held at
+    once) and a unit's do not; the index on (period, body_code) finds each unit's rows."""
     state = pack_state(conn, period)
-    revised = state.revised
-    for unit in [*sorted(units - {ALL}), *([ALL] if ALL in units else [])]:  # in_series_order's
-        rows = in_series_order(warehouse.read_table(conn, "series", period, body=unit)
-                               [SERIES_COLUMNS])
-        yield rows.assign(revision_marker=np.full(len(rows), "", dtype=object)
-                          if state.revisions is None  # a year: no status of its own
-                          else markers_of(rows, state.provisional, revised))
+    for unit in series_units(conn, period):
+        yield unit_series(conn, period, unit, state)
 
 
 def pack_periods(conn: sa.Connection, period: str) -> list[str]:

@@ -198,6 +198,14 @@ series = sa.Table(
     sa.Index("ix_series_period_body", "period", "body_code"),
     sa.Index("ix_series_measure", "table_id", "measure"),
 )
+# A stamp per period and unit (body or ALL) of `series`, new whenever that unit's rows are
+# written (`replace_period`): the pack keeps each unit's rendered part of series.csv by it.
+series_stamps = sa.Table(
+    "series_stamps", metadata,
+    sa.Column("period", sa.String(10), primary_key=True),
+    sa.Column("body_code", sa.String(16), primary_key=True),
+    sa.Column("stamp", sa.String(32), nullable=False),
+)
 
 # Which publication of a period's figures the published tables hold: a new stamp with every
 # write, so a copy kept elsewhere (figure_store) can tell whether it is still the current one.
@@ -983,9 +991,34 @@ def replace_period(conn: Connection, table: sa.Table, period: str, df: pd.DataFr
     if units is not None:
         where.append(table.c.body_code.in_(sorted(units)))
     conn.execute(sa.delete(table).where(*where))
+    if table is series:
+        _restamp_series(conn, period, df, units)
     if df.empty:
         return 0
     return bulk_load(conn, table, df, {"period": period})
+
+
+def _restamp_series(conn: Connection, period: str, df: pd.DataFrame,
+                    units: Collection[str] | None) -> None:
+    """New stamps for the units whose series rows were just replaced; none for a unit left
+    with no rows."""
+    t = series_stamps
+    where = [t.c.period == period]
+    if units is not None:
+        where.append(t.c.body_code.in_(sorted(units)))
+    conn.execute(sa.delete(t).where(*where))
+    stamp = uuid.uuid4().hex
+    written = sorted(set(df["body_code"])) if len(df) else []
+    if written:
+        conn.execute(sa.insert(t), [{"period": period, "body_code": b, "stamp": stamp}
+                                    for b in written])
+
+
+def series_stamps_of(conn: Connection, period: str) -> dict[str, str]:
+    """Each unit's stamp of `period`'s series rows (`series_stamps`)."""
+    t = series_stamps
+    return dict(conn.execute(sa.select(t.c.body_code, t.c.stamp).where(t.c.period == period))
+                .all())
 
 
 def stamp_published(conn: Connection, period: str) -> str:

@@ -101,7 +101,8 @@ def write_partnership_pack(engine_or_conn: sa.Engine | sa.Connection, period: st
     workbooks = forked_start(one_language, langs, workers)
     paths = workbooks() if workers <= 1 else []
     with _connection(engine_or_conn) as conn:
-        paths_csv = write_tidy_csv(data, out_dir / "csv", conn)
+        paths_csv = write_tidy_csv(data, out_dir / "csv", conn,
+                                   store_dir(settings().data_dir) / "series_csv")
     pause("pack_file", "csv")
     return (paths or workbooks()) + paths_csv
 

@@ -28,16 +28,18 @@ from .workbook import PackData
 from .xlsx import paused_gc
 
 
-def write_tidy_csv(data: PackData, out_dir: Path, conn: sa.Connection | None = None
-                   ) -> list[Path]:
+def write_tidy_csv(data: PackData, out_dir: Path, conn: sa.Connection | None = None,
+                   kept: Path | None = None) -> list[Path]:
     """The CSVs and their datapackage.json in `out_dir`; returns the paths (package last).
     `conn`: the warehouse, which series.csv is read from as it is written (`data` read from it
-    has `series_periods`)."""
+    has `series_periods`); `kept`: where series.csv's parts are kept between packs
+    (`series_parts`; None: nowhere)."""
     with paused_gc():  # millions of cell texts in lists: nothing for it to collect
-        return _write_tidy_csv(data, out_dir, conn)
+        return _write_tidy_csv(data, out_dir, conn, kept)
 
 
-def _write_tidy_csv(data: PackData, out_dir: Path, conn: sa.Connection | None) -> list[Path]:
+def _write_tidy_csv(data: PackData, out_dir: Path, conn: sa.Connection | None,
+                    kept: Path | None) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     frames: list[tuple[str, pd.DataFrame, str, dict[str, object]]] = [
@@ -61,7 +63,7 @@ def _write_tidy_csv(data: PackData, out_dir: Path, conn: sa.Connection | None) -
         write_csv(df, path, escape=[c for c in df.columns if c != "value"])
         paths.append(path)
         resources.append(_resource(name.lower(), path.name, title, schema))
-    path, resource = write_series_csv(data, out_dir, conn)
+    path, resource = write_series_csv(data, out_dir, conn, kept)
     paths.append(path)
     resources.append(resource)
     package = {

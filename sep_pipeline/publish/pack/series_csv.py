@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from ...methodology.series import DIRECTIONS, SERIES_COLUMNS, UNITS
 from ...methodology.tables import TABLE_IDS, per_measure
-from ..series_store import pack_series_parts
+from .series_parts import series_parts
 from .tidy_csv import (
     _BODY,
     _MARKER,
@@ -22,7 +22,8 @@ from .tidy_csv import (
     _format_values,
     _resource,
     _string,
-    write_text_csv,
+    csv_lines,
+    write_csv_chunks,
 )
 from .workbook import PackData, places
 
@@ -90,20 +91,24 @@ def series_schema() -> dict[str, object]:
                            "category"]}
 
 
-def write_series_csv(data: PackData, out_dir: Path, conn: sa.Connection | None = None
-                     ) -> tuple[Path, dict[str, object]]:
+def write_series_csv(data: PackData, out_dir: Path, conn: sa.Connection | None = None,
+                     kept: Path | None = None) -> tuple[Path, dict[str, object]]:
     """series.csv in `out_dir`, and its datapackage resource: every series row of
     `data.series_periods`, read from `conn` a body (then ALL) of a period at a time and written
     as it is read (a unit's rows are the same text alone as among the others'); `data.series`
-    when it has no periods."""
+    when it has no periods. `kept`: a folder keeping each unit's written part by its key
+    (`series_parts`): a part kept there is not read or written again."""
     path = Path(out_dir) / "series.csv"
     if data.series_periods and conn is None:
         raise ValueError("series.csv is read from the warehouse: pass its connection")
-    parts = pack_series_parts(conn, data.series_periods) if data.series_periods else \
-        [data.series]
-    write_text_csv(map(series_table, parts), COLUMNS, path,
-                   escape=[c for c in COLUMNS if c not in _NUMBERS])
+    escape = [c for c in COLUMNS if c not in _NUMBERS]
+
+    def render(rows: pd.DataFrame) -> bytes:
+        return csv_lines(series_table(rows), COLUMNS, escape)
+
+    chunks = series_parts(conn, data.series_periods, render, kept) if data.series_periods \
+        else [render(data.series)]
+    write_csv_chunks(chunks, COLUMNS, path)
     return path, _resource("series", path.name, "Change over time: every published figure with "
                            "its change since the previous quarter and a year earlier, and its "
                            "direction of travel", series_schema())
-

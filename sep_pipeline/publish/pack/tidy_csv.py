@@ -153,14 +153,24 @@ def write_text_csv(parts: Iterable[pd.DataFrame], columns: Sequence[str], path: 
                    escape: Sequence[str] = ()) -> None:
     """Frames of text with `columns`, one after another, as `write_csv` writes them joined
     into one: each part's lines are written before the next part is made."""
+    write_csv_chunks((csv_lines(df, columns, escape) for df in parts), columns, path)
+
+
+def write_csv_chunks(chunks: Iterable[bytes], columns: Sequence[str], path: Path) -> None:
+    """The header of `columns`, then `chunks` (each `csv_lines`), as one CSV file at `path`."""
     header = ",".join(_quoted(str(c)) for c in columns)
     with open(path, "wb") as f:
         f.write((header + "\r\n").encode(ENCODING))  # the BOM, once
-        for df in parts:
-            if len(df):
-                cells = [_csv_cells(df[c], c in escape) for c in columns]
-                lines = "\r\n".join(map(",".join, zip(*cells, strict=True)))
-                f.write((lines + "\r\n").encode("utf-8"))
+        for chunk in chunks:
+            f.write(chunk)
+
+
+def csv_lines(df: pd.DataFrame, columns: Sequence[str], escape: Sequence[str] = ()) -> bytes:
+    """A frame of text's lines as `write_text_csv` writes them (b"" for no rows)."""
+    if not len(df):
+        return b""
+    cells = [_csv_cells(df[c], c in escape) for c in columns]
+    return ("\r\n".join(map(",".join, zip(*cells, strict=True))) + "\r\n").encode("utf-8")
 
 
 def _csv_cells(s: pd.Series, escape: bool) -> list[object]:

@@ -84,7 +84,7 @@ class PackData:
     # published period of its kind up to its own (series_store.read_series).
     series: pd.DataFrame | None = None
     # Those periods: series.csv shows every series row of each, read from the warehouse a body
-    # of a period at a time as it is written (series_store.pack_series_parts), so the pack's
+    # of a period at a time as it is written (pack.series_parts), so the pack's
     # memory grows neither with the history nor with the number of bodies. Empty: series.csv
     # shows `series` (a pack made of frames).
     series_periods: tuple[str, ...] = ()
