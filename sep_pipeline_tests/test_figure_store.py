@@ -321,9 +321,11 @@ def test_kept_published_tables_are_what_the_warehouse_reads(tmp_path, returns):
 
 
 def test_updates_on_postgresql_give_the_fresh_figures(tmp_path, returns):
-    """The shared warehouse: the stamp and the store on PostgreSQL. Every row is rewritten
-    there (it keeps rows in no order, so an update cannot add rows at the end), and the rows
-    read back and the store's tables are those of a fresh publication."""
+    """The shared warehouse: the stamp and the store on PostgreSQL. Every pay-gap and
+    benchmark row is rewritten there (it keeps rows in no order, so an update cannot add rows
+    at the end), the series only of the resubmitting body and ALL (the other bodies' keep their
+    stamps, so the pack keeps their part of series.csv), and the rows read back, the series and
+    the store's tables are those of a fresh publication."""
     from sep_pipeline_tests.postgres import throwaway_database
 
     changed = {"CSEN": 7, "AAFRS": 8}
@@ -335,11 +337,17 @@ def test_updates_on_postgresql_give_the_fresh_figures(tmp_path, returns):
         store = tmp_path / "store"
         publish.publish_quarter(engine, PERIOD, store)
         for body, seed in changed.items():
+            with engine.connect() as conn:
+                stamps = warehouse.series_stamps_of(conn, PERIOD)
             load(engine, body, corrected(returns[body], seed, None))
             done = publish.publish_quarter(engine, PERIOD, store)
             assert done.computed == [body]
             assert done.written["benchmark_rows"] == len(done.figures.benchmark)
             assert_same(done.figures, fresh(engine))
+            with engine.connect() as conn:
+                restamped = warehouse.series_stamps_of(conn, PERIOD)
+            assert sorted(restamped) == sorted([*BODIES, "ALL"])
+            assert {b for b in restamped if restamped[b] != stamps[b]} == {body, "ALL"}
         upgrade(url_again)
         again = warehouse.engine(url_again)
         for body in BODIES:
@@ -349,6 +357,8 @@ def test_updates_on_postgresql_give_the_fresh_figures(tmp_path, returns):
         with engine.connect() as conn, again.connect() as other:
             ours = figure_store.published_frames(conn, store, PERIOD)
             theirs = figure_store.published_frames(other, tmp_path / "store_again", PERIOD)
+            pd.testing.assert_frame_equal(*(series_store.in_series_order(
+                warehouse.read_table(c, "series", PERIOD)) for c in (conn, other)))
             for name in ("benchmark", "pay_gap", "benchmark_position"):
                 pd.testing.assert_frame_equal(ours[name], theirs[name])
                 key = [c for c in ours[name].columns if c not in ("value", "marker",

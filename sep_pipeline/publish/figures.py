@@ -221,12 +221,15 @@ def _in_unit_order(previous: pd.DataFrame, computed: pd.DataFrame, keep: set[str
 
 
 def write_figures(conn: sa.Connection, period: str, figs: Figures,
-                  units: Collection[str] | None = None, based_on: str | None = None
-                  ) -> dict[str, int]:
+                  units: Collection[str] | None = None, based_on: str | None = None,
+                  every_row: bool = False) -> dict[str, int]:
     """Store a period's figures (inside `engine.begin()`: they change together) and stamp the
-    publication. `units`: only those body codes' pay-gap and benchmark rows are rewritten, the
-    others' being those of the publication stamped `based_on`; if another run has published
-    since, every row is. The positions always are. Returns rows written."""
+    publication. `units`: only those body codes' pay-gap, benchmark and series rows are
+    rewritten, the others' being those of the publication stamped `based_on`; if another run
+    has published since, every row is. `every_row`: the pay-gap and benchmark rows of every
+    body are rewritten all the same (where the warehouse keeps rows in no order, an update
+    cannot add rows at the end), the series rows only of `units`. The positions always are.
+    Returns rows written."""
 
     def write(units: Collection[str] | None) -> dict[str, int]:
         def part(df: pd.DataFrame) -> pd.DataFrame:
@@ -241,11 +244,12 @@ def write_figures(conn: sa.Connection, period: str, figs: Figures,
                                                       period, figs.position),
         }
 
-    written = write(units)
+    written = write(None if every_row else units)
     # Read after writing: the transaction now holds the write lock, so it sees the last commit.
     if units is not None and warehouse.published_stamp(conn, period) != based_on:
         units = None
-        written = write(units)
+        if not every_row:
+            written = write(units)
     warehouse.stamp_published(conn, period)
     # its change over time, and that of the periods compared with it (the same units')
     refresh_series(conn, period, figs.benchmark, units)
@@ -295,14 +299,16 @@ def publish_quarter(engine: sa.Engine, period: str, store: Path) -> Publication:
     del returns  # the inputs are kept in the store: not held while the rows are written
     # Only the rows that can change are rewritten (the changed bodies', any gone, ALL's and the
     # spread's) where the warehouse reads each written batch back in order: SQLite, by rowid.
-    # PostgreSQL keeps rows in no order, so there every row is written again, in order.
+    # PostgreSQL keeps rows in no order, so there every pay-gap and benchmark row is written
+    # again, in order; the series (read back sorted) only of those units on both.
     units = None
-    if keep and engine.dialect.name == "sqlite":
+    if keep:
         units = (set(submissions) | set(last.submissions)) - keep | {ALL, *SPREAD_CODES}
     with engine.begin() as conn:
         before = revisions.published_before(conn, period)  # a final quarter's: to log changes
         written = write_figures(conn, period, figs, units,
-                                based_on=last.stamp if last is not None else None)
+                                based_on=last.stamp if last is not None else None,
+                                every_row=engine.dialect.name != "sqlite")
         if before is not None:
             revisions.log_revisions(conn, period, before, figs.benchmark)
         stamp = _written(conn, period, version)
