@@ -991,27 +991,13 @@ def replace_period(conn: Connection, table: sa.Table, period: str, df: pd.DataFr
     if units is not None:
         where.append(table.c.body_code.in_(sorted(units)))
     conn.execute(sa.delete(table).where(*where))
-    if table is series:
-        _restamp_series(conn, period, df, units)
+    if table is series:  # the units written get a new stamp; a unit left with no rows none
+        written = sorted(set(df["body_code"])) if len(df) else []
+        replace_period(conn, series_stamps, period,
+                       pd.DataFrame({"body_code": written, "stamp": uuid.uuid4().hex}), units)
     if df.empty:
         return 0
     return bulk_load(conn, table, df, {"period": period})
-
-
-def _restamp_series(conn: Connection, period: str, df: pd.DataFrame,
-                    units: Collection[str] | None) -> None:
-    """New stamps for the units whose series rows were just replaced; none for a unit left
-    with no rows."""
-    t = series_stamps
-    where = [t.c.period == period]
-    if units is not None:
-        where.append(t.c.body_code.in_(sorted(units)))
-    conn.execute(sa.delete(t).where(*where))
-    stamp = uuid.uuid4().hex
-    written = sorted(set(df["body_code"])) if len(df) else []
-    if written:
-        conn.execute(sa.insert(t), [{"period": period, "body_code": b, "stamp": stamp}
-                                    for b in written])
 
 
 def series_stamps_of(conn: Connection, period: str) -> dict[str, str]:

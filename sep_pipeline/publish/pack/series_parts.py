@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+import pandas as pd
 import sqlalchemy as sa
 
 from ...warehouse import tables as warehouse
@@ -34,7 +35,8 @@ _DIGEST = hashlib.sha256().digest_size
 
 
 def series_parts(conn: sa.Connection, periods: Sequence[str],
-                 render: Callable[..., bytes], folder: Path | None) -> Iterator[bytes]:
+                 render: Callable[[pd.DataFrame], bytes], folder: Path | None
+                 ) -> Iterator[bytes]:
     """The lines of series.csv, a unit of a period at a time (`series_store.series_units`'
     order within each of `periods`): `render(unit_series(...))` of each unit, or the bytes it
     gave last time when `folder` keeps them under the same key. `folder` None: keep nothing."""
