@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import tempfile
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -16,6 +18,7 @@ from sep_pipeline.intake.feedback_report import (
     HEADER_SCAN_ROWS,
     REPLACEMENT,
     clean_text,
+    report_rows,
     write_report,
 )
 from sep_pipeline.standard.issues import Issue
@@ -521,3 +524,69 @@ def test_whole_rows_and_odd_values_in_a_copy(tmp_path):
     assert [ws[c].number_format for c in ("D1", "D2", "E2", "E3")] == [
         "hh:mm:ss", "dd/mm/yyyy", "dd/mm/yyyy hh:mm:ss", "dd/mm/yyyy"]
     assert ws["A5"].fill.fgColor.rgb == RED and ws["A5"].comment is not None
+
+
+# --- What a worker sends the run's process: only the rows the report shows -------------------
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    """The report's parts but the one stamped with the time it was written."""
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+
+_HEADERS = ["Staff reference", "Sex", "Start date", "Hourly pay", "Grade"]
+
+
+@st.composite
+def _sheets_and_issues(draw):
+    rows = draw(st.integers(min_value=0, max_value=450))
+    header_at = draw(st.integers(min_value=0, max_value=HEADER_SCAN_ROWS - 1))
+    value = st.one_of(st.none(), st.integers(-5, 5), st.sampled_from(["F", "M", "x", "=1+1"]))
+    grid: list[list[object]] = [[] for _ in range(header_at)]
+    grid.append(list(_HEADERS))
+    grid += [[f"E{r}", *draw(st.lists(value, min_size=0, max_size=5))] for r in range(rows)]
+    sheets = {"Workforce": grid, "About": [["Field", "Value"], ["Body code", "LA01"]]}
+    last = len(grid) + 3
+    issue = st.builds(
+        Issue,
+        st.sampled_from(["error", "warning"]), st.sampled_from(["a", "b"]),
+        st.just("English."), st.just("Cymraeg."),
+        sheet=st.sampled_from(["Workforce", "workforce", "About", None]),
+        row=st.one_of(st.none(), st.integers(1, last)),
+        column=st.one_of(st.none(), st.sampled_from([*_HEADERS, "Unknown"])),
+        cell=st.one_of(st.none(), st.builds(lambda c, r: f"{c}{r}",
+                                            st.sampled_from("ABCDEFG"), st.integers(1, last))),
+        cells=st.lists(st.builds(lambda c, r: f"{c}{r}", st.sampled_from("ABCDEFG"),
+                                 st.integers(1, last)), max_size=3).map(tuple),
+    )
+    return sheets, draw(st.lists(issue, max_size=12))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_sheets_and_issues(), st.sampled_from(["en", "cy"]), st.sampled_from(["accepted",
+                                                                             "rejected"]))
+def test_the_rows_a_worker_sends_give_the_same_report(case, lang, status):
+    sheets, issues = case
+    with tempfile.TemporaryDirectory() as tmp:
+        full, sent = Path(tmp) / "full.xlsx", Path(tmp) / "sent.xlsx"
+        write_report(full, issues, sheets, file_name="f.xlsx", status=status, lang=lang)
+        write_report(sent, issues, report_rows(issues, sheets), file_name="f.xlsx",
+                     status=status, lang=lang)
+        assert _parts(sent) == _parts(full)
+
+
+def test_a_warning_on_one_staff_row_sends_that_row_and_the_first_rows(tmp_path):
+    grid = [list(_HEADERS)] + [[f"E{r}", "F", None, 10.5 + r, "G1"] for r in range(25_000)]
+    warning = Issue("warning", "pay_outlier", "Pay far from the median.", "Cyflog.",
+                    sheet="Workforce", row=12_001, column="Hourly pay")
+    sent = report_rows([warning], {"Workforce": grid})["Workforce"]
+    assert len(sent) == len(grid)  # every row keeps its place
+    assert [r for r, row in enumerate(sent) if row] == [*range(200), 12_000]
+    assert sent[12_000] == grid[12_000]
+    assert len(pickle.dumps(sent)) < len(pickle.dumps(grid)) / 4  # 5 bytes a left-out row
+    write_report(tmp_path / "full.xlsx", [warning], {"Workforce": grid}, file_name="f.xlsx",
+                 status="accepted")
+    write_report(tmp_path / "sent.xlsx", [warning], {"Workforce": sent}, file_name="f.xlsx",
+                 status="accepted")
+    assert _parts(tmp_path / "sent.xlsx") == _parts(tmp_path / "full.xlsx")

@@ -52,6 +52,7 @@ MAX_TEXT = 32767  # Excel's limit on the characters in one cell
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 MAX_LINKS = 65_000  # Excel's limit is 65,530 hyperlinks a sheet
 HEADER_SCAN_ROWS = 10  # the standard lets the header row sit anywhere in the first 10 rows
+_SIZED_ROWS = 200  # the first rows, whose values size a copy's columns (>= HEADER_SCAN_ROWS)
 REPLACEMENT = "\ufffd"
 # XML 1.0 cannot carry C0 controls other than tab/LF/CR, surrogates, U+FFFE or U+FFFF.
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -312,14 +313,8 @@ def write_report(
     summary_ws = wb.add_worksheet(_sheet_title(_t("summary", lang), taken))
     issues_ws = wb.add_worksheet(_sheet_title(_t("issues", lang), taken))
 
-    # Where each issue points, in the partner's own sheets.
     grids = sheets or {}
-    headers = {name: _header_positions(grid) for name, grid in grids.items()}
-    located: list[tuple[Issue, str | None, tuple[int, int] | None]] = []
-    for issue in issues:
-        name = _match_sheet(issue.sheet, grids)
-        rc = _locate(issue, headers[name]) if name is not None else None
-        located.append((issue, name, rc))
+    located = _located(issues, grids)
     # Sheets in workbook order; one not in the file (or not loaded) where the issues first name
     # it, so the order does not depend on whether the file was read.
     rank = {name: i for i, name in enumerate(grids)}
@@ -330,13 +325,7 @@ def write_report(
         x[0].row or 0, x[2][1] if x[2] else -1,
     ))
 
-    marks: dict[str, dict[tuple[int, int], list[Issue]]] = defaultdict(lambda: defaultdict(list))
-    for issue, name, rc in located:
-        if name is not None and rc is not None:
-            marks[name][rc].append(issue)
-            for other in issue.cells[1:]:  # the same problem in other cells: each is marked
-                if (at := _parse_a1(other)) is not None:
-                    marks[name][at].append(issue)
+    marks = _marks(located)
     # Only sheets with a marked cell are copied, in workbook order after Summary and Issues.
     titles = {name: _sheet_title(name, taken) for name in grids if name in marks}
 
@@ -348,6 +337,49 @@ def write_report(
         _write_copy(wb.add_worksheet(title), fmts, grids[name], marks[name], lang)
     wb.close()
     return path
+
+
+Located = list[tuple[Issue, str | None, tuple[int, int] | None]]
+
+
+def _located(issues: Sequence[Issue], grids: Sheets) -> Located:
+    """Each issue with the sheet and 0-based (row, col) it points at in the partner's sheets."""
+    headers = {name: _header_positions(grid) for name, grid in grids.items()}
+    located: Located = []
+    for issue in issues:
+        name = _match_sheet(issue.sheet, grids)
+        rc = _locate(issue, headers[name]) if name is not None else None
+        located.append((issue, name, rc))
+    return located
+
+
+def _marks(located: Located) -> dict[str, dict[tuple[int, int], list[Issue]]]:
+    """The marked cells of each sheet and the issues each shows."""
+    marks: dict[str, dict[tuple[int, int], list[Issue]]] = defaultdict(lambda: defaultdict(list))
+    for issue, name, rc in located:
+        if name is not None and rc is not None:
+            marks[name][rc].append(issue)
+            for other in issue.cells[1:]:  # the same problem in other cells: each is marked
+                if (at := _parse_a1(other)) is not None:
+                    marks[name][at].append(issue)
+    return marks
+
+
+_LEFT_OUT: list[object] = []  # a row a copy does not show (one object: it pickles once)
+
+
+def report_rows(issues: Sequence[Issue], sheets: Sheets) -> dict[str, Grid]:
+    """The partner's sheets with only what `write_report` reads of them: the first rows (the
+    headers; the column widths) and the rows with a marked cell, every other row left empty at
+    its place, so the report is the same. A worker that checked a return sends the run's
+    process this, not 25,000 staff rows for a warning on one cell (docs/performance.md)."""
+    marks = _marks(_located(issues, sheets))
+    out: dict[str, Grid] = {}
+    for name, grid in sheets.items():
+        marked = {r for r, _ in marks.get(name, {})}
+        out[name] = [row if r < _SIZED_ROWS or r in marked else _LEFT_OUT
+                     for r, row in enumerate(grid)]
+    return out
 
 
 def _write_summary(ws: Worksheet, fmts: _Formats, issues: list[Issue], file_name: str,
@@ -556,7 +588,7 @@ def _write_copy(ws: Worksheet, fmts: _Formats, grid: Grid,
         for c, v in enumerate(row):
             _put(ws, r, c, v, fmts, fill.get((r, c)))
     widths: dict[int, int] = {}
-    for values in grid[:200]:  # a sample is enough to size columns
+    for values in grid[:_SIZED_ROWS]:  # a sample is enough to size columns
         for c, v in enumerate(values[:MAX_COLS]):
             if v is not None:
                 widths[c] = max(widths.get(c, 8), min(40, len(str(v)) + 2))

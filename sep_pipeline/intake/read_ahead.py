@@ -26,6 +26,7 @@ from ..standard.messages import render
 from ..standard.periods import Period
 from ..warehouse import registry
 from ..warehouse import tables as warehouse
+from .feedback_report import report_rows
 from .standardise import standardise
 from .validate import ValidationResult, validate_file
 
@@ -70,12 +71,13 @@ def named_sheets(issues: list[Issue]) -> set[str]:
 
 
 def kept_sheets(result: ValidationResult) -> dict[str, list[list[object]]] | None:
-    """The cells of the sheets a file's issues name, for its feedback workbook (None: the file
-    could not be read)."""
+    """The cells of the sheets a file's issues name that its feedback workbook shows (None: the
+    file could not be read)."""
     if result.raw is None:
         return None
     named = named_sheets(result.issues)
-    return {n: sh.rows for n, sh in result.raw.sheets.items() if n.casefold() in named}
+    return report_rows(result.issues, {n: sh.rows for n, sh in result.raw.sheets.items()
+                                       if n.casefold() in named})
 
 
 # What decides a check besides the file: (archive path, sha256, body, previous headcount, member).
