@@ -123,6 +123,7 @@ def _header_and_totals_texts(
     little), a block at a time (so a sheet of distinct texts does not double its memory)."""
     headers: set[str] = set()
     totals: set[str] = set()
+    index = matching.header_index(sheet.name)
     for start in range(0, len(rows), _BLOCK):
         block = rows[start:start + _BLOCK]
         try:
@@ -132,9 +133,11 @@ def _header_and_totals_texts(
         for text in cells:
             if not isinstance(text, str) or len(text) > _LABEL_LENGTH:
                 continue
-            if matching.match_header(sheet.name, text) is not None:
+            # each distinct text's key once (a staff reference is one), as match_header takes it
+            k = matching.key(text)
+            if k in index:
                 headers.add(text)
-            elif matching.key(text) in TOTAL_WORDS:
+            elif k in TOTAL_WORDS:
                 totals.add(text)
     return headers, totals
 

@@ -683,7 +683,7 @@ def _typed(values: list[object] | np.ndarray, kind: str, codes: np.ndarray) -> t
         return pd.Series([values[c] for c in codes]).astype(dtype).array, None  # type: ignore[call-overload]
     if kind in _SMALL_KINDS and len(values) <= 16:
         # Yes/No and code columns hold a few values, the same in every file: convert them once.
-        key = (dtype, *values)
+        key = (kind, *values)  # the kind, not its dtype: a StringDtype hashes slowly
         typed = _SMALL.get(key)
         if typed is None:
             if len(_SMALL) > 10_000:
