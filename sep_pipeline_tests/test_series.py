@@ -209,6 +209,17 @@ def test_change_suppressed_iff_an_end_is_and_direction_follows_polarity(pairs):
 # --- The warehouse's series table ------------------------------------------------------------
 
 
+def _unit_frames(conn, periods) -> list[pd.DataFrame]:
+    """The frames series.csv is written from, one unit of one period at a time, as the pack
+    reads them (`series_parts`, keeping no parts)."""
+    from sep_pipeline.publish.pack.series_parts import series_parts
+
+    frames: list[pd.DataFrame] = []
+    for _ in series_parts(conn, periods, lambda df: frames.append(df) or b"", None):
+        pass
+    return frames
+
+
 def _figures(period: str, gap: float, marker: str | None = None):
     from sep_pipeline.publish.figures import Figures
 
@@ -299,7 +310,7 @@ def test_pack_series_marks_provisional_and_revised_figures(tmp_path):
     import sqlalchemy as sa
 
     from sep_pipeline.publish.figures import write_figures
-    from sep_pipeline.publish.series_store import pack_periods, pack_series_parts
+    from sep_pipeline.publish.series_store import pack_periods
     from sep_pipeline.warehouse import tables as warehouse
 
     engine = warehouse.create_all(f"sqlite:///{tmp_path / 'w.sqlite'}")
@@ -315,7 +326,7 @@ def test_pack_series_marks_provisional_and_revised_figures(tmp_path):
             category="male_vs_female", measure="median_hourly_gap", old_value=12.0,
             new_value=12.3, revised_at=now))
     with engine.connect() as conn:
-        s = pd.concat(pack_series_parts(conn, pack_periods(conn, Q4)), ignore_index=True)
+        s = pd.concat(_unit_frames(conn, pack_periods(conn, Q4)), ignore_index=True)
     keys = zip(s["period"], s["body_code"], strict=True)
     marks = dict(zip(keys, s["revision_marker"], strict=True))
     assert marks == {(Q3, "A"): "", (Q3, "ALL"): "[r]", (Q4, "A"): "[p]", (Q4, "ALL"): "[p]"}
@@ -368,7 +379,7 @@ def _series_history() -> pd.DataFrame:
 def test_series_csv_read_a_period_at_a_time_is_the_csv_of_all_rows_sorted_at_once(
         tmp_path, database):
     """The pack writes series.csv a body of a period at a time from the warehouse
-    (`series_store.pack_series_parts`): byte for byte what one frame of every row, sorted at
+    (`pack.series_parts`): byte for byte what one frame of every row, sorted at
     once and written with to_csv, gives, whatever order the warehouse stores the rows in (here
     each period's stored shuffled). A provisional quarter's rows read [p], a final one's
     revised figure [r]."""
@@ -379,7 +390,7 @@ def test_series_csv_read_a_period_at_a_time_is_the_csv_of_all_rows_sorted_at_onc
 
     from sep_pipeline.publish.pack.series_csv import series_table, write_series_csv
     from sep_pipeline.publish.pack.workbook import PackData
-    from sep_pipeline.publish.series_store import in_series_order, pack_periods, pack_series_parts
+    from sep_pipeline.publish.series_store import in_series_order, pack_periods
     from sep_pipeline.warehouse import tables as warehouse
     from sep_pipeline_tests.postgres import throwaway_database
 
@@ -410,7 +421,7 @@ def test_series_csv_read_a_period_at_a_time_is_the_csv_of_all_rows_sorted_at_onc
                             series_periods=tuple(periods))
             (tmp_path / "parts").mkdir()
             parts_path, _ = write_series_csv(data, tmp_path / "parts", conn)
-            parts = list(pack_series_parts(conn, periods))
+            parts = _unit_frames(conn, periods)
             one_frame = pd.concat(parts, ignore_index=True)
     # One body (or ALL) of one period at a time: what the pack holds does not grow with the
     # number of bodies.

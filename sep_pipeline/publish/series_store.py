@@ -9,7 +9,7 @@ when they are published. In the usual round only the latest quarter's rows are w
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 import numpy as np
@@ -21,7 +21,7 @@ from ..methodology.series import CELL, SERIES_COLUMNS, compared_periods, is_year
 from ..methodology.tables import TABLE_IDS, lookup
 from ..standard.periods import Period
 from ..warehouse import tables as warehouse
-from .revisions import PackState, pack_state
+from .revisions import PackState
 from .revisions import revision_markers as markers_of
 
 
@@ -147,25 +147,6 @@ def unit_series(conn: sa.Connection, period: str, unit: str, state: PackState
                        else markers_of(rows, state.provisional, state.revised))
 
 
-def period_series(conn: sa.Connection, period: str) -> Iterator[pd.DataFrame]:
-    """`period`'s series rows (`unit_series`), one unit at a time (each body by code, then
-    ALL): one period's part of the pack's series.csv. A unit at a time because a period's rows
-    grow with the number of bodies (2.5 million at ten times the national size: 3.5 GB held at
-    once) and a unit's do not; the index on (period, body_code) finds each unit's rows."""
-    state = pack_state(conn, period)
-    for unit in series_units(conn, period):
-        yield unit_series(conn, period, unit, state)
-
-
 def pack_periods(conn: sa.Connection, period: str) -> list[str]:
     """The periods `period`'s pack shows the series of: the published ones of its kind up to it."""
     return periods_like(period, published_periods(conn))
-
-
-def pack_series_parts(conn: sa.Connection, periods: Sequence[str]) -> Iterator[pd.DataFrame]:
-    """`period_series` of each of `periods` (`pack_periods`, oldest first: the series order
-    sorts by period first), read one unit of one period at a time: series.csv is written from
-    these, so a pack holds one body's rows of one period in memory, not the period's nor its
-    whole history's."""
-    for p in periods:
-        yield from period_series(conn, p)

@@ -146,14 +146,8 @@ def write_csv(df: pd.DataFrame, path: Path, escape: Sequence[str] = ()) -> None:
         escaped = df.apply(lambda s: escape_text(s) if s.name in escape else s)
         escaped.to_csv(path, index=False, encoding=ENCODING, lineterminator="\r\n")
         return
-    write_text_csv([df], list(df.columns), path, escape)
-
-
-def write_text_csv(parts: Iterable[pd.DataFrame], columns: Sequence[str], path: Path,
-                   escape: Sequence[str] = ()) -> None:
-    """Frames of text with `columns`, one after another, as `write_csv` writes them joined
-    into one: each part's lines are written before the next part is made."""
-    write_csv_chunks((csv_lines(df, columns, escape) for df in parts), columns, path)
+    columns = list(df.columns)
+    write_csv_chunks([csv_lines(df, columns, escape)], columns, path)
 
 
 def write_csv_chunks(chunks: Iterable[bytes], columns: Sequence[str], path: Path) -> None:
@@ -166,7 +160,7 @@ def write_csv_chunks(chunks: Iterable[bytes], columns: Sequence[str], path: Path
 
 
 def csv_lines(df: pd.DataFrame, columns: Sequence[str], escape: Sequence[str] = ()) -> bytes:
-    """A frame of text's lines as `write_text_csv` writes them (b"" for no rows)."""
+    """A frame of text's lines as `write_csv` writes them (b"" for no rows)."""
     if not len(df):
         return b""
     cells = [_csv_cells(df[c], c in escape) for c in columns]
