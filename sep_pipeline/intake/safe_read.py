@@ -963,12 +963,11 @@ class _MarksScan:
             for ref in _MERGE_REF.findall(region)[: _MAX_MARKS - len(self.merged)]:
                 if (merged := _merged_range(ref)) is not None:
                     self.merged.append(merged)
-        if b"ilter" not in region:  # autoFilter, filterColumn: one look for both
-            return
-        if b"autoFilter" in region and (m := _FILTER_REF.search(region)):
-            self.filter_ref = m[1].decode("ascii", "replace")[:40]
-        if b"filterColumn" in region and _FILTER_COLUMN.search(region):
-            self.filter_active = True
+        if b"ilter" in region:  # autoFilter, filterColumn: one look for both
+            if b"autoFilter" in region and (m := _FILTER_REF.search(region)):
+                self.filter_ref = m[1].decode("ascii", "replace")[:40]
+            if b"filterColumn" in region and _FILTER_COLUMN.search(region):
+                self.filter_active = True
 
     def _hidden(self, region: bytes) -> None:
         for attrs in _ROW_ATTRS.findall(region):
