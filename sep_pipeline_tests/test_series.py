@@ -274,6 +274,79 @@ def test_publishing_a_period_rewrites_its_series_and_the_later_ones(tmp_path):
     assert [(s.period, s.figures_current, s.current) for s in stale] == [(Q4, True, False)]
 
 
+def _bodies_figures(period: str, seed: int, bodies: list[str]):
+    """Random figures of `bodies`, ALL and the spread in two cells, some suppressed."""
+    import random
+
+    from sep_pipeline.publish.figures import Figures
+
+    rng = random.Random(f"{period}{seed}")
+    cells = [("P1", "median_hourly_gap", "sex", "male_vs_female"),
+             ("W2", "headcount", "sex", "female")]
+    rows = [fig(period, b, *cell, None if rng.random() < 0.2 else round(rng.uniform(-9, 99), 1))
+            for b in [*bodies, "ALL", "MEDIAN"] for cell in cells]
+    bench = frame(rows).drop(columns="period")
+    bench["marker"] = bench["value"].map(lambda v: "[c]" if v is None else None)
+    empty = pd.DataFrame({c: [] for c in ["body_code", "characteristic", "reference_group",
+                                          "comparison_group", "metric", "value", "marker"]})
+    position = bench.iloc[:0].drop(columns=["value", "marker"]).assign(position=[])
+    return Figures(empty, bench, position)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_series_written_a_group_of_units_at_a_time_are_those_written_at_once(
+        tmp_path, monkeypatch, seed):
+    """`refresh_series` makes and writes the rows a few units at a time (`GROUP_ROWS`), so
+    that memory does not grow with the number of bodies: the warehouse then holds the same
+    rows, whatever the group size, and a later period's pack goes out of date exactly when an
+    earlier period published again moves its changes (here a body's figures revised, or a
+    body gone from it)."""
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from sep_pipeline.publish import series_store
+    from sep_pipeline.publish.figures import write_figures
+    from sep_pipeline.publish.series_store import read_series
+    from sep_pipeline.warehouse import tables as warehouse
+
+    bodies = ["AAFRS", "CLCT", "TCG", "ZB"]
+    rounds = [(Q4_BEFORE, 0, bodies, None), (Q3, 0, bodies, None), (Q4, 0, bodies, None),
+              (Q3, seed, bodies, None),  # Q3 again, revised: Q4's changes move
+              (Q3, seed, bodies, None),  # the same again: nothing moves
+              (Q3, seed + 9, bodies, {"TCG"}),  # only TCG's rewritten, revised: they move
+              (Q3, seed + 9, bodies[:-1], {"ZB"})]  # ZB gone: its Q4 changes move
+    results = []
+    for most in (1, 5, 10**9):  # a unit a group (each has 2 rows a period), a few, all
+        monkeypatch.setattr(series_store, "GROUP_ROWS", most)
+        engine = warehouse.create_all(f"sqlite:///{tmp_path / f'w{most}.sqlite'}")
+        stale = []
+        for period, s, who, units in rounds:
+            with engine.begin() as conn:
+                write_figures(conn, period, _bodies_figures(period, s, who), units,
+                              based_on=warehouse.published_stamp(conn, period))
+            with engine.begin() as conn:  # what moved, then every pack made up to date
+                stale.append([(o.period, o.current) for o in warehouse.out_of_date(conn)])
+                for p in (Q4_BEFORE, Q3, Q4):
+                    conn.execute(sa.delete(warehouse.publications).where(
+                        warehouse.publications.c.period == p))
+                    conn.execute(sa.insert(warehouse.publications).values(
+                        period=p, version=1, figures_version=1, pack_version=1,
+                        changed_at=datetime.now(UTC)))
+        with engine.connect() as conn:
+            s = read_series(conn, [Q4_BEFORE, Q3, Q4])
+            units = {p: set(warehouse.series_stamps_of(conn, p)) for p in (Q3, Q4)}
+        engine.dispose()
+        results.append((s, stale, units))
+    one = results[-1]
+    assert len(one[0]) == 2 * 5 * 3 - 2  # 5 units, 2 cells, 3 periods; ZB gone from Q3
+    assert one[1][2:] == [[], [(Q4, False)], [], [(Q4, False)], [(Q4, False)]]
+    assert one[2] == {Q3: {"ALL", *bodies[:-1]}, Q4: {"ALL", *bodies}}
+    for s, stale, units in results[:-1]:
+        pd.testing.assert_frame_equal(s, one[0])
+        assert (stale, units) == one[1:]
+
+
 # --- docs/methodology.md ---------------------------------------------------------------------
 
 

@@ -41,6 +41,13 @@ def _later(period: str) -> list[str]:
     return [nxt.label, Period(p.year + 1, p.quarter).label]
 
 
+# Series rows made and written at once, at most (unless one unit has more): a row compares one
+# unit's cell with the same unit's cell in another period, so the rows are made a group of units
+# at a time and memory is bounded by the group, not by the number of bodies (a period has ~260,000
+# rows at the national size, ten times as many at ten times the size).
+GROUP_ROWS = 300_000
+
+
 def refresh_series(conn: sa.Connection, period: str, current: pd.DataFrame | None = None,
                    units: Collection[str] | None = None) -> int:
     """Rewrite the series rows of `period` and of the published periods compared with it (call
@@ -57,19 +64,43 @@ def refresh_series(conn: sa.Connection, period: str, current: pd.DataFrame | Non
                       ignore_index=True)
     if units is not None:
         bench = bench[bench["body_code"].isin(units).to_numpy()]
-    rows = series_rows(bench, targets, published) if len(bench) else \
-        pd.DataFrame(columns=SERIES_COLUMNS)
+    # A later period's old rows, to tell whether its changes moved (read before they go).
+    old = {t: _of_units(warehouse.read_table(conn, "series", t), units)
+           for t in targets if t != period}
+    moved: set[str] = set()
+    for t in targets:  # every row of the units goes, then each group's are written
+        warehouse.replace_period(conn, warehouse.series, t, bench.iloc[:0], units)
     written = 0
-    for t in targets:
-        part = rows if len(targets) == 1 else rows[(rows["period"] == t).to_numpy()]
-        if t != period:
-            old = warehouse.read_table(conn, "series", t)
-            if units is not None:
-                old = old[old["body_code"].isin(units).to_numpy()]
-            if not _same(old, part):
-                _pack_out_of_date(conn, t)
-        written += warehouse.replace_period(conn, warehouse.series, t, part, units)
+    for group in _unit_groups(bench["body_code"], GROUP_ROWS):
+        part = bench[bench["body_code"].isin(group).to_numpy()]
+        rows = series_rows(part, targets, published)
+        for t in targets:
+            of_t = rows if len(targets) == 1 else rows[(rows["period"] == t).to_numpy()]
+            if t != period and not _same(_of_units(old[t], group), of_t):
+                moved.add(t)
+            written += warehouse.replace_period(conn, warehouse.series, t, of_t, group)
+    for t in moved:  # (a unit's rows of `t` come from its figures of `t`, which are in `bench`)
+        _pack_out_of_date(conn, t)
     return written
+
+
+def _unit_groups(body_codes: pd.Series, most: int) -> list[list[str]]:
+    """The units of `body_codes` (one per row) in groups of at most `most` rows each (a unit
+    with more makes a group alone), in order of first appearance."""
+    counts = body_codes.value_counts(sort=False)
+    groups: list[list[str]] = []
+    size = most
+    for unit, n in zip(counts.index.tolist(), counts.tolist(), strict=True):
+        if size + n > most:
+            groups.append([])
+            size = 0
+        groups[-1].append(unit)
+        size += n
+    return groups
+
+
+def _of_units(rows: pd.DataFrame, units: Collection[str] | None) -> pd.DataFrame:
+    return rows if units is None else rows[rows["body_code"].isin(units).to_numpy()]
 
 
 def _rows(df: pd.DataFrame) -> list[tuple]:
