@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from sep_pipeline.common.workers import forked_map
+from sep_pipeline.common.workers import forked_map, forked_start
 from sep_pipeline.intake import read_ahead
 from sep_pipeline.runner import run_pending
 from sep_pipeline_tests.faults import (
@@ -40,6 +40,18 @@ def test_forked_map_keeps_the_order_and_uses_other_processes():
     assert [i for i, _ in got] == list(range(12))
     assert {p for _, p in got} - {here}  # the work was done elsewhere
     assert {p for _, p in forked_map(_pid, range(3), 1)} == {here}  # one process: here
+    assert {p for _, p in forked_map(_pid, [0], 2)} == {here}  # one item: nothing to share
+
+
+def test_forked_start_works_beside_the_caller_even_for_one_item():
+    """The partnership pack's workbooks are one item (both languages, in one worker, to bound
+    memory) written while the caller writes the CSV: one item still goes to a worker."""
+    here = os.getpid()
+    started = forked_start(_pid, [7], 2)
+    ((i, pid),) = started()
+    assert i == 7 and pid != here
+    assert forked_start(_pid, [7], 1)() == [(7, here)]  # one process: at the wait, here
+    assert forked_start(_pid, [], 2)() == []
 
 
 def _pending(body: str, period: str) -> read_ahead.Pending:

@@ -76,20 +76,22 @@ def _call(item: object) -> object:
 
 def forked_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:
     """`map(fn, items)` over `workers` forked processes, results in order; in this process when
-    `workers` is 1. `fn` and what it reads are inherited, not copied; each item and result is
-    pickled (keep them small: a name, a path)."""
-    return forked_start(fn, items, workers)()
+    `workers` is 1 or there is one item. `fn` and what it reads are inherited, not copied; each
+    item and result is pickled (keep them small: a name, a path)."""
+    items = list(items)
+    return forked_start(fn, items, workers if len(items) > 1 else 1)()
 
 
 def forked_start(fn: Callable[[T], R], items: Iterable[T], workers: int
                  ) -> Callable[[], list[R]]:
-    """Start `map(fn, items)` in `workers` forked processes and return at once, so this
-    process can do other work meanwhile; the function returned waits for the results (in
-    order). With `workers` 1 nothing starts here: the function returned does the work."""
+    """Start `map(fn, items)` in `workers` forked processes (no more than the items) and
+    return at once, so this process can do other work meanwhile; the function returned waits
+    for the results (in order). With `workers` 1 nothing starts here: the function returned
+    does the work."""
     items = list(items)
-    workers = min(workers, len(items))
-    if workers <= 1 or sys.platform != "linux":
+    if workers <= 1 or not items or sys.platform != "linux":
         return lambda: list(map(fn, items))
+    workers = min(workers, len(items))
     global _task
     _task = fn
     release_freed_heap()  # not inherited by each worker

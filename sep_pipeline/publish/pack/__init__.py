@@ -88,23 +88,27 @@ def write_partnership_pack(engine_or_conn: sa.Engine | sa.Connection, period: st
     out_dir = Path(out_dir)
     shaped = Shaped.of(data.benchmark)  # shaped once for both languages
 
-    def one_language(lg: str) -> Path:
-        path = write_partnership_workbook(data, out_dir / partnership_file_name(period, lg),
-                                          lg, shaped)
-        pause("pack_file", path.name)
-        return path
+    def every_language(_: None) -> list[Path]:
+        paths = []
+        for lg in langs:  # the second takes the first's cells' XML (`shaped`'s cache)
+            paths.append(write_partnership_workbook(
+                data, out_dir / partnership_file_name(period, lg), lg, shaped))
+            pause("pack_file", paths[-1].name)
+        return paths
 
-    # Each language's workbook in a worker (SEP_WORKERS) while this process writes the CSV
-    # (it reads series.csv's rows from the warehouse: a forked worker must not use the
-    # connection); in one process, the workbooks first.
+    # The workbooks in one worker (SEP_WORKERS > 1) while this process writes the CSV (it reads
+    # series.csv's rows from the warehouse: a forked worker must not use the connection); in
+    # one process, the workbooks first. One worker, not one per language: a workbook's cells
+    # take as much memory as the data they come from (~650 MB per worker at ten times the
+    # national size), and one worker writes both in less time than the CSV takes.
     workers = settings().workers
-    workbooks = forked_start(one_language, langs, workers)
-    paths = workbooks() if workers <= 1 else []
+    workbooks = forked_start(every_language, [None], workers)
+    paths = workbooks()[0] if workers <= 1 else []
     with _connection(engine_or_conn) as conn:
         paths_csv = write_tidy_csv(data, out_dir / "csv", conn,
                                    store_dir(settings().data_dir) / "series_csv")
     pause("pack_file", "csv")
-    return (paths or workbooks()) + paths_csv
+    return (paths or workbooks()[0]) + paths_csv
 
 
 def write_body_packs(engine_or_conn: sa.Engine | sa.Connection, period: str, out_dir: Path,
