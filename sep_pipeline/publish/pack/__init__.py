@@ -86,9 +86,9 @@ def write_partnership_pack(engine_or_conn: sa.Engine | sa.Connection, period: st
     langs = languages(lang)
     data = data if data is not None else _load(engine_or_conn, period)
     out_dir = Path(out_dir)
-    shaped = Shaped.of(data.benchmark)  # shaped once for both languages
 
     def every_language(_: None) -> list[Path]:
+        shaped = Shaped.of(data.benchmark)  # once for both languages, where they are written
         paths = []
         for lg in langs:  # the second takes the first's cells' XML (`shaped`'s cache)
             paths.append(write_partnership_workbook(
