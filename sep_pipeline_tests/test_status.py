@@ -315,6 +315,29 @@ def test_registry_errors_name_the_row(tmp_path):
         registry.load(path)
 
 
+def test_the_registry_read_again_sees_any_change_even_of_the_same_size_at_once(tmp_path):
+    """The registry is parsed once while its bytes stay the same (every run and every listed
+    file asks for it): an edit is seen at the next read, even one that keeps the file's size
+    and lands within the file system's time resolution; what a caller does to the dict it got
+    changes nothing for the next."""
+    import os
+
+    path = tmp_path / "bodies.csv"
+    path.write_text(REGISTRY)
+    stat = path.stat()
+    first = registry.load(path)
+    code = next(c for c, b in first.items() if b.language == "cy")
+    first.pop(code)
+    assert registry.load(path)[code].language == "cy"
+    path.write_text(REGISTRY.replace(",cy,2025-26 Q1,", ",en,2025-26 Q1,", 1))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the same size and time
+    assert path.stat().st_size == stat.st_size
+    assert registry.load(path)[code].language == "en"
+    path.write_text(REGISTRY.replace(",cy,2025-26 Q1,", ",welsh,2025-26 Q1,", 1))
+    with pytest.raises(registry.RegistryError, match="row 4: language"):
+        registry.load(path)
+
+
 def test_the_reminders_job_points_to_the_intake_folder_it_is_configured_with(tmp_path,
                                                                              monkeypatch):
     """The job in Dagster, with its resource's own intake folder: the reminders name that
