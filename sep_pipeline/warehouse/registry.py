@@ -46,8 +46,8 @@ def path() -> Path:
 
 
 # The last registry read: (its file, its bytes' hash) -> its bodies. Every run and every file
-# listed asks for the registry, and parsing 600 bodies takes ~6 ms (at ten times the national
-# size, seconds a quarter); hashing the bytes read takes ~0.05 ms, and any change is seen.
+# listed asks for the registry, and parsing 600 bodies takes ~6 ms (~15 s of a cold run at ten
+# times the national size); hashing the bytes read takes ~0.05 ms, and any change is seen.
 _LAST: dict[tuple[str, bytes], dict[str, Body]] = {}
 
 
