@@ -232,14 +232,13 @@ def write_figures(conn: sa.Connection, period: str, figs: Figures,
     Returns rows written."""
 
     def write(units: Collection[str] | None) -> dict[str, int]:
-        def part(df: pd.DataFrame) -> pd.DataFrame:
-            return df if units is None else df[df["body_code"].isin(units).to_numpy()]
-
         return {
             "pay_gap_rows": warehouse.replace_period(conn, warehouse.pay_gap, period,
-                                                     part(figs.pay_gap), units),
+                                                     warehouse.of_units(figs.pay_gap, units),
+                                                     units),
             "benchmark_rows": warehouse.replace_period(conn, warehouse.benchmark, period,
-                                                       part(figs.benchmark), units),
+                                                       warehouse.of_units(figs.benchmark, units),
+                                                       units),
             "position_rows": warehouse.replace_period(conn, warehouse.benchmark_position,
                                                       period, figs.position),
         }

@@ -62,21 +62,19 @@ def refresh_series(conn: sa.Connection, period: str, current: pd.DataFrame | Non
     bench = pd.concat([current.assign(period=period) if current is not None and p == period
                        else warehouse.read_table(conn, "benchmark", p) for p in needed],
                       ignore_index=True)
-    if units is not None:
-        bench = bench[bench["body_code"].isin(units).to_numpy()]
+    bench = warehouse.of_units(bench, units)
     # A later period's old rows, to tell whether its changes moved (read before they go).
-    old = {t: _of_units(warehouse.read_table(conn, "series", t), units)
+    old = {t: warehouse.of_units(warehouse.read_table(conn, "series", t), units)
            for t in targets if t != period}
     moved: set[str] = set()
     for t in targets:  # every row of the units goes, then each group's are written
         warehouse.replace_period(conn, warehouse.series, t, bench.iloc[:0], units)
     written = 0
     for group in _unit_groups(bench["body_code"], GROUP_ROWS):
-        part = bench[bench["body_code"].isin(group).to_numpy()]
-        rows = series_rows(part, targets, published)
+        rows = series_rows(warehouse.of_units(bench, group), targets, published)
         for t in targets:
             of_t = rows if len(targets) == 1 else rows[(rows["period"] == t).to_numpy()]
-            if t != period and not _same(_of_units(old[t], group), of_t):
+            if t != period and not _same(warehouse.of_units(old[t], group), of_t):
                 moved.add(t)
             written += warehouse.replace_period(conn, warehouse.series, t, of_t, group)
     for t in moved:  # (a unit's rows of `t` come from its figures of `t`, which are in `bench`)
@@ -97,10 +95,6 @@ def _unit_groups(body_codes: pd.Series, most: int) -> list[list[str]]:
         groups[-1].append(unit)
         size += n
     return groups
-
-
-def _of_units(rows: pd.DataFrame, units: Collection[str] | None) -> pd.DataFrame:
-    return rows if units is None else rows[rows["body_code"].isin(units).to_numpy()]
 
 
 def _rows(df: pd.DataFrame) -> list[tuple]:

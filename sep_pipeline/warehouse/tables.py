@@ -983,6 +983,12 @@ def pack_published(conn: Connection, period: str, version: int) -> None:
     ).values(pack_version=version, published_at=datetime.now(UTC)))
 
 
+def of_units(df: pd.DataFrame, units: Collection[str] | None) -> pd.DataFrame:
+    """The rows of `df` whose body code is one of `units` (every row when None), as
+    `replace_period` takes `units`."""
+    return df if units is None else df[df["body_code"].isin(units).to_numpy()]
+
+
 def replace_period(conn: Connection, table: sa.Table, period: str, df: pd.DataFrame,
                    units: Collection[str] | None = None) -> int:
     """Swap one period's published rows (call inside `engine.begin()`); with `units`, only the
