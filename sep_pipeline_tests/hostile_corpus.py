@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from sep_pipeline.intake.safe_read import FileRefused, inspect_file, read_workbook
+from sep_pipeline.intake.safe_read import FileRefused, inspect_file, read_then, read_workbook
 from sep_pipeline_tests.bad_workbooks import HOSTILE
 
 
@@ -30,6 +30,7 @@ def main(directory: Path, names: list[str]) -> None:
     for name in names or sorted(HOSTILE):
         path = HOSTILE[name].build(directory)
         line = {"name": name, "read": outcome(read_workbook, path),
+                "then": outcome(lambda p: read_then(p, lambda raw: None), path),
                 "checks": outcome(inspect_file, path)}
         print(json.dumps(line), flush=True)
         path.unlink()

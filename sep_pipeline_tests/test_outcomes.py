@@ -241,14 +241,14 @@ def test_a_warning_that_differs_on_a_re_run_is_not_a_change(env, monkeypatch):
     drop(env, "CLCT")
     run_pending()
     before = snapshot(env)
-    real = read_ahead.validate_file
+    real = read_ahead.validate_workbook
 
     def with_a_warning(*args, **kw):
         result = real(*args, **kw)
         result.issues.append(Issue("warning", "warn.headcount_change", "Changed.", "-"))
         return result
 
-    monkeypatch.setattr(read_ahead, "validate_file", with_a_warning)
+    monkeypatch.setattr(read_ahead, "validate_workbook", with_a_warning)
     instance = dg.DagsterInstance.get()
     result = rerun(instance, "CLCT")
     assert instance.get_run_by_id(result.run_id).tags[OUTCOME_TAG] == "unchanged"

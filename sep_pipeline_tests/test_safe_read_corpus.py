@@ -76,6 +76,7 @@ def test_hostile_file_is_refused_by_its_own_check(name: str, corpus: dict[str, A
     expected = HOSTILE[name]
     read, checks = corpus["files"][name]["read"], corpus["files"][name]["checks"]
     assert read is not None, "accepted"
+    assert corpus["files"][name]["then"] == read  # read_then refuses it as read_workbook does
     assert (read["code"], read["reason"]) == (expected.code, expected.reason)
     assert read["severity"] == "error"
     assert read["message_en"].strip() and read["message_cy"].strip()

@@ -318,3 +318,112 @@ def test_in_a_threaded_process_a_child_killed_once_is_tried_again(
         assert tries.read_text() == "xxx"
     finally:
         stop.set()
+
+
+# --- read_then: the check applied in the child, its answer sent back instead of the cells -------
+
+
+def test_then_runs_in_the_child_on_the_workbook_read_workbook_reads(tmp_path: Path) -> None:
+    """What `then` sees in the child is what read_workbook gives here: every cell, each sheet's
+    formulas without a value and its layout marks (found by the checks in this process)."""
+    path = bw.sample_return(tmp_path)
+    merged = tmp_path / "marked.xlsx"
+    with xlsxwriter.Workbook(merged) as wb:
+        ws = wb.add_worksheet("Data")
+        ws.merge_range("A1:C1", "Staff")
+        ws.set_row(2, None, None, {"hidden": True})
+        ws.write_row(1, 0, ["E001", 3.5, True])
+    formulas = bw.openpyxl_formulas(tmp_path)
+
+    def seen(raw: safe_read.RawWorkbook) -> object:
+        return os.getpid(), {n: (s.rows, s.formulas_without_value, s.marks)
+                             for n, s in raw.sheets.items()}
+
+    for each in (path, merged, formulas, rich_workbook(tmp_path / "kinds.xlsx")):
+        pid, answer = safe_read.read_then(each, seen)
+        assert pid != os.getpid()
+        assert answer == seen(read_workbook(each))[1]
+    assert safe_read.read_then(merged, seen)[1]["Data"][2].merged == ((0, 0, 0, 2),)
+    assert any(s[1] for s in safe_read.read_then(formulas, seen)[1].values())
+
+
+def test_an_exception_in_then_is_raised_here_with_the_childs_traceback(tmp_path: Path) -> None:
+    def broken(raw: safe_read.RawWorkbook) -> None:
+        raise KeyError("no such column")
+
+    with pytest.raises(KeyError, match="no such column") as caught:
+        safe_read.read_then(bw.minimal_xlsx(tmp_path), broken)
+    assert "in the child reading the file" in "".join(caught.value.__notes__)
+    assert "broken" in "".join(caught.value.__notes__)  # the child's own frames
+    assert not safe_read._REMEMBERED
+
+    class Unpicklable(Exception):
+        def __reduce__(self) -> object:
+            raise TypeError("cannot pickle this")
+
+    def odd(raw: safe_read.RawWorkbook) -> None:
+        raise Unpicklable("odd")
+
+    with pytest.raises(RuntimeError, match="cannot pickle this"):
+        safe_read.read_then(bw.minimal_xlsx(tmp_path), odd)
+
+
+def test_a_refusal_in_then_is_the_files(tmp_path: Path) -> None:
+    def refuse(raw: safe_read.RawWorkbook) -> None:
+        raise safe_read._refused("file.corrupt", why="then says so")
+
+    with pytest.raises(FileRefused) as caught:
+        safe_read.read_then(bw.minimal_xlsx(tmp_path), refuse)
+    assert caught.value.reason == "then says so"
+    assert not safe_read._REMEMBERED
+
+
+@pytest.mark.parametrize("death", ["abort", "memory"])
+def test_a_child_that_dies_in_then_is_not_the_files_fault(tmp_path: Path, death: str) -> None:
+    """The parse went well: the file is read again, `then` applied in this process, and nothing
+    is refused or remembered (only the parse can make a file too complex)."""
+    parent = os.getpid()
+
+    def heavy(raw: safe_read.RawWorkbook) -> tuple[int, object]:
+        if os.getpid() != parent:
+            if death == "abort":
+                os.abort()
+            bytearray(512 * MIB)
+        return os.getpid(), raw.sheets["Sheet1"].rows
+
+    limits = Limits(max_parse_memory=256 * MIB)
+    assert safe_read.read_then(bw.minimal_xlsx(tmp_path), heavy, limits) == (parent, [[1.0]])
+    assert not safe_read._REMEMBERED
+
+
+@pytest.mark.parametrize("uncapped", [False, True])
+def test_with_then_a_refusal_by_the_checks_still_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, uncapped: bool
+) -> None:
+    """`then` never sees a file the checks refuse, whether the child parsed it meanwhile (memory
+    capped) or waited for them (uncapped)."""
+    if uncapped:
+        real_confine = safe_read._confine
+        monkeypatch.setattr(safe_read, "_confine", lambda *a: real_confine(*a) and False)
+    marker = tmp_path / "judged"
+    with pytest.raises(FileRefused) as caught:
+        safe_read.read_then(bw.xfd_cell(tmp_path), lambda raw: marker.touch())
+    assert caught.value.reason == "sheet.range"
+    with pytest.raises(FileRefused) as caught:  # refused on the parsed cells' text, in the child
+        safe_read.read_then(bw.HOSTILE["nul_in_inline_cell"].build(tmp_path),
+                            lambda raw: marker.touch())
+    assert caught.value.reason == "text.control"
+    time.sleep(0.2)
+    assert not marker.exists()
+    answer = safe_read.read_then(bw.minimal_xlsx(tmp_path), lambda raw: raw.sheets["Sheet1"].rows)
+    assert answer == [[1.0]]
+
+
+def test_the_parses_own_death_under_then_still_refuses_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_the_child(monkeypatch, os.abort)
+    with pytest.raises(FileRefused) as caught:
+        safe_read.read_then(bw.minimal_xlsx(tmp_path), lambda raw: pytest.fail("judged"))
+    assert caught.value.reason == "sandbox.SIGABRT"
+    assert safe_read._REMEMBERED

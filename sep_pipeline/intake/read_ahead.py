@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -27,8 +28,9 @@ from ..standard.periods import Period
 from ..warehouse import registry
 from ..warehouse import tables as warehouse
 from .feedback_report import report_rows
+from .safe_read import FileRefused, RawWorkbook, read_then
 from .standardise import standardise
-from .validate import ValidationResult, validate_file
+from .validate import ValidationResult, validate_workbook
 
 
 @dataclass
@@ -52,8 +54,25 @@ class Checked:
 def check_file(path: Path, body: str, previous_headcount: int | None, member: bool,
                key: str) -> Checked:
     """Read, validate and (accepted) standardise one return; `member`: whether `body` is in
-    the registry; `key`: the pseudonym key."""
-    result = validate_file(Path(path), expected_body=body, previous_headcount=previous_headcount)
+    the registry; `key`: the pseudonym key. All of it happens in the child that parses the file
+    (`read_then`): only what checking found crosses back, not the partner's cells."""
+    path = Path(path)
+    judged = partial(_judged, file_name=path.name, body=body,
+                     previous_headcount=previous_headcount, member=member, key=key)
+    try:
+        return read_then(path, judged)
+    except FileRefused as refused:
+        return _checked(ValidationResult(path.name, [refused.issue]), body, member, key)
+
+
+def _judged(raw: RawWorkbook, *, file_name: str, body: str, previous_headcount: int | None,
+            member: bool, key: str) -> Checked:
+    result = validate_workbook(raw, file_name=file_name, expected_body=body,
+                               previous_headcount=previous_headcount)
+    return _checked(result, body, member, key)
+
+
+def _checked(result: ValidationResult, body: str, member: bool, key: str) -> Checked:
     if not member:
         en, cy = render("intake.unknown_body", value=body)
         result.issues.insert(0, Issue("error", "intake.unknown_body", en, cy, value=body))
