@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import pickle
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -343,6 +344,7 @@ def test_then_runs_in_the_child_on_the_workbook_read_workbook_reads(tmp_path: Pa
         pid, answer = safe_read.read_then(each, seen)
         assert pid != os.getpid()
         assert answer == seen(read_workbook(each))[1]
+        assert pickle.loads(safe_read.read_then_pickled(each, seen))[1] == answer
     assert safe_read.read_then(merged, seen)[1]["Data"][2].merged == ((0, 0, 0, 2),)
     assert any(s[1] for s in safe_read.read_then(formulas, seen)[1].values())
 

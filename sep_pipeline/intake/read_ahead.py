@@ -11,6 +11,7 @@ Workers only read: everything written still happens in the run's process, in ord
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -28,7 +29,7 @@ from ..standard.periods import Period
 from ..warehouse import registry
 from ..warehouse import tables as warehouse
 from .feedback_report import report_rows
-from .safe_read import FileRefused, RawWorkbook, read_then
+from .safe_read import FileRefused, RawWorkbook, read_then_pickled
 from .standardise import standardise
 from .validate import ValidationResult, validate_workbook
 
@@ -56,13 +57,21 @@ def check_file(path: Path, body: str, previous_headcount: int | None, member: bo
     """Read, validate and (accepted) standardise one return; `member`: whether `body` is in
     the registry; `key`: the pseudonym key. All of it happens in the child that parses the file
     (`read_then`): only what checking found crosses back, not the partner's cells."""
+    checked: Checked = pickle.loads(check_pickled(path, body, previous_headcount, member, key))
+    return checked
+
+
+def check_pickled(path: Path, body: str, previous_headcount: int | None, member: bool,
+                  key: str) -> bytes:
+    """`check_file`'s answer as pickled where it was made: what a worker hands on."""
     path = Path(path)
     judged = partial(_judged, file_name=path.name, body=body,
                      previous_headcount=previous_headcount, member=member, key=key)
     try:
-        return read_then(path, judged)
+        return read_then_pickled(path, judged)
     except FileRefused as refused:
-        return _checked(ValidationResult(path.name, [refused.issue]), body, member, key)
+        checked = _checked(ValidationResult(path.name, [refused.issue]), body, member, key)
+        return pickle.dumps(checked, pickle.HIGHEST_PROTOCOL)
 
 
 def _judged(raw: RawWorkbook, *, file_name: str, body: str, previous_headcount: int | None,
@@ -132,7 +141,7 @@ def take(key: Key) -> Checked | None:
         return None
     global taken_ahead
     try:
-        checked = future.result()
+        checked: Checked = pickle.loads(future.result())
     except Exception:  # noqa: BLE001 - checked again in the run's process
         return None
     taken_ahead += 1
@@ -200,7 +209,7 @@ class ReadAhead:
             if self.pool is None:
                 self.pool = pool(self.helpers)
             try:
-                _ahead[k] = self.pool.submit(check_file, Path(p.archive_path), p.body, k[3],
+                _ahead[k] = self.pool.submit(check_pickled, Path(p.archive_path), p.body, k[3],
                                              k[4], self.key)
             except BrokenProcessPool:  # a worker died (memory?): the run checks the rest itself
                 self.helpers = 0

@@ -1573,7 +1573,9 @@ def _judge(data: bytes, wanted: SheetFilter | None, then: Then, limits: Limits, 
     gc.freeze()  # the cells live on: collections skip them, as they are no cycles
     gc.enable()  # `then` is ordinary code, with cycles of its own
     try:
-        answer: tuple[object, ...] = ("answer", then(raw))
+        # pickled on its own, so that a caller handing it on to another process need not unpickle
+        # and pickle it again (`read_then_pickled`)
+        answer: tuple[object, ...] = ("answer", pickle.dumps(then(raw), pickle.HIGHEST_PROTOCOL))
     except FileRefused:
         raise
     except MemoryError:
@@ -1672,9 +1674,9 @@ def _read_exactly(fd: int, poller: select.poll, deadline: float, size: int) -> b
 
 @dataclass
 class _Answer:
-    """What `then` answered in the child, or the exception it raised."""
+    """What `then` answered in the child (pickled), or the exception it raised."""
 
-    value: object = None
+    value: bytes = b""
     error: Exception | None = None
 
 
@@ -1766,7 +1768,8 @@ def _parse_in_child(data: bytes, digest: str, limits: Limits, wanted: SheetFilte
             return _parse_once(data, limits, wanted, then)
         except _Died as died:
             if died.parsed and then is not None:
-                return then(_parse_in_child(data, digest, limits, wanted))  # type: ignore[arg-type]
+                raw = _parse_in_child(data, digest, limits, wanted)
+                return pickle.dumps(then(raw), pickle.HIGHEST_PROTOCOL)  # type: ignore[arg-type]
             if attempt < tries and died.why.startswith("sandbox.SIG"):
                 continue
             _remember(digest, died.why)
@@ -1884,6 +1887,13 @@ def read_then(path: Path, then: Callable[[RawWorkbook], _T],
     return more to send and take than to read. An exception `then` raises is raised here; a
     FileRefused is the file's refusal. `then` must not write anything: the child's output goes
     nowhere, and its changes to memory die with it."""
+    return pickle.loads(read_then_pickled(path, then, limits))  # type: ignore[no-any-return]
+
+
+def read_then_pickled(path: Path, then: Callable[[RawWorkbook], object],
+                      limits: Limits = Limits()) -> bytes:  # noqa: B008
+    """`read_then`'s answer as the child pickled it: for a caller that hands it on to another
+    process (a worker to the run's process), which then unpickles it once, not twice."""
     return _read(path, limits, None, then)  # type: ignore[return-value]
 
 
