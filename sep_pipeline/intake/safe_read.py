@@ -1208,7 +1208,7 @@ def _sheet_parts(f: BinaryIO, zf: zipfile.ZipFile, limits: Limits) -> dict[str, 
 
 
 SheetFilter = Callable[[str], bool]
-Then = Callable[["RawWorkbook"], object]  # what `read_then` applies to the workbook in the child
+Then = Callable[[RawWorkbook], object]  # what `read_then` applies to the workbook in the child
 
 
 @dataclass
@@ -1568,7 +1568,16 @@ def _judge(data: bytes, wanted: SheetFilter | None, then: Then, limits: Limits, 
     _send(out, ("parsed",))
     if not passed and os.read(go, 1) != b"!":
         os._exit(0)  # the checks refused the file: the parent is killing this child
-    inspection: _Inspection = pickle.loads(_read_message(go))
+    poller = select.poll()
+    poller.register(go, select.POLLIN)
+    deadline = time.monotonic() + limits.max_parse_seconds * _WALL_CLOCK  # the parent's, at most
+    try:
+        message = _read_message(go, poller, deadline, limits.max_parse_memory)
+    except _Timeout:
+        message = None
+    if message is None:
+        os._exit(0)  # the parent is gone, or killing this child
+    inspection: _Inspection = pickle.loads(message)
     raw = _inspected(RawWorkbook(sheets), inspection, limits)
     gc.freeze()  # the cells live on: collections skip them, as they are no cycles
     gc.enable()  # `then` is ordinary code, with cycles of its own
@@ -1589,23 +1598,6 @@ def _judge(data: bytes, wanted: SheetFilter | None, then: Then, limits: Limits, 
         _send(out, ("failed", RuntimeError(f"{type(exc).__name__}: {exc}: {answer!r:.2000}")))
 
 
-def _read_message(fd: int) -> bytes:
-    """One message written by `_framed` into a blocking pipe."""
-    head = _read_blocking(fd, 8)
-    return _read_blocking(fd, struct.unpack("<Q", head)[0])
-
-
-def _read_blocking(fd: int, size: int) -> bytes:
-    parts, got = [], 0
-    while got < size:
-        part = os.read(fd, min(size - got, MIB))
-        if not part:
-            os._exit(0)  # the parent is gone, or killing this child
-        parts.append(part)
-        got += len(part)
-    return b"".join(parts)
-
-
 def _child(data: bytes, limits: Limits, wanted: SheetFilter | None, out: int, go: int,
            parent: int, then: Then | None) -> None:
     """The child's whole life: it answers "done" (or, for `read_then`, "parsed" then "answer"
@@ -1614,11 +1606,11 @@ def _child(data: bytes, limits: Limits, wanted: SheetFilter | None, out: int, go
         capped = _confine(limits, parent, (out, go))
         if not capped and os.read(go, 1) != b"!":
             os._exit(0)  # uncapped, it parses only what the checks let through; they did not
-        if then is None:
-            os.close(go)
         try:
             if then is None:
+                os.close(go)
                 _parse(data, wanted, _sender(out))
+                _send(out, ("done",))
             else:
                 _judge(data, wanted, then, limits, out, go, passed=not capped)
         except FileRefused as refused:
@@ -1630,9 +1622,6 @@ def _child(data: bytes, limits: Limits, wanted: SheetFilter | None, out: int, go
                 os._exit(_OUT_OF_MEMORY)
             refused = _refused("file.corrupt", why=f"error.{type(exc).__name__}")
             _send(out, ("refused", refused.issue, refused.reason))
-        else:
-            if then is None:
-                _send(out, ("done",))
     finally:
         os._exit(0)  # never the parent's atexit handlers, buffers or finalizers
 
@@ -1680,6 +1669,16 @@ class _Answer:
     error: Exception | None = None
 
 
+def _read_message(fd: int, poller: select.poll, deadline: float,
+                  most: int) -> bytearray | None:
+    """One message written by `_framed`; None when the pipe closed first (the other end died)
+    or the message claims more than `most` bytes (no message of ours is that long)."""
+    head = _read_exactly(fd, poller, deadline, 8)
+    if head is None or (size := struct.unpack("<Q", head)[0]) > most:
+        return None
+    return _read_exactly(fd, poller, deadline, size)
+
+
 def _receive(fd: int, deadline: float, limits: Limits,
              seen: set[str]) -> RawWorkbook | FileRefused | _Answer | None:
     """The child's answer: the workbook (or `then`'s answer), its refusal, or None when it died
@@ -1688,13 +1687,7 @@ def _receive(fd: int, deadline: float, limits: Limits,
     poller.register(fd, select.POLLIN)
     sheets: dict[str, RawSheet] = {}
     sheet: RawSheet | None = None
-    while (head := _read_exactly(fd, poller, deadline, 8)) is not None:
-        size = struct.unpack("<Q", head)[0]
-        if size > limits.max_parse_memory:  # no message of ours is that long
-            return None
-        body = _read_exactly(fd, poller, deadline, size)
-        if body is None:
-            return None
+    while (body := _read_message(fd, poller, deadline, limits.max_parse_memory)) is not None:
         message = pickle.loads(body)
         if message[0] == "rows" and sheet is not None:
             if sheet.cells:
