@@ -28,7 +28,6 @@ from sep_pipeline.publish import figure_store, series_store
 from sep_pipeline.publish import figures as publish
 from sep_pipeline.publish.published import in_published_order
 from sep_pipeline.warehouse import tables as warehouse
-from sep_pipeline.warehouse.compact_read import compact_of_loaded
 from sep_pipeline.warehouse.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,82 +228,6 @@ def test_inputs_are_read_from_the_warehouse_only_for_returns_not_kept(tmp_path, 
     assert read == []
     kept = list((tmp_path / "store" / "2025-26_Q1").glob("inputs-*.npz"))
     assert len(kept) == 1  # one file, this code's
-
-
-def load_keeping(engine, store: Path, body: str, tables: dict[str, pd.DataFrame]) -> int:
-    """Load a return as a run does: its rows kept as the figures read them (`keep_loaded`)."""
-    given: dict[str, tuple[dict, int]] = {}
-    with engine.begin() as conn:
-        sid = warehouse.replace_current(
-            conn, body=body, period=PERIOD, file_name=f"{body}.xlsx", sha256="0" * 64,
-            archive_path="-", issues=[], late=False, tables=tables, template_version=None,
-            loaded=lambda name: lambda values, n: given.__setitem__(name, (values, n)))
-    frames = {name: compact_of_loaded(name, *given.get(name, ({}, 0)))
-              for name in warehouse.DATA_TABLES}
-    figure_store.keep_loaded(store, PERIOD, body, sid, frames)
-    return sid
-
-
-def spy_reads(monkeypatch) -> list:  # noqa: ANN001
-    read = []
-    real = figure_store.read_compact
-    monkeypatch.setattr(figure_store, "read_compact",
-                        lambda conn, name, periods, columns, body=None: read.append(body)
-                        or real(conn, name, periods, columns, body))
-    return read
-
-
-def kept_loads(store: Path) -> list[Path]:
-    return sorted(store.rglob("loaded-*.npz"))
-
-
-def test_returns_kept_as_loaded_are_not_read_back(tmp_path, returns, monkeypatch):
-    """Returns kept as they were loaded give the figures without a read of the warehouse, the
-    first time and after a resubmission; the figures are those computed afresh; once in the
-    quarter's inputs, the loads' own files are gone. A load not kept is read back."""
-    store = tmp_path / "store"
-    engine = warehouse_in(tmp_path)
-    for body in BODIES:
-        load_keeping(engine, store, body, returns[body])
-    assert len(kept_loads(store)) == len(BODIES)
-    read = spy_reads(monkeypatch)
-    done = publish.publish_quarter(engine, PERIOD, store)
-    assert read == [] and done.computed == list(BODIES)
-    assert_same(done.figures, fresh(engine))
-    assert kept_loads(store) == []
-    load_keeping(engine, store, "CLCT", corrected(returns["CLCT"], 5, "procurement"))
-    done = publish.publish_quarter(engine, PERIOD, store)
-    assert read == [] and done.computed == ["CLCT"]
-    assert_same(done.figures, fresh(engine))
-    load(engine, "TCG", corrected(returns["TCG"], 6, None))  # not kept
-    load_keeping(engine, store, "CSEN", corrected(returns["CSEN"], 7, None))
-    done = publish.publish_quarter(engine, PERIOD, store)
-    assert set(read) == {"TCG"} and done.computed == ["CSEN", "TCG"]
-    assert_same(done.figures, fresh(engine))
-
-
-@pytest.mark.parametrize("wrong", ["an older submission", "damaged", "other code"])
-def test_a_load_kept_for_another_submission_or_unreadable_is_read_back(tmp_path, returns,
-                                                                      monkeypatch, wrong):
-    """What a kept load says is used only for the submission it was made from, whole and of
-    this code: otherwise the return is read from the warehouse, and the figures are right."""
-    store = tmp_path / "store"
-    engine = warehouse_in(tmp_path)
-    for body in BODIES:
-        load(engine, body, returns[body])
-    publish.publish_quarter(engine, PERIOD, store)
-    load_keeping(engine, store, "MGNPA", corrected(returns["MGNPA"], 8, None))
-    (path,) = kept_loads(store)
-    if wrong == "an older submission":  # loaded again, not kept: the file is the first's
-        load(engine, "MGNPA", corrected(returns["MGNPA"], 9, "feedback"))
-    elif wrong == "damaged":
-        path.write_bytes(path.read_bytes()[:-40])
-    else:
-        path.rename(path.with_name("loaded-0123456789abcdef.npz"))
-    read = spy_reads(monkeypatch)
-    done = publish.publish_quarter(engine, PERIOD, store)
-    assert set(read) == {"MGNPA"} and done.computed == ["MGNPA"]
-    assert_same(done.figures, fresh(engine))
 
 
 def test_kept_inputs_are_the_warehouse_rows(tmp_path, returns):

@@ -458,28 +458,6 @@ def test_sensor_run_request_executes(env):
     assert all(e.event_specific_data.passed for e in checks)
 
 
-def test_the_quarter_s_figures_take_each_return_as_it_was_loaded(env, monkeypatch):
-    """A run keeps each return it loads as the figures read it: the quarter's figures read
-    none of them back from the warehouse, and are those computed afresh from it."""
-    from sep_pipeline.publish import figure_store
-
-    read = []
-    real = figure_store.read_compact
-    monkeypatch.setattr(figure_store, "read_compact",
-                        lambda conn, name, *rest: read.append(name) or real(conn, name, *rest))
-    for body in ("CLCT", "MGNPA"):
-        drop(env, body, 1)
-    run_pending()
-    assert read == []
-    with warehouse.engine(env.warehouse_url).connect() as conn:
-        kept = figure_store.load_published(conn, figure_store.store_dir(env.data_dir),
-                                           "2025-26 Q1")
-        again = publish.figures(publish.current_returns(conn, ["2025-26 Q1"]))
-    assert kept is not None and sorted(kept.submissions) == ["CLCT", "MGNPA"]
-    for name in ("pay_gap", "benchmark", "position"):
-        pd.testing.assert_frame_equal(getattr(kept.figures, name), getattr(again, name))
-
-
 def test_checks_fail_on_a_staff_reference_in_the_clear_and_on_stray_rows(env):
     from sep_pipeline.defs.warehouse import _current_return_checks
 

@@ -6,7 +6,6 @@ import dagster as dg
 import sqlalchemy as sa
 
 from ..intake import ingest as steps
-from ..publish import figure_store
 from ..standard import sep_return as std
 from ..warehouse import tables as warehouse
 from .intake import raw_return, validated_return
@@ -46,9 +45,6 @@ def standardised_tables(
     if outcome is not None and outcome.status == "accepted" and not outcome.unchanged:
         outcome = steps.record(outcome, sep.settings(), engine)
         tag_outcome(context, outcome)
-        if outcome.status == "accepted" and outcome.figure_inputs is not None:
-            figure_store.keep_loaded(figure_store.store_dir(sep.settings().data_dir), period,
-                                     body, outcome.submission_id, outcome.figure_inputs)
     loaded = outcome is not None and outcome.status == "accepted" and not outcome.unchanged
     # Otherwise nothing is loaded and the previous accepted return (if any) stays current. Each
     # table still says so as its output: a backfill counts a requested partition left without

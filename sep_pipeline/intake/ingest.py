@@ -29,7 +29,6 @@ from ..standard.messages import render
 from ..standard.periods import Period
 from ..warehouse import registry
 from ..warehouse import tables as warehouse
-from ..warehouse.compact_read import compact_of_loaded
 from . import folder as intake
 from . import read_ahead
 from .feedback_report import write_report
@@ -77,9 +76,6 @@ class Outcome:
     readable: bool = True  # False when the file could not be read at all (a FileRefused issue)
     # Recording it would change nothing (see `unchanged`): nothing is written for it.
     unchanged: bool = False
-    # Once recorded as accepted: each table's rows as the figures read them back from the
-    # warehouse (`compact_read.compact_of_loaded`); None where they must be read back.
-    figure_inputs: dict[str, pd.DataFrame] | None = None
 
     @property
     def errors(self) -> int:
@@ -389,18 +385,13 @@ def record(outcome: Outcome, settings: Settings, engine: sa.Engine) -> Outcome:
             outcome.status = "duplicate"
             _last_read.pop(rec.sha256, None)
             return outcome
-    given: dict[str, tuple[dict[str, list[object]], int]] = {}
-
-    def loaded(name: str) -> warehouse.Given:
-        return lambda values, n: given.__setitem__(name, (values, n))
-
     with writer_lock(settings):
         try:
             with engine.begin() as conn:
                 if outcome.status == "accepted":
                     sid = warehouse.replace_current(
                         conn, late=is_late(rec, settings), tables=outcome.tables,
-                        receipt_id=rec.receipt_id, loaded=loaded, **common)
+                        receipt_id=rec.receipt_id, **common)
                 else:
                     sid = warehouse.record_rejected(conn, **common)
                 if rec.receipt_id is not None and not warehouse.claim_receipt(
@@ -413,25 +404,8 @@ def record(outcome: Outcome, settings: Settings, engine: sa.Engine) -> Outcome:
             _last_read.pop(rec.sha256, None)
             return outcome
         outcome.submission_id = sid
-        if outcome.status == "accepted":
-            outcome.figure_inputs = _figure_inputs(given)
-        given.clear()  # the values as loaded: not held while the feedback is written
         deliver(outcome, settings, engine)
     return outcome
-
-
-def _figure_inputs(given: dict[str, tuple[dict[str, list[object]], int]]
-                   ) -> dict[str, pd.DataFrame] | None:
-    """Every table's rows of a return just loaded as the figures read them back (a table not
-    loaded has none); None if any must be read back."""
-    frames = {}
-    for name in warehouse.DATA_TABLES:
-        values, n = given.get(name, ({}, 0))
-        frame = compact_of_loaded(name, values, n)
-        if frame is None:
-            return None
-        frames[name] = frame
-    return frames
 
 
 def deliver(outcome: Outcome, settings: Settings, engine: sa.Engine) -> Path:

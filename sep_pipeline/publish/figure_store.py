@@ -53,11 +53,17 @@ from pandas.api.types import union_categoricals
 from ..common import durable
 from ..methodology.counts import Counts
 from ..methodology.tables import CATEGORICAL
+from ..standard import sep_return as std
 from ..warehouse import tables as warehouse
-from ..warehouse.compact_read import figure_columns, read_compact
+from ..warehouse.compact_read import read_compact
 from .published import Figures, in_published_order
 
 _log = logging.getLogger(__name__)
+
+# Columns no figure reads: references, dates and the bookkeeping columns the warehouse adds.
+_SKIP_KINDS = frozenset({"ref", "date"})
+_SKIP = frozenset({"period", "submission_id"})
+
 
 @cache
 def code_version() -> str:
@@ -73,6 +79,17 @@ def code_version() -> str:
 
 def store_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "figure_store"
+
+
+def _skipped_columns(table: str) -> set[str]:
+    sheet = next(s for s in std.DATA_SHEETS if s.table == table)
+    return {f.name for f in sheet.fields if f.kind in _SKIP_KINDS} | _SKIP
+
+
+def figure_columns(table: str) -> list[str]:
+    """The columns of a data table the figures read (no reference, date or bookkeeping)."""
+    skipped = _skipped_columns(table)
+    return [c.name for c in warehouse.DATA_TABLES[table].columns if c.name not in skipped]
 
 
 def _text_dtypes(df: pd.DataFrame) -> dict[str, str]:
@@ -123,33 +140,14 @@ def _inputs_file(folder: Path, period: str) -> Path:
     return folder / period.replace(" ", "_") / f"inputs-{code_version()}.npz"
 
 
-def _loaded_file(folder: Path, period: str, body: str) -> Path:
-    return folder / period.replace(" ", "_") / "loaded" / body / f"loaded-{code_version()}.npz"
-
-
-def keep_loaded(folder: Path, period: str, body: str, submission_id: int,
-                frames: dict[str, pd.DataFrame]) -> None:
-    """Keep a return just loaded (committed as `submission_id`) as the figures read it
-    (`compact_read.compact_of_loaded`), so that the quarter's figures take it from here rather
-    than read it back from the warehouse."""
-    text = {name: _text_dtypes(df) for name, df in frames.items()}
-    _save(_loaded_file(folder, period, body), "loaded", Inputs({body: submission_id}, frames, text))
-
-
 def quarter_inputs(conn: sa.Connection, period: str, folder: Path,
                    now: dict[str, int]) -> Inputs:
     """The quarter's current returns (`now`: body -> submission id), compact: the rows of
-    returns already kept from the store (in the quarter's inputs, or each as it was loaded),
-    the others (all of them, the first time) read from the warehouse; kept again."""
+    returns already kept from the store, the others (all of them, the first time) read from
+    the warehouse; kept again."""
     kept = _load(_inputs_file(folder, period), "inputs")
     same = {b for b, sid in now.items() if kept is not None and kept.submissions.get(b) == sid}
     new = [b for b in now if b not in same]
-    loaded = {}
-    for b in new:
-        one = _load(_loaded_file(folder, period, b), "loaded")
-        if one is not None and one.submissions == {b: now[b]}:
-            loaded[b] = one
-    unread = [b for b in new if b not in loaded]
     frames, text = {}, {}
     for name in warehouse.DATA_TABLES:
         parts, text[name] = [], {}
@@ -159,11 +157,7 @@ def quarter_inputs(conn: sa.Connection, period: str, folder: Path,
                 df = df[df["body_code"].isin(same).to_numpy()]
             parts.append(df)
             text[name].update(kept.text[name])
-        for one in loaded.values():
-            parts.append(one.frames[name])
-            text[name].update(one.text[name])
-        # none kept at all: the whole quarter in one read
-        reads = [None] if unread and not same and not loaded else unread
+        reads = [None] if new and not same else new  # the first time: the whole quarter at once
         for body in reads:
             df = read_compact(conn, name, [period], figure_columns(name), body)
             parts.append(df)
@@ -174,8 +168,6 @@ def quarter_inputs(conn: sa.Connection, period: str, folder: Path,
     inputs = Inputs(now, frames, text)
     if kept is None or kept.submissions != now:
         _save(_inputs_file(folder, period), "inputs", inputs)
-    for b in new:  # now in the quarter's inputs (or outdated)
-        _loaded_file(folder, period, b).unlink(missing_ok=True)
     return inputs
 
 
@@ -592,6 +584,6 @@ def _counts(r: _Reader, e: dict[str, Any]) -> Counts:
 
 
 _ENCODE: dict[str, Callable[[_Writer, Any], dict[str, Any]]] = {
-    "inputs": _put_inputs, "loaded": _put_inputs, "published": _put_published}
+    "inputs": _put_inputs, "published": _put_published}
 _DECODE: dict[str, Callable[[_Reader, dict[str, Any]], Any]] = {
-    "inputs": _inputs, "loaded": _inputs, "published": _published}
+    "inputs": _inputs, "published": _published}

@@ -25,23 +25,11 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from ..standard import sep_return as std
 from . import tables as warehouse
 
 BATCH = 10_000  # rows converted at a time: ~20 MB of Python objects for a Workforce batch
 
 _STR = pd.Series(["a"]).dtype  # what pandas infers for text (read_table's dtype)
-
-# Columns no figure reads: references, dates and the bookkeeping columns the warehouse adds.
-_SKIP_KINDS = frozenset({"ref", "date"})
-_SKIP = frozenset({"period", "submission_id"})
-
-
-def figure_columns(table: str) -> list[str]:
-    """The columns of a data table the figures read (no reference, date or bookkeeping)."""
-    sheet = next(s for s in std.DATA_SHEETS if s.table == table)
-    skipped = {f.name for f in sheet.fields if f.kind in _SKIP_KINDS} | _SKIP
-    return [c.name for c in warehouse.DATA_TABLES[table].columns if c.name not in skipped]
 
 
 class _Grown:
@@ -170,45 +158,4 @@ def read_compact(conn: sa.Connection, table: str, periods: Sequence[str], column
     if not n:
         return pd.DataFrame(columns=list(columns))  # as read_table: columns of objects
     out = {c: b.series(c) for c, b in zip(columns, builders, strict=True)}
-    return pd.DataFrame(out)
-
-
-# The types of value each kind of column gives back as it was given (a flag is given and read
-# as 0/1 in SQLite, True/False in PostgreSQL). Another type may come back changed (SQLite
-# converts a value by the column's affinity: 3.0 in an integer column reads as 3).
-_KEPT_AS_GIVEN: dict[str, frozenset[type]] = {
-    "text": frozenset({str, type(None)}),
-    "int": frozenset({int, type(None)}),
-    "float": frozenset({float, int, type(None)}),
-    "bool": frozenset({bool, int, type(None)}),
-}
-
-
-def _kind(builder: _Text | _Numbers) -> str:
-    return "text" if isinstance(builder, _Text) else builder.kind
-
-
-def compact_of_loaded(table: str, given: dict[str, Sequence[object]], n: int
-                      ) -> pd.DataFrame | None:
-    """What `read_compact(conn, table, [period], figure_columns(table), body)` reads back once
-    these `n` rows are the body's rows of the period: `given`, each column's values as the
-    driver was given them (`tables.bulk_load`; a column not given is blank). Made from the
-    values in hand instead of read back (~4 s of a national quarter's figures). None when a
-    value is of a type the database might give back changed: then the rows are read back."""
-    columns = figure_columns(table)
-    if not n:
-        return pd.DataFrame(columns=columns)
-    t = warehouse.DATA_TABLES[table]
-    out = {}
-    for c in columns:
-        builder = _column(t.c[c].type)
-        if builder is None:
-            return None
-        values = given.get(c)
-        if values is None:
-            values = [None] * n
-        elif len(values) != n or not set(map(type, values)) <= _KEPT_AS_GIVEN[_kind(builder)]:
-            return None
-        builder.add(values)
-        out[c] = builder.series(c)
     return pd.DataFrame(out)

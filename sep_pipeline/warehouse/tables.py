@@ -541,15 +541,11 @@ def bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, object]]
     _insert_columns(conn, table, [c.name for c in cols], bound)
 
 
-Given = Callable[[dict[str, list[object]], int], None]
-
-
 def bulk_load(conn: Connection, table: sa.Table, df: pd.DataFrame,
-              constants: Mapping[str, object] | None = None, given: Given | None = None) -> int:
+              constants: Mapping[str, object] | None = None) -> int:
     """Insert a frame's rows (its columns that are the table's), converted a column at a time
     (no per-row dicts); `constants` are the same in every row, and win over a column of the same
-    name. `given` is handed each column's values as the driver was given them, and the number
-    of rows. Returns the number of rows."""
+    name. Returns the number of rows."""
     if df.empty:
         return 0
     constants = constants or {}
@@ -558,8 +554,6 @@ def bulk_load(conn: Connection, table: sa.Table, df: pd.DataFrame,
     bound = [_bound(conn, c, [constants[c.name]] * n) if c.name in constants
              else _column_bound(conn, c, df[c.name]) for c in cols]
     _insert_columns(conn, table, [c.name for c in cols], bound)
-    if given is not None:
-        given({c.name: values for c, values in zip(cols, bound, strict=True)}, n)
     return n
 
 
@@ -747,11 +741,9 @@ def replace_current(
     tables: Mapping[str, pd.DataFrame],
     received_at: datetime | None = None,
     receipt_id: int | None = None,
-    loaded: Callable[[str], Given] | None = None,
 ) -> int:
     """Make a new accepted return current: supersede the old one, swap every table's rows and
-    mark the period's figures and pack (and its year's) out of date. `loaded(name)`: what
-    `bulk_load` hands the values loaded into table `name` (not called for a table left empty).
+    mark the period's figures and pack (and its year's) out of date.
 
     Call inside one transaction (`engine.begin()`): either all of it happens or none of it.
     Tables the return does not include (optional sheets not submitted) are left without rows
@@ -781,8 +773,7 @@ def replace_current(
         df = tables.get(name)
         if df is not None and not df.empty:
             bulk_load(conn, table, df,
-                      {"body_code": body, "period": period, "submission_id": sid},
-                      None if loaded is None else loaded(name))
+                      {"body_code": body, "period": period, "submission_id": sid})
     mark_changed(conn, period)
     return sid
 
