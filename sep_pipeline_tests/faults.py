@@ -22,11 +22,13 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from python_calamine import CalamineWorkbook
 
+from sep_pipeline.publish.pack.labels import LANGS, long_date
 from sep_pipeline.warehouse import tables as warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,10 +181,23 @@ def warehouse_outcome(url: str) -> dict[str, object]:
     return out
 
 
+def _produced_days() -> set[str]:
+    """The day a workbook says it was produced, today's or yesterday's (in either language):
+    a clean run before midnight and the run compared with it after it differ only there."""
+    today = date.today()
+    return {long_date(d, lang) for d in (today, today - timedelta(days=1)) for lang in LANGS}
+
+
 def _workbook(path: Path) -> dict[str, list[list[object]]]:
     wb = CalamineWorkbook.from_path(str(path))
-    return {name: [[_TIMES.sub("<time>", c) if isinstance(c, str) else c for c in row]
-                   for row in wb.get_sheet_by_name(name).to_python()]
+    days = _produced_days()
+
+    def seen(c: object) -> object:
+        if not isinstance(c, str):
+            return c
+        return "<day>" if c in days else _TIMES.sub("<time>", c)
+
+    return {name: [[seen(c) for c in row] for row in wb.get_sheet_by_name(name).to_python()]
             for name in wb.sheet_names}
 
 

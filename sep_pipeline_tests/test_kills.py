@@ -7,7 +7,9 @@ figure and file for file. (The same on PostgreSQL, with a lost connection: test_
 from __future__ import annotations
 
 import os
+from datetime import date, timedelta
 from fnmatch import fnmatchcase
+from pathlib import Path
 
 import pytest
 
@@ -202,3 +204,31 @@ def test_a_read_only_data_folder_is_named_plainly(tmp_path, monkeypatch):
         unmount(ro)
     assert code == 1, out
     assert_plain(out, str(ro), "cannot be written", "read-only file system", "SEP_DATA_DIR")
+
+
+def test_a_pack_produced_just_before_midnight_reads_as_one_produced_after(tmp_path):
+    """The clean runs are made once, the runs compared with them later: across midnight the
+    day each workbook says it was produced differs, and nothing else must. Only today's and
+    yesterday's day is set aside, never another date a workbook shows."""
+    import xlsxwriter
+
+    from sep_pipeline.publish.pack.labels import LANGS, long_date
+
+    today = date.today()
+
+    def pack(name: str, produced: date, deadline: date) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        for lang in LANGS:
+            wb = xlsxwriter.Workbook(str(folder / f"pack_{lang}.xlsx"))
+            ws = wb.add_worksheet("Cover")
+            ws.write_row(0, 0, ["Produced", long_date(produced, lang)])
+            ws.write_row(1, 0, ["Deadline", long_date(deadline, lang)])
+            wb.close()
+        return folder
+
+    deadline = date(2025, 8, 12)
+    before = files_outcome(pack("before", today - timedelta(days=1), deadline))
+    assert before == files_outcome(pack("after", today, deadline))
+    assert before != files_outcome(pack("older", today - timedelta(days=2), deadline))
+    assert before != files_outcome(pack("other", today, deadline + timedelta(days=1)))
