@@ -12,7 +12,9 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
+import xlsxwriter
 
+from sep_pipeline.publish.pack.labels import LANGS, long_date
 from sep_pipeline.runner import run_pending
 from sep_pipeline_tests.faults import (
     World,
@@ -210,10 +212,6 @@ def test_a_pack_produced_just_before_midnight_reads_as_one_produced_after(tmp_pa
     """The clean runs are made once, the runs compared with them later: across midnight the
     day each workbook says it was produced differs, and nothing else must. Only today's and
     yesterday's day is set aside, never another date a workbook shows."""
-    import xlsxwriter
-
-    from sep_pipeline.publish.pack.labels import LANGS, long_date
-
     today = date.today()
 
     def pack(name: str, produced: date, deadline: date) -> Path:

@@ -69,12 +69,12 @@ def _current_return_checks(engine: sa.Engine, body: str, period: str):
     wf, subs = warehouse.DATA_TABLES["workforce"], warehouse.submissions
     ref = wf.c.staff_ref
     with engine.connect() as conn:
-        # counted where the rows are (not every reference fetched): SQLite and PostgreSQL both
-        # have ltrim(text, characters), which leaves nothing of a hex digest
+        # counted where the rows are (not every reference fetched; the column is NOT NULL):
+        # SQLite and PostgreSQL both have ltrim(text, characters), which leaves nothing of a
+        # hex digest
         bad = conn.execute(sa.select(sa.func.count()).where(
             wf.c.body_code == body, wf.c.period == period,
-            sa.or_(ref.is_(None), sa.func.length(ref) != 64,
-                   sa.func.ltrim(ref, _HEX) != ""))).scalar_one()
+            sa.or_(sa.func.length(ref) != 64, sa.func.ltrim(ref, _HEX) != ""))).scalar_one()
         accepted = conn.execute(sa.select(subs.c.submission_id).where(
             subs.c.body_code == body, subs.c.period == period,
             subs.c.status == "accepted")).scalars().all()
