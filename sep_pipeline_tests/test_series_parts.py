@@ -124,6 +124,43 @@ def test_kept_parts_are_reused_and_rewritten_only_where_the_rows_changed(tmp_pat
             reads.take()
 
 
+def test_a_part_cut_short_by_a_kill_is_removed_when_its_unit_is_kept_again(
+        tmp_path, monkeypatch, template):
+    """A kill between writing a part beside its place and renaming it leaves the temporary
+    file; when the unit's rows have changed again by the next pack (so the part has another
+    name), the unit's new part removes it, and nothing of another unit."""
+    engine = _warehouse(tmp_path, template)
+    kept = tmp_path / "kept"
+    q3 = PERIODS[-1]
+    folder = kept / q3.replace(" ", "_")
+    renamed = series_parts.os.replace
+
+    def killed(src, dst):  # the kill lands after the write, before the rename
+        raise SystemExit("killed")
+
+    def resubmit(step: float) -> None:
+        new = ROWS[(ROWS["period"] == q3) & (ROWS["body_code"] == "CLCT")].copy()
+        new["value"] = new["value"].fillna(0) + step
+        with engine.begin() as conn:
+            warehouse.replace_period(conn, warehouse.series, q3, new.drop(columns="period"),
+                                     units={"CLCT"})
+
+    with engine.connect() as conn:
+        _write(conn, tmp_path / "a", kept)
+    resubmit(2.5)
+    monkeypatch.setattr(series_parts.os, "replace", killed)
+    with engine.connect() as conn, pytest.raises(SystemExit):
+        _write(conn, tmp_path / "killed", kept)
+    monkeypatch.setattr(series_parts.os, "replace", renamed)
+    assert [f.name.split(".")[1] for f in folder.glob(".*.tmp")] == ["CLCT"]
+    resubmit(5.0)
+    with engine.connect() as conn:
+        after = _write(conn, tmp_path / "b", kept)
+        assert after == _write(conn, tmp_path / "c")
+    assert list(folder.glob(".*")) == []
+    assert sorted(f.name.split(".")[0] for f in folder.iterdir()) == UNITS
+
+
 def test_a_migrated_warehouse_stamps_the_units_it_has(tmp_path):
     """Migration 0011 gives the series rows already stored a stamp per unit, so their parts are
     kept from the first pack after the upgrade."""

@@ -8,7 +8,7 @@ period, the unit, the stamp the warehouse gave that unit's rows when they were l
 revised figures of a final one). A kept part is used only under the same key, and only when
 its checksum holds: like the figure store it is a cache, whose loss costs one rewrite, never a
 wrong row. It lives in `<SEP_DATA_DIR>/figure_store/series_csv/<period>/<unit>.<key>`; writing
-a unit's part removes its older ones.
+a unit's part removes its older ones (and a temporary one a killed write left).
 """
 
 from __future__ import annotations
@@ -90,11 +90,13 @@ def _read(path: Path) -> bytes | None:
 def _keep(path: Path, body: bytes) -> None:
     """Write the part with its checksum (a reader finds the whole file or none: written beside
     and renamed; not flushed to disk, as a torn file fails its checksum) and remove the unit's
-    older parts. A part that cannot be kept (a full disk) costs the next pack a rewrite."""
+    older parts, and any of its files a killed write left beside them. A part that cannot be
+    kept (a full disk) costs the next pack a rewrite."""
     tmp = path.with_name(f".{path.name}.tmp")
+    unit = path.name.split(".")[0]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob(f"{path.name.split('.')[0]}.*"):
+        for old in [*path.parent.glob(f"{unit}.*"), *path.parent.glob(f".{unit}.*.tmp")]:
             if old != path:
                 old.unlink(missing_ok=True)
         tmp.write_bytes(hashlib.sha256(body).digest() + body)
