@@ -134,6 +134,7 @@ def run_pending(
         ready = intake.stable(found, first)
         steps.take_in_ready(ready, engine, cfg, not_taken)
         steps.tell_not_taken(not_taken, cfg)
+        steps.clear_leftovers(cfg)
         with engine.connect() as conn:
             pending = warehouse.pending_receipts(conn)
         if period:

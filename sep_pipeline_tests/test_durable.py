@@ -69,6 +69,32 @@ def test_copy_hashed_names_the_copy_by_what_it_holds(tmp_path):
     assert list((tmp_path / "archive2").iterdir()) == []
 
 
+def test_temporaries_a_killed_writer_left_are_cleared_once_stale(tmp_path):
+    """Only durable's temporary files, untouched for STALE_AFTER, and not through a link: a
+    live writer's (younger), other files and another folder's stay."""
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    (work / "archive" / "AB").mkdir(parents=True)
+    elsewhere.mkdir()
+    old = time.time() - durable.STALE_AFTER - 5
+    left = work / "archive" / "AB" / ".sep-0a1b2c3d4e5f.tmp"  # as `copy_hashed` names them
+    live = work / ".sep-ffffffffffff.tmp"
+    others = [work / ".sep-0a1b2c3d4e5f.xlsx", work / "sep-0a1b2c3d4e5f.tmp",
+              work / "CLCT_feedback.xlsx", elsewhere / ".sep-000000000000.tmp"]
+    for f in [left, live, *others]:
+        f.write_bytes(b"x")
+        os.utime(f, (old, old))
+    os.utime(live, None)  # being written now
+    (work / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (work / ".sep-111111111111.tmp").symlink_to(others[2])
+    os.utime(work / ".sep-111111111111.tmp", (old, old), follow_symlinks=False)
+    assert durable.clear_temporaries([work, tmp_path / "absent"]) == [left]
+    assert not left.exists() and live.exists() and all(f.exists() for f in others)
+    assert (work / ".sep-111111111111.tmp").is_symlink()
+    assert durable.clear_temporaries([work / "linked"]) == []  # a linked folder: not followed
+    os.utime(live, (old, old))
+    assert durable.clear_temporaries([work], stale_after=durable.STALE_AFTER) == [live]
+
+
 _HOLD = textwrap.dedent("""
     import sys, time
     from pathlib import Path

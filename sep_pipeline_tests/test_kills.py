@@ -7,6 +7,7 @@ figure and file for file. (The same on PostgreSQL, with a lost connection: test_
 from __future__ import annotations
 
 import os
+import time
 from datetime import date, timedelta
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -82,6 +83,22 @@ def world(tmp_path_factory):
             unmount(base)
 
 
+# The steps whose kill lands between a file's write under a temporary name and its rename.
+LEAVES_A_TEMPORARY = ("archive", "feedback")
+
+
+def temporaries(cfg) -> list[Path]:  # noqa: ANN001
+    """The temporary files (durable's) in the data folder and the intake folders."""
+    return sorted(p for root in (cfg.data_dir, cfg.intake_dir) for p in root.rglob(".sep-*.tmp"))
+
+
+def an_hour_later(paths: list[Path]) -> None:
+    """As if the next run came an hour after the kill: the files left are that old."""
+    then = time.time() - 3600 - 5
+    for p in paths:
+        os.utime(p, (then, then))
+
+
 def kill_then_complete(world: World, scenario: str, point: str) -> None:
     world.restore(scenario)
     pause_dir = world.pause_dir
@@ -90,8 +107,12 @@ def kill_then_complete(world: World, scenario: str, point: str) -> None:
     kill(proc)
     assert_consistent(world.cfg.warehouse_url)
     assert_readable_packs(world.cfg.outputs_dir / "packs")
+    left = temporaries(world.cfg)
+    assert bool(left) == point.startswith(LEAVES_A_TEMPORARY), left
+    an_hour_later(left)
     run_pending()
     assert_same(outcome(world.cfg), world.clean[scenario])
+    assert temporaries(world.cfg) == []  # the next run cleared what the kill left
 
 
 def test_the_clean_runs_published_what_they_were_given(world):
@@ -130,6 +151,8 @@ def test_the_sensor_finishes_what_a_killed_run_left(world):
     proc = start_run("feedback:CLCT_Q1_v2.xlsx", pause_dir)
     held(proc, pause_dir)
     kill(proc)
+    an_hour_later(left := temporaries(world.cfg))
+    assert [p.parent.name for p in left] == ["feedback"]
     instance = dg.DagsterInstance.get()
     cursor, jobs = None, []
     for _ in range(4):
@@ -147,6 +170,7 @@ def test_the_sensor_finishes_what_a_killed_run_left(world):
     assert sorted(jobs, key=str) == [("deliver_feedback", None),
                                      ("partnership_quarter", "2025-26 Q1")]
     assert_same(outcome(world.cfg), world.clean["resubmission"])
+    assert temporaries(world.cfg) == []
 
 
 def test_report_publishes_an_out_of_date_quarter_from_the_warehouse(world):

@@ -7,13 +7,15 @@ once every file of it is written.
 from __future__ import annotations
 
 import errno
+import fnmatch
 import hashlib
 import os
 import secrets
 import shutil
 import stat
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .pause_points import pause
@@ -41,6 +43,33 @@ def fsync_dir(path: Path) -> None:
 def _temporary(target: Path) -> Path:
     # short and fixed in length: a temporary name is never too long where the target fits
     return target.with_name(f".sep-{secrets.token_hex(6)}.tmp")
+
+
+_TEMPORARIES = ".sep-*.tmp"  # `_temporary`'s names
+# A temporary file untouched this long (seconds) belongs to no live writer: one is written,
+# flushed and renamed at once.
+STALE_AFTER = 3600.0
+
+
+def clear_temporaries(folders: Iterable[Path], stale_after: float = STALE_AFTER) -> list[Path]:
+    """Remove the temporary files of `replacing` and `copy_hashed` that a killed writer left
+    anywhere under `folders` (a copy of a return in the archive, a feedback workbook beside a
+    partner's files), once untouched for `stale_after` seconds: a live writer's is younger,
+    even one that holds no writer lock (a run started by hand for a file copies it into the
+    archive). Links are not followed. Returns what was removed."""
+    cutoff = time.time() - stale_after
+    removed = []
+    for folder in folders:
+        if Path(folder).is_symlink():
+            continue
+        for root, _dirs, names in os.walk(folder):  # does not descend into linked folders
+            for p in (Path(root) / n for n in names if fnmatch.fnmatchcase(n, _TEMPORARIES)):
+                with suppress(FileNotFoundError):
+                    st = p.lstat()
+                    if stat.S_ISREG(st.st_mode) and st.st_mtime < cutoff:
+                        p.unlink()
+                        removed.append(p)
+    return removed
 
 
 @contextmanager

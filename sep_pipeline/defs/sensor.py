@@ -67,6 +67,7 @@ def intake_sensor(context: dg.SensorEvaluationContext, sep: SepConfig) -> dg.Sen
                                    "looked at again on the next tick.", cursor=context.cursor)
         steps.take_in_ready(ready, engine, cfg, not_taken)
         steps.tell_not_taken(not_taken, cfg)
+        steps.clear_leftovers(cfg)
         known = set(known_periods())
         with engine.connect() as conn:
             pending = [(r, steps.action(r, conn, known))

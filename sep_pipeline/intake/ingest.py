@@ -201,6 +201,13 @@ def tell_not_taken(not_taken: list[intake.NotTaken], settings: Settings) -> list
     return written
 
 
+def clear_leftovers(settings: Settings) -> list[Path]:
+    """Remove the temporary files killed writers left in the folders the pipeline writes: its
+    data folder and the bodies' feedback folders (`durable.clear_temporaries`)."""
+    feedback = [p for p in settings.intake_dir.glob(f"*/{intake.FEEDBACK_DIR}") if p.is_dir()]
+    return durable.clear_temporaries([settings.data_dir, *feedback])
+
+
 def take_in_path(path: Path, body: str, settings: Settings, engine: sa.Engine) -> Received:
     """One named file taken in as the sensor would (a run started by hand with a file tag)."""
     st = path.stat()
