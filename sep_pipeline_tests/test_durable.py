@@ -95,6 +95,24 @@ def test_temporaries_a_killed_writer_left_are_cleared_once_stale(tmp_path):
     assert durable.clear_temporaries([work], stale_after=durable.STALE_AFTER) == [live]
 
 
+def test_a_temporary_that_cannot_be_removed_is_left_and_the_others_go(tmp_path, monkeypatch):
+    old = time.time() - durable.STALE_AFTER - 5
+    stuck, gone = tmp_path / ".sep-aaaaaaaaaaaa.tmp", tmp_path / ".sep-bbbbbbbbbbbb.tmp"
+    for f in (stuck, gone):
+        f.write_bytes(b"x")
+        os.utime(f, (old, old))
+    unlink = Path.unlink
+
+    def refused(self, missing_ok=False):  # noqa: ANN001, ANN202 (a folder not ours to write)
+        if self == stuck:
+            raise PermissionError(13, "Permission denied", str(self))
+        return unlink(self, missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", refused)
+    assert durable.clear_temporaries([tmp_path]) == [gone]
+    assert stuck.exists()
+
+
 _HOLD = textwrap.dedent("""
     import sys, time
     from pathlib import Path

@@ -56,7 +56,8 @@ def clear_temporaries(folders: Iterable[Path], stale_after: float = STALE_AFTER)
     anywhere under `folders` (a copy of a return in the archive, a feedback workbook beside a
     partner's files), once untouched for `stale_after` seconds: a live writer's is younger,
     even one that holds no writer lock (a run started by hand for a file copies it into the
-    archive). Links are not followed. Returns what was removed."""
+    archive). Links are not followed; one that cannot be removed is left for the next time.
+    Returns what was removed."""
     cutoff = time.time() - stale_after
     removed = []
     for folder in folders:
@@ -64,7 +65,7 @@ def clear_temporaries(folders: Iterable[Path], stale_after: float = STALE_AFTER)
             continue
         for root, _dirs, names in os.walk(folder):  # does not descend into linked folders
             for p in (Path(root) / n for n in names if fnmatch.fnmatchcase(n, _TEMPORARIES)):
-                with suppress(FileNotFoundError):
+                with suppress(OSError):  # gone already, or not ours to remove
                     st = p.lstat()
                     if stat.S_ISREG(st.st_mode) and st.st_mtime < cutoff:
                         p.unlink()
