@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
+from sep_pipeline.common import durable
 from sep_pipeline.publish.pack.labels import LANGS, long_date
 from sep_pipeline.runner import run_pending
 from sep_pipeline_tests.faults import (
@@ -94,7 +95,7 @@ def temporaries(cfg) -> list[Path]:  # noqa: ANN001
 
 def an_hour_later(paths: list[Path]) -> None:
     """As if the next run came an hour after the kill: the files left are that old."""
-    then = time.time() - 3600 - 5
+    then = time.time() - durable.STALE_AFTER - 5
     for p in paths:
         os.utime(p, (then, then))
 
